@@ -1,0 +1,9 @@
+//! gRPC plumbing shared by the internal services.
+
+pub mod health;
+pub mod host;
+pub mod metadata;
+pub mod observe;
+
+pub use host::{GrpcServerConfig, MetricsConfig, ServiceHost};
+pub use metadata::{CallContext, RequestId};

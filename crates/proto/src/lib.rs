@@ -1,0 +1,28 @@
+//! The gRPC contracts of the OFITEC services, generated at build time from
+//! `proto/ofitec/<area>/v1/*.proto`. These files are the only coupling between services.
+
+#![allow(clippy::doc_markdown, clippy::large_enum_variant, missing_docs)]
+
+/// SII gateway contract (`ofitec.sii.v1`).
+pub mod sii {
+    /// Version 1.
+    pub mod v1 {
+        tonic::include_proto!("ofitec.sii.v1");
+    }
+}
+
+/// F29 engine contract (`ofitec.f29.v1`).
+pub mod f29 {
+    /// Version 1.
+    pub mod v1 {
+        tonic::include_proto!("ofitec.f29.v1");
+    }
+}
+
+/// Backup agent contract (`ofitec.backup.v1`).
+pub mod backup {
+    /// Version 1.
+    pub mod v1 {
+        tonic::include_proto!("ofitec.backup.v1");
+    }
+}
