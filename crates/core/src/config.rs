@@ -73,7 +73,10 @@ pub enum ConfigError {
 }
 
 /// Loads `T` from an optional YAML file and the process environment.
-pub fn load<T: DeserializeOwned>(file: Option<&Path>, aliases: &[EnvAlias]) -> Result<T, ConfigError> {
+pub fn load<T: DeserializeOwned>(
+    file: Option<&Path>,
+    aliases: &[EnvAlias],
+) -> Result<T, ConfigError> {
     let env: Vec<(String, String)> = std::env::vars().collect();
     load_from(file, &env, aliases)
 }
@@ -95,7 +98,10 @@ pub fn load_from<T: DeserializeOwned>(
         if let Some((_, value)) = env.iter().find(|(k, _)| k == alias.var) {
             let path: Vec<String> = alias.key.split('.').map(str::to_owned).collect();
             set_path(&mut root, &path, parse_scalar(alias.var, value)?, alias.var)?;
-            origins.insert(alias.key.to_owned(), format!("environment variable {}", alias.var));
+            origins.insert(
+                alias.key.to_owned(),
+                format!("environment variable {}", alias.var),
+            );
         }
     }
     for (var, value) in env {
@@ -160,7 +166,12 @@ fn parse_scalar(var: &str, value: &str) -> Result<Value, ConfigError> {
     })
 }
 
-fn set_path(root: &mut Mapping, path: &[String], value: Value, var: &str) -> Result<(), ConfigError> {
+fn set_path(
+    root: &mut Mapping,
+    path: &[String],
+    value: Value,
+    var: &str,
+) -> Result<(), ConfigError> {
     let Some((last, parents)) = path.split_last() else {
         return Ok(());
     };
@@ -222,6 +233,16 @@ impl ListenAddr {
             port: port.to_owned(),
         })?;
         Ok(ListenAddr(text.to_owned()))
+    }
+
+    /// `127.0.0.1:port`: reachable only from this host.
+    pub fn loopback(port: u16) -> ListenAddr {
+        ListenAddr(format!("127.0.0.1:{port}"))
+    }
+
+    /// `0.0.0.0:port`: every interface (inside containers).
+    pub fn all_interfaces(port: u16) -> ListenAddr {
+        ListenAddr(format!("0.0.0.0:{port}"))
     }
 
     /// Resolves to a socket address.
@@ -317,7 +338,10 @@ mod tests {
     }
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     const ALIASES: &[EnvAlias] = &[EnvAlias {
@@ -336,7 +360,11 @@ mod tests {
         let file = yaml("listen: 127.0.0.1:1\ndatabase:\n  url: a.db\n  pool_size: 2\n");
         let cfg: Result<Sample, _> = load_from(
             Some(file.path()),
-            &env(&[("DATABASE_URL", "b.db"), ("OFITEC__DATABASE__POOL_SIZE", "9"), ("OFITEC__ORIGINS", "[x, y]")]),
+            &env(&[
+                ("DATABASE_URL", "b.db"),
+                ("OFITEC__DATABASE__POOL_SIZE", "9"),
+                ("OFITEC__ORIGINS", "[x, y]"),
+            ]),
             ALIASES,
         );
         let cfg = cfg.map_err(|e| e.to_string());
@@ -344,7 +372,10 @@ mod tests {
             cfg,
             Ok(Sample {
                 listen: ListenAddr("127.0.0.1:1".to_owned()),
-                database: Db { url: "b.db".to_owned(), pool_size: 9 },
+                database: Db {
+                    url: "b.db".to_owned(),
+                    pool_size: 9
+                },
                 origins: vec!["x".to_owned(), "y".to_owned()],
             })
         );
@@ -354,16 +385,24 @@ mod tests {
     fn explicit_variable_beats_alias() {
         let cfg: Result<Sample, _> = load_from(
             None,
-            &env(&[("OFITEC__DATABASE__URL", "explicit.db"), ("DATABASE_URL", "alias.db")]),
+            &env(&[
+                ("OFITEC__DATABASE__URL", "explicit.db"),
+                ("DATABASE_URL", "alias.db"),
+            ]),
             ALIASES,
         );
-        assert_eq!(cfg.map(|c| c.database.url).ok().as_deref(), Some("explicit.db"));
+        assert_eq!(
+            cfg.map(|c| c.database.url).ok().as_deref(),
+            Some("explicit.db")
+        );
     }
 
     #[test]
     fn unknown_key_in_file_is_named() {
         let file = yaml("database:\n  url: a.db\n  pool_sise: 3\n");
-        let err = load_from::<Sample>(Some(file.path()), &[], ALIASES).err().map(|e| e.to_string());
+        let err = load_from::<Sample>(Some(file.path()), &[], ALIASES)
+            .err()
+            .map(|e| e.to_string());
         let err = err.unwrap_or_default();
         assert!(err.contains("pool_sise"), "{err}");
         assert!(err.contains("database"), "{err}");
@@ -425,9 +464,18 @@ mod tests {
         assert!(ListenAddr::parse("0.0.0.0:5555").is_ok());
         assert!(ListenAddr::parse("[::1]:0").is_ok());
         assert!(ListenAddr::parse("localhost:50051").is_ok());
-        assert_eq!(ListenAddr::parse("5555").err().map(|e| e.to_string()).as_deref(), Some("`5555` is not `host:port`"));
+        assert_eq!(
+            ListenAddr::parse("5555")
+                .err()
+                .map(|e| e.to_string())
+                .as_deref(),
+            Some("`5555` is not `host:port`")
+        );
         assert!(ListenAddr::parse(":5555").is_err());
         assert!(ListenAddr::parse("host:-1").is_err());
-        assert_eq!(ListenAddr::parse("0.0.0.0:5555").map(|l| l.port()).ok(), Some(5555));
+        assert_eq!(
+            ListenAddr::parse("0.0.0.0:5555").map(|l| l.port()).ok(),
+            Some(5555)
+        );
     }
 }

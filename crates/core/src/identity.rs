@@ -45,7 +45,9 @@ impl FromStr for Role {
             "viewer" => Ok(Role::Viewer),
             "operator" => Ok(Role::Operator),
             "admin" => Ok(Role::Admin),
-            other => Err(format!("unknown role `{other}` (expected viewer, operator or admin)")),
+            other => Err(format!(
+                "unknown role `{other}` (expected viewer, operator or admin)"
+            )),
         }
     }
 }
@@ -80,7 +82,11 @@ impl CompanyScope {
     pub fn encode(&self) -> String {
         match self {
             CompanyScope::All => "*".to_owned(),
-            CompanyScope::Only(set) => set.iter().map(ToString::to_string).collect::<Vec<_>>().join(","),
+            CompanyScope::Only(set) => set
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
         }
     }
 

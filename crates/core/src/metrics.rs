@@ -2,7 +2,9 @@
 //! test process keep their numbers apart) and a small HTTP server that exposes it on the
 //! service's internal metrics port.
 
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -58,7 +60,12 @@ impl Metrics {
     }
 
     /// A counter vector registered in this registry.
-    pub fn counter_vec(&self, name: &str, help: &str, labels: &[&str]) -> Result<IntCounterVec, prometheus::Error> {
+    pub fn counter_vec(
+        &self,
+        name: &str,
+        help: &str,
+        labels: &[&str],
+    ) -> Result<IntCounterVec, prometheus::Error> {
         self.register(IntCounterVec::new(Opts::new(name, help), labels)?)
     }
 
@@ -86,13 +93,20 @@ impl Metrics {
 }
 
 /// Serves `GET /metrics` (and `GET /healthz` for liveness) until `shutdown` is cancelled.
-pub async fn serve(listener: TcpListener, metrics: Metrics, shutdown: CancellationToken) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    metrics: Metrics,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
     use axum::routing::get;
     let render = move || {
         let metrics = metrics.clone();
         async move {
             (
-                [(http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+                [(
+                    http::header::CONTENT_TYPE,
+                    "text/plain; version=0.0.4; charset=utf-8",
+                )],
                 metrics.render(),
             )
         }

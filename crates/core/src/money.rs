@@ -7,7 +7,9 @@ use std::ops::{Add, AddAssign, Neg, Sub, SubAssign};
 use serde::{Deserialize, Serialize};
 
 /// An amount in whole pesos (CLP). Negative values are allowed: some F29 códigos are signed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Clp(pub i64);
 
@@ -68,20 +70,22 @@ impl Sum for Clp {
 impl fmt::Display for Clp {
     /// `$1.234.567`, the way Chilean documents print pesos.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let digits = self.0.unsigned_abs().to_string();
-        let mut out = String::with_capacity(digits.len() + 8);
-        if self.0 < 0 {
-            out.push('-');
-        }
-        out.push('$');
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
-                out.push('.');
-            }
-            out.push(c);
-        }
-        f.write_str(&out)
+        let sign = if self.0 < 0 { "-" } else { "" };
+        write!(f, "{sign}${}", group_thousands(self.0.unsigned_abs()))
     }
+}
+
+/// `1234567` → `1.234.567`: the Chilean thousands separator.
+pub(crate) fn group_thousands(value: u64) -> String {
+    let digits = value.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push('.');
+        }
+        grouped.push(c);
+    }
+    grouped
 }
 
 #[cfg(test)]

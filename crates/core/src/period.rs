@@ -192,16 +192,27 @@ mod tests {
     #[test]
     fn errors_explain() {
         let err = Period::parse("2024-13").err().map(|e| e.to_string());
-        assert_eq!(err.as_deref(), Some("period `2024-13` has month 13, expected 01 to 12"));
+        assert_eq!(
+            err.as_deref(),
+            Some("period `2024-13` has month 13, expected 01 to 12")
+        );
     }
 
     #[test]
     fn compact_and_neighbours() {
         let p = Period::new(2024, 12).ok();
         assert_eq!(p.map(|p| p.compact()).as_deref(), Some("202412"));
-        assert_eq!(p.and_then(|p| p.next()).map(|p| p.to_string()).as_deref(), Some("2025-01"));
+        assert_eq!(
+            p.and_then(|p| p.next()).map(|p| p.to_string()).as_deref(),
+            Some("2025-01")
+        );
         let jan = Period::new(2025, 1).ok();
-        assert_eq!(jan.and_then(|p| p.previous()).map(|p| p.to_string()).as_deref(), Some("2024-12"));
+        assert_eq!(
+            jan.and_then(|p| p.previous())
+                .map(|p| p.to_string())
+                .as_deref(),
+            Some("2024-12")
+        );
     }
 
     #[test]

@@ -27,7 +27,9 @@ pub enum RutError {
     #[error("RUT is empty")]
     Empty,
     /// Characters other than digits, dots, one dash and a final K.
-    #[error("RUT `{0}` has invalid characters (expected digits, optional dots, a dash and a check digit 0-9 or K)")]
+    #[error(
+        "RUT `{0}` has invalid characters (expected digits, optional dots, a dash and a check digit 0-9 or K)"
+    )]
     Malformed(String),
     /// More than 8 digits in the body.
     #[error("RUT `{0}` is too long (at most 8 digits before the check digit)")]
@@ -165,14 +167,7 @@ pub fn check_digit(body: u32) -> char {
 impl fmt::Display for Rut {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if f.alternate() {
-            let digits = self.body.to_string();
-            let mut grouped = String::with_capacity(digits.len() + 3);
-            for (i, c) in digits.chars().enumerate() {
-                if i > 0 && (digits.len() - i) % 3 == 0 {
-                    grouped.push('.');
-                }
-                grouped.push(c);
-            }
+            let grouped = crate::money::group_thousands(u64::from(self.body));
             write!(f, "{grouped}-{}", self.dv)
         } else {
             write!(f, "{}-{}", self.body, self.dv)
@@ -251,7 +246,10 @@ mod tests {
             Some("RUT `12345678-6` has check digit 6, expected 5")
         );
         let err = Rut::parse("123456789-2").err().map(|e| e.to_string());
-        assert!(err.as_deref().is_some_and(|m| m.contains("too long")), "{err:?}");
+        assert!(
+            err.as_deref().is_some_and(|m| m.contains("too long")),
+            "{err:?}"
+        );
     }
 
     #[test]
@@ -265,7 +263,10 @@ mod tests {
     #[test]
     fn alternate_format_groups_thousands() {
         let rut = Rut::from_body(76_123_456).ok();
-        assert_eq!(rut.map(|r| format!("{r:#}")).as_deref(), Some("76.123.456-0"));
+        assert_eq!(
+            rut.map(|r| format!("{r:#}")).as_deref(),
+            Some("76.123.456-0")
+        );
         let rut = Rut::from_body(1_000).ok();
         assert_eq!(rut.map(|r| format!("{r:#}")).as_deref(), Some("1.000-6"));
     }
@@ -273,8 +274,14 @@ mod tests {
     #[test]
     fn serde_round_trip_and_rejects_bad_digit() {
         let rut: Result<Rut, _> = serde_json::from_str("\"76.123.456-0\"");
-        assert_eq!(rut.as_ref().map(ToString::to_string).ok().as_deref(), Some("76123456-0"));
-        assert_eq!(serde_json::to_string(&rut.ok()).ok().as_deref(), Some("\"76123456-0\""));
+        assert_eq!(
+            rut.as_ref().map(ToString::to_string).ok().as_deref(),
+            Some("76123456-0")
+        );
+        assert_eq!(
+            serde_json::to_string(&rut.ok()).ok().as_deref(),
+            Some("\"76123456-0\"")
+        );
         assert!(serde_json::from_str::<Rut>("\"76123456-1\"").is_err());
     }
 

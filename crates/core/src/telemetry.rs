@@ -78,6 +78,7 @@ pub fn init(service: &'static str, config: &TelemetryConfig) -> TelemetryGuard {
         .or_else(|_| EnvFilter::try_new(&config.level))
         .unwrap_or_else(|_| EnvFilter::new("info"));
 
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let fmt_layer = match config.format {
         LogFormat::Json => tracing_subscriber::fmt::layer()
             .json()
@@ -88,10 +89,12 @@ pub fn init(service: &'static str, config: &TelemetryConfig) -> TelemetryGuard {
             .boxed(),
         LogFormat::Pretty => tracing_subscriber::fmt::layer()
             .pretty()
+            .with_ansi(colour)
             .with_writer(std::io::stderr)
             .boxed(),
         LogFormat::Compact => tracing_subscriber::fmt::layer()
             .compact()
+            .with_ansi(colour)
             .with_writer(std::io::stderr)
             .boxed(),
     };
@@ -123,7 +126,9 @@ fn otlp_provider(service: &'static str) -> Option<opentelemetry_sdk::trace::SdkT
     }
     // The exporter reads OTEL_EXPORTER_OTLP_ENDPOINT (and _HEADERS, _TIMEOUT) itself and
     // appends /v1/traces, as the OpenTelemetry specification asks.
-    let exporter = opentelemetry_otlp::SpanExporter::builder().with_http().build();
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .build();
     match exporter {
         Ok(exporter) => {
             let resource = opentelemetry_sdk::Resource::builder()

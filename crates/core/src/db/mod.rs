@@ -48,7 +48,9 @@ impl fmt::Debug for Migrations {
 struct Source(&'static EmbeddedMigrations);
 
 impl<DB: diesel::backend::Backend> diesel::migration::MigrationSource<DB> for Source {
-    fn migrations(&self) -> diesel::migration::Result<Vec<Box<dyn diesel::migration::Migration<DB>>>> {
+    fn migrations(
+        &self,
+    ) -> diesel::migration::Result<Vec<Box<dyn diesel::migration::Migration<DB>>>> {
         diesel::migration::MigrationSource::<DB>::migrations(self.0)
     }
 }
@@ -81,6 +83,11 @@ fn default_startup_timeout_s() -> u64 {
 }
 
 impl DatabaseConfig {
+    /// A SQLite file with default settings (the embedded default of each service).
+    pub fn sqlite_file(path: &str) -> DatabaseConfig {
+        DatabaseConfig::new(DatabaseUrl::Sqlite(path.into()))
+    }
+
     /// Settings for `url` with every other value at its default.
     pub fn new(url: DatabaseUrl) -> DatabaseConfig {
         DatabaseConfig {
@@ -249,29 +256,30 @@ impl Db {
 /// Runs pending migrations on one connection; returns how many ran.
 pub fn run_migrations(conn: &mut DbConnection, migrations: Migrations) -> Result<usize, DbError> {
     let applied = match conn {
-        DbConnection::Pg(c) => c.run_pending_migrations(Source(migrations.postgres)).map(|v| v.len()),
-        DbConnection::Sqlite(c) => c.run_pending_migrations(Source(migrations.sqlite)).map(|v| v.len()),
+        DbConnection::Pg(c) => c
+            .run_pending_migrations(Source(migrations.postgres))
+            .map(|v| v.len()),
+        DbConnection::Sqlite(c) => c
+            .run_pending_migrations(Source(migrations.sqlite))
+            .map(|v| v.len()),
     };
     applied.map_err(|e| DbError::Migration(e.to_string()))
 }
 
-/// Reverts every migration and applies them again; used by tests to prove each `down.sql`
-/// undoes its `up.sql`.
-pub fn redo_all_migrations(conn: &mut DbConnection, migrations: Migrations) -> Result<(), DbError> {
-    fn redo<DB: diesel::backend::Backend>(
-        conn: &mut impl MigrationHarness<DB>,
-        source: Source,
-    ) -> diesel::migration::Result<()> {
-        conn.run_pending_migrations(source)?;
-        conn.revert_all_migrations(source)?;
-        conn.run_pending_migrations(source)?;
-        Ok(())
-    }
-    let result = match conn {
-        DbConnection::Pg(c) => redo(c, Source(migrations.postgres)),
-        DbConnection::Sqlite(c) => redo(c, Source(migrations.sqlite)),
+/// Reverts every applied migration (tests use it to prove each `down.sql` undoes its `up.sql`).
+pub fn revert_all_migrations(
+    conn: &mut DbConnection,
+    migrations: Migrations,
+) -> Result<(), DbError> {
+    let reverted = match conn {
+        DbConnection::Pg(c) => c
+            .revert_all_migrations(Source(migrations.postgres))
+            .map(|_| ()),
+        DbConnection::Sqlite(c) => c
+            .revert_all_migrations(Source(migrations.sqlite))
+            .map(|_| ()),
     };
-    result.map_err(|e| DbError::Migration(e.to_string()))
+    reverted.map_err(|e| DbError::Migration(e.to_string()))
 }
 
 fn create_parent_dir(path: &Path) -> Result<(), DbError> {

@@ -19,10 +19,14 @@ pub enum DatabaseUrl {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DatabaseUrlError {
     /// Empty text.
-    #[error("database URL is empty: use postgres://user@host/db or a SQLite file path such as data/service.db")]
+    #[error(
+        "database URL is empty: use postgres://user@host/db or a SQLite file path such as data/service.db"
+    )]
     Empty,
     /// A scheme we do not support.
-    #[error("unsupported database URL scheme `{0}`: use postgres://…, postgresql://…, sqlite://… or a file path")]
+    #[error(
+        "unsupported database URL scheme `{0}`: use postgres://…, postgresql://…, sqlite://… or a file path"
+    )]
     Scheme(String),
     /// `sqlite://` with no path.
     #[error("SQLite URL `{0}` names no file")]
@@ -54,7 +58,9 @@ impl DatabaseUrl {
         // `mysql:host` and the like: a scheme-looking prefix that is not a Windows drive.
         if let Some((scheme, _)) = text.split_once(':')
             && scheme.len() > 1
-            && scheme.chars().all(|c| c.is_ascii_alphanumeric() || c == '+')
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '+')
             && !text.contains('/')
         {
             return Err(DatabaseUrlError::Scheme(scheme.to_owned()));
@@ -153,7 +159,10 @@ mod tests {
     fn accepted_forms() {
         let pg = DatabaseUrl::parse("postgres://u:secret@127.0.0.1:5432/db");
         assert_eq!(pg.as_ref().map(DatabaseUrl::backend), Ok("postgres"));
-        assert_eq!(DatabaseUrl::parse("postgresql://h/db").map(|u| u.backend()), Ok("postgres"));
+        assert_eq!(
+            DatabaseUrl::parse("postgresql://h/db").map(|u| u.backend()),
+            Ok("postgres")
+        );
         assert_eq!(
             DatabaseUrl::parse("sqlite://data/x.db"),
             Ok(DatabaseUrl::Sqlite(PathBuf::from("data/x.db")))
@@ -162,25 +171,47 @@ mod tests {
             DatabaseUrl::parse("sqlite:///tmp/x.db"),
             Ok(DatabaseUrl::Sqlite(PathBuf::from("/tmp/x.db")))
         );
-        assert_eq!(DatabaseUrl::parse("sqlite:x.db"), Ok(DatabaseUrl::Sqlite(PathBuf::from("x.db"))));
-        assert_eq!(DatabaseUrl::parse("data/x.db"), Ok(DatabaseUrl::Sqlite(PathBuf::from("data/x.db"))));
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:x.db"),
+            Ok(DatabaseUrl::Sqlite(PathBuf::from("x.db")))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("data/x.db"),
+            Ok(DatabaseUrl::Sqlite(PathBuf::from("data/x.db")))
+        );
     }
 
     #[test]
     fn rejected_forms() {
         assert_eq!(DatabaseUrl::parse(""), Err(DatabaseUrlError::Empty));
-        assert_eq!(DatabaseUrl::parse("mysql://h/db"), Err(DatabaseUrlError::Scheme("mysql".into())));
-        assert_eq!(DatabaseUrl::parse("mysql:h"), Err(DatabaseUrlError::Scheme("mysql".into())));
-        assert!(matches!(DatabaseUrl::parse("sqlite://"), Err(DatabaseUrlError::NoPath(_))));
+        assert_eq!(
+            DatabaseUrl::parse("mysql://h/db"),
+            Err(DatabaseUrlError::Scheme("mysql".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("mysql:h"),
+            Err(DatabaseUrlError::Scheme("mysql".into()))
+        );
+        assert!(matches!(
+            DatabaseUrl::parse("sqlite://"),
+            Err(DatabaseUrlError::NoPath(_))
+        ));
     }
 
     #[test]
     fn passwords_never_print() {
-        let url = DatabaseUrl::parse("postgres://ofitec:s3cret@db:5432/x?sslmode=require&password=other")
-            .map(|u| (u.to_string(), format!("{u:?}")));
+        let url =
+            DatabaseUrl::parse("postgres://ofitec:s3cret@db:5432/x?sslmode=require&password=other")
+                .map(|u| (u.to_string(), format!("{u:?}")));
         let (display, debug) = url.unwrap_or_default();
-        assert!(!display.contains("s3cret") && !display.contains("other"), "{display}");
+        assert!(
+            !display.contains("s3cret") && !display.contains("other"),
+            "{display}"
+        );
         assert!(!debug.contains("s3cret"), "{debug}");
-        assert_eq!(display, "postgres://ofitec:***@db:5432/x?sslmode=require&password=***");
+        assert_eq!(
+            display,
+            "postgres://ofitec:***@db:5432/x?sslmode=require&password=***"
+        );
     }
 }

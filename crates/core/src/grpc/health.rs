@@ -61,7 +61,11 @@ pub async fn run_probe(
             } else {
                 tracing::warn!("not ready: a dependency is unreachable, reporting NOT_SERVING");
             }
-            let status = if ok { ServingStatus::Serving } else { ServingStatus::NotServing };
+            let status = if ok {
+                ServingStatus::Serving
+            } else {
+                ServingStatus::NotServing
+            };
             set_all(&reporter, &names, status).await;
             ready.set(i64::from(ok));
             last = Some(ok);

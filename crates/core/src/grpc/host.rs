@@ -43,6 +43,15 @@ impl GrpcServerConfig {
             shutdown_grace_s: default_shutdown_grace_s(),
         }
     }
+
+    /// Loopback, port 0, fast health probes: what tests use.
+    pub fn for_tests() -> GrpcServerConfig {
+        GrpcServerConfig {
+            listen: ListenAddr::loopback(0),
+            health_interval_ms: 100,
+            shutdown_grace_s: 10,
+        }
+    }
 }
 
 fn default_health_interval_ms() -> u64 {
@@ -58,6 +67,15 @@ fn default_shutdown_grace_s() -> u64 {
 pub struct MetricsConfig {
     /// Address of the Prometheus endpoint (internal: never published).
     pub listen: ListenAddr,
+}
+
+impl MetricsConfig {
+    /// `127.0.0.1:port`.
+    pub fn loopback(port: u16) -> MetricsConfig {
+        MetricsConfig {
+            listen: ListenAddr::loopback(port),
+        }
+    }
 }
 
 /// A bound, not yet running, gRPC service.
@@ -84,7 +102,11 @@ impl std::fmt::Debug for ServiceHost {
 
 impl ServiceHost {
     /// Binds both listeners and registers the shared metrics.
-    pub async fn bind(name: &'static str, grpc: &GrpcServerConfig, metrics: &MetricsConfig) -> anyhow::Result<ServiceHost> {
+    pub async fn bind(
+        name: &'static str,
+        grpc: &GrpcServerConfig,
+        metrics: &MetricsConfig,
+    ) -> anyhow::Result<ServiceHost> {
         let grpc_listener = crate::net::bind(&grpc.listen, "gRPC").await?;
         let metrics_listener = crate::net::bind(&metrics.listen, "metrics").await?;
         let registry = Metrics::new();
@@ -97,7 +119,9 @@ impl ServiceHost {
             .context("registering readiness gauge")?;
         let reporter = HealthReporter::new();
         // Not serving until the first probe says otherwise.
-        reporter.set_service_status("", ServingStatus::NotServing).await;
+        reporter
+            .set_service_status("", ServingStatus::NotServing)
+            .await;
         Ok(ServiceHost {
             name,
             config: grpc.clone(),
@@ -113,7 +137,9 @@ impl ServiceHost {
 
     /// The gRPC address actually bound.
     pub fn grpc_address(&self) -> SocketAddr {
-        self.grpc.local_addr().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+        self.grpc
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
     }
 
     /// The metrics address actually bound.
@@ -136,7 +162,12 @@ impl ServiceHost {
     /// Serves `routes` plus health until the token is cancelled (the binary cancels it on
     /// SIGTERM/SIGINT), then drains: NOT_SERVING first, in-flight calls finish within the
     /// grace period, background tasks stop.
-    pub async fn serve(self, routes: Routes, health_names: Vec<&'static str>, probe: Probe) -> anyhow::Result<()> {
+    pub async fn serve(
+        self,
+        routes: Routes,
+        health_names: Vec<&'static str>,
+        probe: Probe,
+    ) -> anyhow::Result<()> {
         let ServiceHost {
             name,
             config,
@@ -148,7 +179,11 @@ impl ServiceHost {
             reporter,
             shutdown,
         } = self;
-        let address = grpc.local_addr().ok();
+        let address = grpc.local_addr().map(|a| a.to_string()).unwrap_or_default();
+        let metrics_address = metrics_listener
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
 
         let probe_task = tokio::spawn(run_probe(
             reporter.clone(),
@@ -158,9 +193,15 @@ impl ServiceHost {
             ready,
             shutdown.clone(),
         ));
-        let metrics_task = tokio::spawn(crate::metrics::serve(metrics_listener, metrics, shutdown.clone()));
+        let metrics_task = tokio::spawn(crate::metrics::serve(
+            metrics_listener,
+            metrics,
+            shutdown.clone(),
+        ));
 
-        let routes = routes.add_service(HealthServer::new(HealthService::from_health_reporter(reporter.clone())));
+        let routes = routes.add_service(HealthServer::new(HealthService::from_health_reporter(
+            reporter.clone(),
+        )));
         let incoming = tonic::transport::server::TcpIncoming::from(grpc).with_nodelay(Some(true));
         let drain_signal = {
             let shutdown = shutdown.clone();
@@ -172,7 +213,7 @@ impl ServiceHost {
                 tracing::info!(service = name, "draining: finishing in-flight calls");
             }
         };
-        tracing::info!(service = name, grpc = ?address, "serving gRPC");
+        tracing::info!(service = name, grpc = %address, metrics = %metrics_address, "serving gRPC");
         let server = tonic::transport::Server::builder()
             .layer(ObserveLayer::new(grpc_metrics))
             .add_routes(routes)

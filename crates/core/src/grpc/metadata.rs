@@ -174,7 +174,10 @@ mod tests {
         let mut metadata = MetadataMap::new();
         ctx.apply(&mut metadata);
         assert_eq!(caller_from(&metadata), Ok(Some(caller)));
-        assert_eq!(metadata.get(REQUEST_ID).and_then(|v| v.to_str().ok()), Some("abc"));
+        assert_eq!(
+            metadata.get(REQUEST_ID).and_then(|v| v.to_str().ok()),
+            Some("abc")
+        );
     }
 
     #[test]

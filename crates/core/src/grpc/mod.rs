@@ -4,6 +4,7 @@ pub mod health;
 pub mod host;
 pub mod metadata;
 pub mod observe;
+pub mod status;
 
 pub use host::{GrpcServerConfig, MetricsConfig, ServiceHost};
 pub use metadata::{CallContext, RequestId};

@@ -72,7 +72,10 @@ pub struct Observe<S> {
 
 impl<S, ReqBody, ResBody> tower::Service<http::Request<ReqBody>> for Observe<S>
 where
-    S: tower::Service<http::Request<ReqBody>, Response = http::Response<ResBody>> + Clone + Send + 'static,
+    S: tower::Service<http::Request<ReqBody>, Response = http::Response<ResBody>>
+        + Clone
+        + Send
+        + 'static,
     S::Future: Send + 'static,
     S::Error: Send + 'static,
     ReqBody: Send + 'static,
@@ -101,7 +104,9 @@ where
             grpc.method = %method,
             request_id = %request_id.0,
         );
-        let parent = opentelemetry::global::get_text_map_propagator(|p| p.extract(&HeaderExtractor(request.headers())));
+        let parent = opentelemetry::global::get_text_map_propagator(|p| {
+            p.extract(&HeaderExtractor(request.headers()))
+        });
         let _ = span.set_parent(parent);
 
         // The clone may not be ready; the one poll_ready prepared is the one to call.
@@ -135,7 +140,10 @@ where
                 let latency_ms = elapsed.as_secs_f64() * 1000.0;
                 if service == "grpc.health.v1.Health" {
                     tracing::debug!(grpc.code = code_name, latency_ms, "grpc call");
-                } else if matches!(code, tonic::Code::Internal | tonic::Code::Unknown | tonic::Code::DataLoss) {
+                } else if matches!(
+                    code,
+                    tonic::Code::Internal | tonic::Code::Unknown | tonic::Code::DataLoss
+                ) {
                     tracing::error!(grpc.code = code_name, latency_ms, "grpc call");
                 } else {
                     tracing::info!(grpc.code = code_name, latency_ms, "grpc call");
@@ -199,9 +207,15 @@ mod tests {
     fn paths_split_into_service_and_method() {
         assert_eq!(
             split_path("/ofitec.sii.v1.SiiGateway/GetImport"),
-            ("ofitec.sii.v1.SiiGateway".to_owned(), "GetImport".to_owned())
+            (
+                "ofitec.sii.v1.SiiGateway".to_owned(),
+                "GetImport".to_owned()
+            )
         );
-        assert_eq!(split_path("/"), ("unknown".to_owned(), "unknown".to_owned()));
+        assert_eq!(
+            split_path("/"),
+            ("unknown".to_owned(), "unknown".to_owned())
+        );
     }
 
     #[test]

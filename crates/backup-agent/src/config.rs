@@ -1,0 +1,66 @@
+//! backup-agent configuration (see `config/` for annotated examples).
+
+use std::path::Path;
+
+use ofitec_core::config::{self, ConfigError, EnvAlias, Environment};
+use ofitec_core::db::{DatabaseConfig, DatabaseUrl};
+use ofitec_core::grpc::{GrpcServerConfig, MetricsConfig};
+use ofitec_core::telemetry::TelemetryConfig;
+use serde::Deserialize;
+
+/// Everything backup-agent reads at start.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Deployment environment.
+    #[serde(default)]
+    pub environment: Environment,
+    /// gRPC server (internal port 50053).
+    #[serde(default = "default_grpc")]
+    pub grpc: GrpcServerConfig,
+    /// Prometheus endpoint (internal port 9153).
+    #[serde(default = "default_metrics")]
+    pub metrics: MetricsConfig,
+    /// The backup-agent database (the agent:backup catalog).
+    #[serde(default = "default_database")]
+    pub database: DatabaseConfig,
+    /// Logs and traces.
+    #[serde(default)]
+    pub telemetry: TelemetryConfig,
+}
+
+/// Environment variables accepted besides `OFITEC__…`.
+pub const ENV_ALIASES: &[EnvAlias] = &[EnvAlias {
+    var: "DATABASE_URL",
+    key: "database.url",
+}];
+
+impl Config {
+    /// Loads defaults ← `file` ← environment.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        config::load(file, ENV_ALIASES)
+    }
+
+    /// Loopback port 0 everywhere and the given database: what tests start.
+    pub fn for_tests(database: DatabaseUrl) -> Config {
+        Config {
+            environment: Environment::Development,
+            grpc: GrpcServerConfig::for_tests(),
+            metrics: MetricsConfig::loopback(0),
+            database: DatabaseConfig::new(database),
+            telemetry: TelemetryConfig::default(),
+        }
+    }
+}
+
+fn default_grpc() -> GrpcServerConfig {
+    GrpcServerConfig::new(ofitec_core::config::ListenAddr::loopback(50053))
+}
+
+fn default_metrics() -> MetricsConfig {
+    MetricsConfig::loopback(9153)
+}
+
+fn default_database() -> DatabaseConfig {
+    DatabaseConfig::sqlite_file("data/backup-agent.db")
+}

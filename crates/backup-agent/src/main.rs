@@ -1,0 +1,30 @@
+//! `backup-agent` binary: parse arguments, load configuration, start telemetry, run.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use ofitec_core::runner;
+
+/// Backup agent.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    /// YAML configuration file; environment variables (OFITEC__…, DATABASE_URL) override it.
+    #[arg(long, env = "OFITEC_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match runner::config_or_exit(
+        "backup-agent",
+        backup_agent::Config::load(cli.config.as_deref()),
+    ) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    let _telemetry = ofitec_core::telemetry::init("backup-agent", &config.telemetry);
+    runner::serve("backup-agent", backup_agent::Application::build(config)).await
+}

@@ -1,0 +1,13 @@
+//! The backup-agent tables: the agent:backup catalog.
+
+use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+use ofitec_core::db::Migrations;
+
+static POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+static SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// The backup-agent migrations, one set per backend.
+pub const MIGRATIONS: Migrations = Migrations {
+    postgres: &POSTGRES,
+    sqlite: &SQLITE,
+};

@@ -1,0 +1,15 @@
+//! The backup-agent tables on the backend selected by `OFITEC_TEST_BACKEND` (make test runs both).
+
+#[tokio::test]
+async fn migrations_create_revert_and_recreate_every_table() {
+    ofitec_testkit::check_migrations(
+        backup_agent::store::MIGRATIONS,
+        &[
+            "backup_runs",
+            "backup_snapshots",
+            "backup_maintenance",
+            "backup_drills",
+        ],
+    )
+    .await;
+}

@@ -1,0 +1,124 @@
+//! The whole platform started in one test process: each service is its real `Application`
+//! on port 0 with its own fresh database, so tests exercise real gRPC between them.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use ofitec_core::runner::Runnable;
+use ofitec_core::shutdown::CancellationToken;
+use ofitec_testkit::TestDatabase;
+use tokio::task::JoinHandle;
+
+/// One service running inside the test process.
+#[derive(Debug)]
+pub struct Running {
+    /// Address the service bound.
+    pub address: SocketAddr,
+    shutdown: CancellationToken,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl Running {
+    /// Starts a built application on the test runtime.
+    pub fn start<A: Runnable + Send + 'static>(address: SocketAddr, app: A) -> Running {
+        let shutdown = app.shutdown_token();
+        let task = tokio::spawn(app.run_until_stopped());
+        Running {
+            address,
+            shutdown,
+            task: Some(task),
+        }
+    }
+
+    /// `http://address`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// Stops the service gracefully and waits for it to finish.
+    pub async fn stop(&mut self) {
+        self.shutdown.cancel();
+        if let Some(task) = self.task.take() {
+            let result = tokio::time::timeout(Duration::from_secs(15), task)
+                .await
+                .expect("service stops within 15 s")
+                .expect("service task");
+            result.expect("service stops cleanly");
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// The five services, each with its own database.
+#[derive(Debug)]
+pub struct Platform {
+    /// sii-gateway.
+    pub sii_gateway: Running,
+    /// f29-engine.
+    pub f29_engine: Running,
+    /// backup-agent.
+    pub backup_agent: Running,
+    /// edge-api.
+    pub edge: Running,
+    _databases: Vec<TestDatabase>,
+}
+
+impl Platform {
+    /// Starts every internal service and edge-api in front of them.
+    pub async fn start() -> Platform {
+        let databases = vec![
+            TestDatabase::new(),
+            TestDatabase::new(),
+            TestDatabase::new(),
+        ];
+
+        let app =
+            sii_gateway::Application::build(sii_gateway::Config::for_tests(databases[0].url()))
+                .await
+                .expect("build sii-gateway");
+        let sii_gateway = Running::start(app.address(), app);
+        let app = f29_engine::Application::build(f29_engine::Config::for_tests(databases[1].url()))
+            .await
+            .expect("build f29-engine");
+        let f29_engine = Running::start(app.address(), app);
+        let app =
+            backup_agent::Application::build(backup_agent::Config::for_tests(databases[2].url()))
+                .await
+                .expect("build backup-agent");
+        let backup_agent = Running::start(app.address(), app);
+
+        let config =
+            edge_api::Config::for_tests(sii_gateway.url(), f29_engine.url(), backup_agent.url());
+        let app = edge_api::Application::build(config)
+            .await
+            .expect("build edge-api");
+        let edge = Running::start(app.address(), app);
+        Platform {
+            sii_gateway,
+            f29_engine,
+            backup_agent,
+            edge,
+            _databases: databases,
+        }
+    }
+
+    /// `http://edge-api/api<path>`.
+    pub fn api(&self, path: &str) -> String {
+        format!("{}/api{path}", self.edge.url())
+    }
+}
+
+/// A JSON GET returning status and body.
+pub async fn get_json(url: &str) -> (u16, serde_json::Value) {
+    let response = reqwest::get(url).await.expect("HTTP request");
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap_or(serde_json::Value::Null);
+    (status, body)
+}

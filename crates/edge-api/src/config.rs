@@ -1,0 +1,164 @@
+//! edge-api configuration.
+
+use std::path::Path;
+
+use ofitec_core::config::{self, ConfigError, EnvAlias, Environment, ListenAddr};
+use ofitec_core::telemetry::TelemetryConfig;
+use serde::Deserialize;
+
+/// Everything edge-api reads at start.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Deployment environment.
+    #[serde(default)]
+    pub environment: Environment,
+    /// The public HTTP listener.
+    #[serde(default)]
+    pub http: HttpConfig,
+    /// Where the internal services are.
+    #[serde(default)]
+    pub services: ServicesConfig,
+    /// Logs and traces.
+    #[serde(default)]
+    pub telemetry: TelemetryConfig,
+}
+
+/// The public HTTP listener.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Address to listen on; port 5555 is the only port the platform exposes.
+    #[serde(default = "default_listen")]
+    pub listen: ListenAddr,
+    /// Largest accepted request body, in bytes.
+    #[serde(default = "default_body_limit")]
+    pub body_limit_bytes: usize,
+    /// Origins allowed by CORS (the frontend).
+    #[serde(default = "default_cors_origins")]
+    pub cors_origins: Vec<String>,
+    /// HTTP worker threads; 0 means one per CPU.
+    #[serde(default)]
+    pub workers: usize,
+    /// How long in-flight requests may take to finish after a stop request, in seconds.
+    #[serde(default = "default_shutdown_grace_s")]
+    pub shutdown_grace_s: u64,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            listen: default_listen(),
+            body_limit_bytes: default_body_limit(),
+            cors_origins: default_cors_origins(),
+            workers: 0,
+            shutdown_grace_s: default_shutdown_grace_s(),
+        }
+    }
+}
+
+fn default_listen() -> ListenAddr {
+    ListenAddr::all_interfaces(5555)
+}
+fn default_body_limit() -> usize {
+    1024 * 1024
+}
+fn default_cors_origins() -> Vec<String> {
+    vec!["http://localhost:3001".to_owned()]
+}
+fn default_shutdown_grace_s() -> u64 {
+    30
+}
+
+/// Internal gRPC services.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServicesConfig {
+    /// sii-gateway, e.g. `http://127.0.0.1:50051`.
+    #[serde(default = "default_sii_gateway")]
+    pub sii_gateway: String,
+    /// f29-engine.
+    #[serde(default = "default_f29_engine")]
+    pub f29_engine: String,
+    /// backup-agent.
+    #[serde(default = "default_backup_agent")]
+    pub backup_agent: String,
+    /// Deadline of an ordinary internal call, in milliseconds.
+    #[serde(default = "default_call_timeout_ms")]
+    pub call_timeout_ms: u64,
+    /// Deadline of a health check, in milliseconds.
+    #[serde(default = "default_health_timeout_ms")]
+    pub health_timeout_ms: u64,
+}
+
+impl Default for ServicesConfig {
+    fn default() -> Self {
+        ServicesConfig {
+            sii_gateway: default_sii_gateway(),
+            f29_engine: default_f29_engine(),
+            backup_agent: default_backup_agent(),
+            call_timeout_ms: default_call_timeout_ms(),
+            health_timeout_ms: default_health_timeout_ms(),
+        }
+    }
+}
+
+fn default_sii_gateway() -> String {
+    "http://127.0.0.1:50051".to_owned()
+}
+fn default_f29_engine() -> String {
+    "http://127.0.0.1:50052".to_owned()
+}
+fn default_backup_agent() -> String {
+    "http://127.0.0.1:50053".to_owned()
+}
+fn default_call_timeout_ms() -> u64 {
+    30_000
+}
+fn default_health_timeout_ms() -> u64 {
+    2_000
+}
+
+/// Environment variables accepted besides `OFITEC__…`.
+pub const ENV_ALIASES: &[EnvAlias] = &[
+    EnvAlias {
+        var: "SII_GATEWAY_URL",
+        key: "services.sii_gateway",
+    },
+    EnvAlias {
+        var: "F29_ENGINE_URL",
+        key: "services.f29_engine",
+    },
+    EnvAlias {
+        var: "BACKUP_AGENT_URL",
+        key: "services.backup_agent",
+    },
+];
+
+impl Config {
+    /// Loads defaults ← `file` ← environment.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        config::load(file, ENV_ALIASES)
+    }
+
+    /// Loopback port 0, pointing at the given services: what tests start.
+    pub fn for_tests(sii_gateway: String, f29_engine: String, backup_agent: String) -> Config {
+        Config {
+            environment: Environment::Development,
+            http: HttpConfig {
+                listen: ListenAddr::loopback(0),
+                workers: 2,
+                shutdown_grace_s: 10,
+                ..HttpConfig::default()
+            },
+            services: ServicesConfig {
+                sii_gateway,
+                f29_engine,
+                backup_agent,
+                call_timeout_ms: 10_000,
+                health_timeout_ms: 1_000,
+            },
+            telemetry: TelemetryConfig::default(),
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! edge-api: the platform's only public door (port 5555).
+//!
+//! * `config`: what edge-api reads at start.
+//! * `app`: [`Application`] binds and serves, so tests start the real edge-api on port 0.
+//! * `routes`: every route, one file per endpoint group.
+//! * `middleware`: request id, logs and metrics for every request.
+//! * `upstream`: gRPC clients for the internal services and their health.
+//! * `error` / `error_codes`: the JSON error type and its stable codes.
+
+mod app;
+pub mod config;
+pub mod error;
+pub mod error_codes;
+mod extract;
+pub mod metrics;
+mod middleware;
+mod routes;
+mod state;
+pub mod upstream;
+
+pub use app::Application;
+pub use config::Config;

@@ -1,0 +1,3 @@
+//! Middleware every request goes through.
+
+pub mod observe;

@@ -1,0 +1,158 @@
+//! Connections to the internal gRPC services and their health.
+//!
+//! Channels connect lazily, so edge-api starts (and answers `/api/health` with a useful
+//! 503) while a downstream service is still starting or down.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use ofitec_core::grpc::CallContext;
+use ofitec_proto::backup::v1::backup_agent_client::BackupAgentClient;
+use ofitec_proto::f29::v1::f29_engine_client::F29EngineClient;
+use ofitec_proto::sii::v1::sii_gateway_client::SiiGatewayClient;
+use serde::Serialize;
+use tonic::transport::{Channel, Endpoint};
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+
+use crate::config::ServicesConfig;
+
+/// One internal service.
+#[derive(Clone)]
+struct Upstream {
+    /// Name in health reports ("sii-gateway").
+    name: &'static str,
+    /// gRPC service name its health is reported under.
+    grpc_service: &'static str,
+    channel: Channel,
+}
+
+/// Clients for every internal service.
+#[derive(Clone)]
+pub struct Upstreams {
+    sii_gateway: Upstream,
+    f29_engine: Upstream,
+    backup_agent: Upstream,
+    health_timeout: Duration,
+}
+
+/// Health of one internal service as seen from edge-api.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DependencyHealth {
+    /// Service name.
+    pub name: &'static str,
+    /// `SERVING`, `NOT_SERVING`, `UNKNOWN` or `UNREACHABLE`.
+    pub status: &'static str,
+    /// Round-trip time of the health check in milliseconds.
+    pub latency_ms: f64,
+    /// Why it is not serving, when it is not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl DependencyHealth {
+    /// Whether the service can take requests.
+    pub fn is_serving(&self) -> bool {
+        self.status == "SERVING"
+    }
+}
+
+impl Upstreams {
+    /// Prepares (lazy) channels to every service in `config`.
+    pub fn connect_lazy(config: &ServicesConfig) -> anyhow::Result<Upstreams> {
+        let timeout = Duration::from_millis(config.call_timeout_ms);
+        let upstream = |name: &'static str,
+                        grpc_service: &'static str,
+                        url: &str|
+         -> anyhow::Result<Upstream> {
+            let endpoint = Endpoint::from_shared(url.to_owned())
+                .with_context(|| format!("invalid URL `{url}` for {name}"))?
+                .connect_timeout(Duration::from_secs(2))
+                .timeout(timeout)
+                .tcp_nodelay(true)
+                .http2_keep_alive_interval(Duration::from_secs(30))
+                .keep_alive_while_idle(true);
+            Ok(Upstream {
+                name,
+                grpc_service,
+                channel: endpoint.connect_lazy(),
+            })
+        };
+        Ok(Upstreams {
+            sii_gateway: upstream(
+                "sii-gateway",
+                "ofitec.sii.v1.SiiGateway",
+                &config.sii_gateway,
+            )?,
+            f29_engine: upstream("f29-engine", "ofitec.f29.v1.F29Engine", &config.f29_engine)?,
+            backup_agent: upstream(
+                "backup-agent",
+                "ofitec.backup.v1.BackupAgent",
+                &config.backup_agent,
+            )?,
+            health_timeout: Duration::from_millis(config.health_timeout_ms),
+        })
+    }
+
+    /// Client for sii-gateway.
+    pub fn sii(&self) -> SiiGatewayClient<Channel> {
+        SiiGatewayClient::new(self.sii_gateway.channel.clone())
+    }
+
+    /// Client for f29-engine.
+    pub fn f29(&self) -> F29EngineClient<Channel> {
+        F29EngineClient::new(self.f29_engine.channel.clone())
+    }
+
+    /// Client for backup-agent.
+    pub fn backup(&self) -> BackupAgentClient<Channel> {
+        BackupAgentClient::new(self.backup_agent.channel.clone())
+    }
+
+    /// Checks every service concurrently, each bounded by the health timeout.
+    pub async fn health(&self, context: &CallContext) -> Vec<DependencyHealth> {
+        let (a, b, c) = tokio::join!(
+            check(&self.sii_gateway, self.health_timeout, context),
+            check(&self.f29_engine, self.health_timeout, context),
+            check(&self.backup_agent, self.health_timeout, context),
+        );
+        vec![a, b, c]
+    }
+}
+
+async fn check(upstream: &Upstream, timeout: Duration, context: &CallContext) -> DependencyHealth {
+    let started = Instant::now();
+    let mut client = HealthClient::new(upstream.channel.clone());
+    let request = context.request(HealthCheckRequest {
+        service: upstream.grpc_service.to_owned(),
+    });
+    let outcome = tokio::time::timeout(timeout, client.check(request)).await;
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let (status, error) = match outcome {
+        Ok(Ok(response)) => match response.into_inner().status() {
+            ServingStatus::Serving => ("SERVING", None),
+            ServingStatus::NotServing => (
+                "NOT_SERVING",
+                Some("reports NOT_SERVING (a dependency is down or it is draining)".to_owned()),
+            ),
+            ServingStatus::Unknown | ServingStatus::ServiceUnknown => {
+                ("UNKNOWN", Some("health status unknown".to_owned()))
+            }
+        },
+        Ok(Err(status)) => (
+            "UNREACHABLE",
+            Some(format!("{:?}: {}", status.code(), status.message())),
+        ),
+        Err(_) => (
+            "UNREACHABLE",
+            Some(format!("no answer within {} ms", timeout.as_millis())),
+        ),
+    };
+    DependencyHealth {
+        name: upstream.name,
+        status,
+        latency_ms: (latency_ms * 10.0).round() / 10.0,
+        error,
+    }
+}

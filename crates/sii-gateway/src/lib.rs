@@ -1,0 +1,15 @@
+//! sii-gateway: the only service that talks to SII.
+//!
+//! * `config`: what the gateway reads at start.
+//! * `app`: [`Application`] binds, migrates and serves (`Application::build(config)` →
+//!   `address()` + `run_until_stopped()`), so tests start the real gateway on port 0.
+//! * `grpc`: the `ofitec.sii.v1.SiiGateway` service.
+//! * `store`: the gateway's tables and migrations.
+
+mod app;
+pub mod config;
+pub mod grpc;
+pub mod store;
+
+pub use app::Application;
+pub use config::Config;

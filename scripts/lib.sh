@@ -1,0 +1,84 @@
+# Shared helpers for the scripts in this directory. Source it; do not run it.
+# shellcheck shell=bash
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# A free TCP port on 127.0.0.1 (the kernel picks it; a tiny race is acceptable for tests).
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Runs a command as root: directly when we are root, through sudo otherwise.
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"
+  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+  else die "need root to run: $* (install sudo or run as root)"
+  fi
+}
+
+# Installs Debian/Ubuntu packages that provide missing commands.
+# Usage: ensure_packages "command:package" ...
+ensure_packages() {
+  local missing=() pair cmd pkg
+  for pair in "$@"; do
+    cmd=${pair%%:*}; pkg=${pair#*:}
+    command -v "$cmd" >/dev/null 2>&1 || pg_tool_path "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if ! command -v apt-get >/dev/null 2>&1; then
+    die "missing packages: ${missing[*]}. This script installs them with apt on Debian/Ubuntu; elsewhere install them with your package manager (see docs/development.md)."
+  fi
+  log "installing system packages: ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Path of a PostgreSQL server tool (initdb, pg_ctl, postgres), which Debian keeps out of PATH.
+pg_tool_path() {
+  local tool=$1 dir
+  if command -v "$tool" >/dev/null 2>&1; then command -v "$tool"; return 0; fi
+  for dir in /usr/lib/postgresql/*/bin; do
+    [ -x "$dir/$tool" ] && { echo "$dir/$tool"; return 0; }
+  done
+  return 1
+}
+
+# Runs a command as the PostgreSQL owner: `postgres` when we are root (PostgreSQL refuses
+# to run as root), ourselves otherwise.
+as_pg_owner() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# Starts a throwaway PostgreSQL on loopback. Sets PG_DIR, PG_PORT, PG_URL.
+start_postgres() {
+  local initdb pg_ctl
+  initdb=$(pg_tool_path initdb) || die "initdb not found"
+  pg_ctl=$(pg_tool_path pg_ctl) || die "pg_ctl not found"
+  PG_DIR=$(mktemp -d /tmp/ofitec-pg.XXXXXX)
+  PG_PORT=$(free_port)
+  [ "$(id -u)" -eq 0 ] && chown postgres "$PG_DIR"
+  as_pg_owner "$initdb" -D "$PG_DIR/data" -U postgres --auth=trust --encoding=UTF8 --no-locale >"$PG_DIR/initdb.log" 2>&1 \
+    || { cat "$PG_DIR/initdb.log" >&2; die "initdb failed"; }
+  as_pg_owner "$pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+    start >/dev/null || { cat "$PG_DIR/server.log" >&2; die "PostgreSQL did not start"; }
+  PG_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+  log "PostgreSQL on 127.0.0.1:$PG_PORT"
+}
+
+stop_postgres() {
+  [ -n "${PG_DIR:-}" ] || return 0
+  as_pg_owner "$(pg_tool_path pg_ctl)" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$PG_DIR"
+  PG_DIR=
+}
+
+# PyYAML for the Python checkers: Debian's package, else pip for this user.
+ensure_python_yaml() {
+  python3 -c 'import yaml' 2>/dev/null && return 0
+  if command -v apt-get >/dev/null 2>&1; then
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-yaml >/dev/null && return 0
+  fi
+  python3 -m pip install --quiet --user pyyaml
+}

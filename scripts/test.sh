@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# `make test`: everything the suite needs, on a fresh machine.
+#
+# 1. installs the system tools the tests use when they are missing (apt on Debian/Ubuntu);
+# 2. starts throwaway PostgreSQL (and, for the queue tests, RabbitMQ) instances on loopback,
+#    unless OFITEC_TEST_POSTGRES_URL points at one already (CI service containers);
+# 3. builds the service binaries (process-level tests start them);
+# 4. runs the whole suite on SQLite, then on PostgreSQL;
+# 5. tears the instances down, whatever happened.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
+
+ensure_packages "python3:python3"
+
+trap 'stop_postgres' EXIT INT TERM
+if [ -n "${OFITEC_TEST_POSTGRES_URL:-}" ]; then
+  PG_URL=$OFITEC_TEST_POSTGRES_URL
+  log "using the PostgreSQL server given in OFITEC_TEST_POSTGRES_URL"
+else
+  ensure_packages "initdb:postgresql" "pg_ctl:postgresql"
+  start_postgres
+fi
+
+log "building the workspace"
+cargo build --workspace --bins --tests --locked
+
+run_suite() {
+  if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --workspace --locked --no-fail-fast --profile ci
+  else
+    cargo test --workspace --locked --no-fail-fast
+  fi
+}
+
+log "test suite on SQLite"
+OFITEC_TEST_BACKEND=sqlite run_suite
+
+log "test suite on PostgreSQL"
+OFITEC_TEST_BACKEND=postgres OFITEC_TEST_POSTGRES_URL="$PG_URL" run_suite
+
+log "all tests passed on SQLite and PostgreSQL"
