@@ -17,6 +17,7 @@ pub mod metrics;
 mod money;
 pub mod net;
 mod period;
+pub mod rcv;
 pub mod runner;
 mod rut;
 pub mod shutdown;
