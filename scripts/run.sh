@@ -64,13 +64,24 @@ for _ in $(seq 1 120); do
 done
 [ "$(http_status /api/health)" = "200" ] || die "edge-api did not become healthy; see data/logs/"
 
+TOKEN=$(target/debug/edge-api --config config/dev/edge-api.yaml token --sub dev --role admin --company '*' --ttl 8h) \
+  || die "could not issue a development token"
+
 cat <<BANNER
 
   OFITEC is running.
 
   API        http://$EDGE_HOST:$EDGE_PORT/api        (the only exposed port)
+  OpenAPI    http://$EDGE_HOST:$EDGE_PORT/api/openapi.json
   Health     curl -s http://$EDGE_HOST:$EDGE_PORT/api/health
   Metrics    curl -s http://$EDGE_HOST:$EDGE_PORT/api/metrics
+
+  Admin token (8 h, every company; make more with
+  target/debug/edge-api --config config/dev/edge-api.yaml token --sub ana --role operator --company 76123456-0 --ttl 8h):
+
+  export TOKEN=$TOKEN
+
+  curl -s -H "Authorization: Bearer \$TOKEN" http://$EDGE_HOST:$EDGE_PORT/api/sii/token
   SII        sii-sim on http://127.0.0.1:50060 (loopback only)
   Data       ./data/*.db (SQLite)
   Logs       tail -f data/logs/*.log

@@ -20,6 +20,7 @@ mod period;
 pub mod rcv;
 pub mod runner;
 mod rut;
+pub mod secret;
 pub mod shutdown;
 pub mod telemetry;
 

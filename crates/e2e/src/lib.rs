@@ -6,6 +6,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use ofitec_core::identity::Role;
 use ofitec_core::runner::Runnable;
 use ofitec_core::shutdown::CancellationToken;
 use ofitec_testkit::TestDatabase;
@@ -73,6 +74,11 @@ pub struct Platform {
 impl Platform {
     /// Starts every internal service and edge-api in front of them.
     pub async fn start() -> Platform {
+        Platform::start_with(|_| {}).await
+    }
+
+    /// Like [`Platform::start`], letting the test adjust edge-api's configuration.
+    pub async fn start_with(customize: impl FnOnce(&mut edge_api::Config)) -> Platform {
         let databases = vec![
             TestDatabase::new(),
             TestDatabase::new(),
@@ -94,8 +100,9 @@ impl Platform {
                 .expect("build backup-agent");
         let backup_agent = Running::start(app.address(), app);
 
-        let config =
+        let mut config =
             edge_api::Config::for_tests(sii_gateway.url(), f29_engine.url(), backup_agent.url());
+        customize(&mut config);
         let app = edge_api::Application::build(config)
             .await
             .expect("build edge-api");
@@ -109,10 +116,32 @@ impl Platform {
         }
     }
 
+    /// A development token for `sub` with `role` and `companies` (`*` for all).
+    pub fn token(&self, sub: &str, role: Role, companies: &[&str]) -> String {
+        token(sub, role, companies)
+    }
+
     /// `http://edge-api/api<path>`.
     pub fn api(&self, path: &str) -> String {
         format!("{}/api{path}", self.edge.url())
     }
+}
+
+/// A development token signed with the test secret of `edge_api::Config::for_tests`.
+pub fn token(sub: &str, role: Role, companies: &[&str]) -> String {
+    let auth = edge_api::config::AuthConfig {
+        dev_secret: Some(ofitec_core::secret::Secret::new(
+            edge_api::config::TEST_SECRET,
+        )),
+        ..Default::default()
+    };
+    let companies: Vec<String> = companies.iter().map(|c| (*c).to_owned()).collect();
+    edge_api::auth::jwt::JwtVerifier::from_config(
+        &auth,
+        ofitec_core::config::Environment::Development,
+    )
+    .and_then(|v| v.issue_dev_token(sub, role, &companies, 3600))
+    .expect("development token")
 }
 
 /// A JSON GET returning status and body.

@@ -1,5 +1,7 @@
 //! The real binaries as processes: configuration errors, signals and request ids.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
+
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
@@ -148,6 +150,10 @@ async fn sigterm_during_an_in_flight_request_still_completes_it() {
         &[
             ("OFITEC__HTTP__LISTEN", loopback_any()),
             ("OFITEC__SERVICES__HEALTH_TIMEOUT_MS", "3000".to_owned()),
+            (
+                "OFITEC__AUTH__DEV_SECRET",
+                edge_api::config::TEST_SECRET.to_owned(),
+            ),
             ("SII_GATEWAY_URL", gateway_url),
             ("F29_ENGINE_URL", f29_url),
             ("BACKUP_AGENT_URL", backup_url),
@@ -155,6 +161,8 @@ async fn sigterm_during_an_in_flight_request_still_completes_it() {
     );
     let address = edge.wait_for_address("listening", "address", START).await;
     let health = format!("http://{address}/api/health");
+    let token = ofitec_e2e::token("ops", ofitec_core::identity::Role::Viewer, &["*"]);
+    let client = reqwest::Client::new();
     ofitec_testkit::wait_until("healthy platform", Duration::from_secs(10), || async {
         let ok = reqwest::get(&health)
             .await
@@ -167,8 +175,8 @@ async fn sigterm_during_an_in_flight_request_still_completes_it() {
     // A frozen gateway keeps edge-api's health check waiting up to its 3 s deadline.
     gateway.signal(Signal::SIGSTOP);
     let request = tokio::spawn({
-        let health = health.clone();
-        async move { reqwest::get(&health).await }
+        let request = client.get(&health).bearer_auth(&token);
+        async move { request.send().await }
     });
     tokio::time::sleep(Duration::from_millis(500)).await;
     edge.signal(Signal::SIGTERM);

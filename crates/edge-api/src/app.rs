@@ -1,6 +1,8 @@
 //! Building and running edge-api.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_cors::Cors;
 use actix_web::middleware::from_fn;
@@ -9,12 +11,17 @@ use anyhow::Context as _;
 use ofitec_core::metrics::Metrics;
 use ofitec_core::runner::Runnable;
 use ofitec_core::shutdown::CancellationToken;
+use utoipa::OpenApi as _;
+use utoipa_actix_web::AppExt as _;
 
+use crate::auth::AuthState;
 use crate::config::Config;
 use crate::extract;
 use crate::metrics::HttpMetrics;
 use crate::middleware::observe::observe;
+use crate::middleware::{audit, rate_limit, security};
 use crate::routes;
+use crate::routes::openapi::{ApiDoc, OpenApiJson};
 use crate::state::AppState;
 use crate::upstream::Upstreams;
 
@@ -36,6 +43,17 @@ impl std::fmt::Debug for Application {
 impl Application {
     /// Binds the listener and prepares the internal clients.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let auth = web::Data::new(AuthState::from_config(
+            &config.auth,
+            &config.rate_limit,
+            config.environment,
+        )?);
+        if !auth.jwt.is_configured() && auth.api_keys.is_empty() {
+            tracing::warn!(
+                "no auth.dev_secret, auth.jwt keys or API keys configured: every protected route will answer 401"
+            );
+        }
+        let openapi = web::Data::new(OpenApiJson(openapi_document()?));
         let listener = ofitec_core::net::bind_std(&config.http.listen, "HTTP")?;
         let address = listener
             .local_addr()
@@ -48,20 +66,31 @@ impl Application {
         let origins = config.http.cors_origins.clone();
         let workers = config.http.workers;
         let grace = config.http.shutdown_grace_s;
+        let config_reload_s = config.auth.api_keys_reload_s;
         let state = web::Data::new(AppState { upstreams, metrics });
+        let reload_interval = Duration::from_secs(config_reload_s.max(1));
+        let shutdown = CancellationToken::new();
+        spawn_api_key_reloader(auth.api_keys.clone(), reload_interval, shutdown.clone());
 
         let mut server = HttpServer::new(move || {
-            App::new()
+            let (app, _) = App::new()
                 .app_data(state.clone())
+                .app_data(auth.clone())
+                .app_data(openapi.clone())
                 .app_data(http_metrics.clone())
                 .app_data(extract::json_config(body_limit))
                 .app_data(extract::payload_config(body_limit))
                 .app_data(extract::query_config())
                 .app_data(extract::path_config())
-                .wrap(cors(&origins))
-                .wrap(from_fn(observe))
+                .into_utoipa_app()
                 .configure(routes::configure)
-                .default_service(web::to(extract::not_found))
+                .split_for_parts();
+            app.default_service(web::to(extract::not_found))
+                .wrap(from_fn(rate_limit::limit_by_ip))
+                .wrap(cors(&origins))
+                .wrap(from_fn(security::security_headers))
+                .wrap(from_fn(audit::audit))
+                .wrap(from_fn(observe))
         })
         .disable_signals()
         .shutdown_timeout(grace);
@@ -76,7 +105,7 @@ impl Application {
         Ok(Application {
             server,
             address,
-            shutdown: CancellationToken::new(),
+            shutdown,
         })
     }
 
@@ -115,6 +144,52 @@ impl Runnable for Application {
     fn run_until_stopped(self) -> impl Future<Output = anyhow::Result<()>> + Send {
         Application::run_until_stopped(self)
     }
+}
+
+/// The OpenAPI document of every registered route, rendered once.
+pub fn openapi_document() -> anyhow::Result<String> {
+    let (_, document) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes::configure)
+        .split_for_parts();
+    document
+        .to_pretty_json()
+        .context("rendering the OpenAPI document")
+}
+
+/// Re-reads the API key file on SIGHUP and whenever it changes (rotation without restart).
+fn spawn_api_key_reloader(
+    keys: Arc<crate::auth::api_keys::ApiKeys>,
+    interval: Duration,
+    shutdown: CancellationToken,
+) {
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        let mut hangup =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+        loop {
+            #[cfg(unix)]
+            let sighup = async {
+                match hangup.as_mut() {
+                    Some(signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            #[cfg(not(unix))]
+            let sighup = std::future::pending::<()>();
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = sighup => match keys.reload() {
+                    Ok(count) => tracing::info!(keys = count, "SIGHUP: API keys reloaded"),
+                    Err(e) => tracing::error!(error = %format!("{e:#}"), "SIGHUP: API key file invalid; keeping the keys in force"),
+                },
+                _ = tokio::time::sleep(interval) => keys.reload_if_changed(),
+            }
+        }
+    });
 }
 
 fn cors(origins: &[String]) -> Cors {

@@ -6,6 +6,8 @@ use ofitec_core::config::{self, ConfigError, EnvAlias, Environment, ListenAddr};
 use ofitec_core::telemetry::TelemetryConfig;
 use serde::Deserialize;
 
+pub use crate::auth::config::{AuthConfig, JwtConfig, MetricsAccessConfig, RateLimitConfig};
+
 /// Everything edge-api reads at start.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -22,6 +24,12 @@ pub struct Config {
     /// Logs and traces.
     #[serde(default)]
     pub telemetry: TelemetryConfig,
+    /// Authentication: JWTs, API keys, metrics access.
+    #[serde(default)]
+    pub auth: AuthConfig,
+    /// Rate limits per principal and per client IP.
+    #[serde(default)]
+    pub rate_limit: RateLimitConfig,
 }
 
 /// The public HTTP listener.
@@ -89,6 +97,9 @@ pub struct ServicesConfig {
     /// Deadline of a health check, in milliseconds.
     #[serde(default = "default_health_timeout_ms")]
     pub health_timeout_ms: u64,
+    /// Mutual TLS towards the internal services (use `https://` URLs); plaintext when absent.
+    #[serde(default)]
+    pub tls: Option<ofitec_core::grpc::tls::ClientTls>,
 }
 
 impl Default for ServicesConfig {
@@ -99,6 +110,7 @@ impl Default for ServicesConfig {
             backup_agent: default_backup_agent(),
             call_timeout_ms: default_call_timeout_ms(),
             health_timeout_ms: default_health_timeout_ms(),
+            tls: None,
         }
     }
 }
@@ -157,8 +169,17 @@ impl Config {
                 backup_agent,
                 call_timeout_ms: 10_000,
                 health_timeout_ms: 1_000,
+                tls: None,
             },
             telemetry: TelemetryConfig::default(),
+            auth: AuthConfig {
+                dev_secret: Some(ofitec_core::secret::Secret::new(TEST_SECRET)),
+                ..AuthConfig::default()
+            },
+            rate_limit: RateLimitConfig::default(),
         }
     }
 }
+
+/// The development secret `Config::for_tests` signs tokens with.
+pub const TEST_SECRET: &str = "test-secret-that-is-at-least-32-characters-long";

@@ -16,18 +16,20 @@ pub struct ApiError {
     code: &'static str,
     message: String,
     field: Option<String>,
+    headers: Vec<(&'static str, String)>,
 }
 
 /// The JSON body of every error.
-#[derive(Debug, Serialize)]
-pub struct ErrorBody<'a> {
-    /// Stable machine-readable code.
-    pub error: &'a str,
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Stable machine-readable code (see `error_codes.rs`).
+    #[schema(example = "forbidden_company")]
+    pub error: String,
     /// Human explanation.
-    pub message: &'a str,
+    pub message: String,
     /// The input field concerned, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<&'a str>,
+    pub field: Option<String>,
 }
 
 impl ApiError {
@@ -38,7 +40,30 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
+            headers: Vec::new(),
         }
+    }
+
+    /// Adds a response header (`WWW-Authenticate`, `Retry-After`).
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> ApiError {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// 401 with `code` (`auth_missing`, `auth_invalid`, `auth_expired`).
+    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, code, message)
+            .with_header("www-authenticate", "Bearer")
+    }
+
+    /// 403 with `code` (`forbidden_role`, `forbidden_company`).
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, code, message)
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
     }
 
     /// Names the input field the error is about.
@@ -131,10 +156,14 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(ErrorBody {
-            error: self.code,
-            message: &self.message,
-            field: self.field.as_deref(),
+        let mut response = HttpResponse::build(self.status);
+        for (name, value) in &self.headers {
+            response.insert_header((*name, value.as_str()));
+        }
+        response.json(ErrorBody {
+            error: self.code.to_owned(),
+            message: self.message.clone(),
+            field: self.field.clone(),
         })
     }
 }

@@ -8,15 +8,19 @@
 //! * `error` / `error_codes`: the JSON error type and its stable codes.
 
 mod app;
+pub mod auth;
+pub mod cli;
+mod client_ip;
 pub mod config;
 pub mod error;
 pub mod error_codes;
 mod extract;
 pub mod metrics;
 mod middleware;
+mod ratelimit;
 mod routes;
 mod state;
 pub mod upstream;
 
-pub use app::Application;
+pub use app::{Application, openapi_document};
 pub use config::Config;

@@ -1,19 +1,12 @@
-//! `edge-api` binary: parse arguments, load configuration, start telemetry, run.
+//! `edge-api` binary: parse arguments, load configuration, then serve or run a subcommand.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use edge_api::auth::api_keys;
+use edge_api::auth::jwt::JwtVerifier;
+use edge_api::cli::{Cli, Command};
 use ofitec_core::runner;
-
-/// edge-api: REST + SSE for the frontend and integrations on port 5555.
-#[derive(Debug, Parser)]
-#[command(version, about)]
-struct Cli {
-    /// YAML configuration file; environment variables (OFITEC__…) override it.
-    #[arg(long, env = "OFITEC_CONFIG")]
-    config: Option<PathBuf>,
-}
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -23,6 +16,53 @@ async fn main() -> ExitCode {
             Ok(config) => config,
             Err(code) => return code,
         };
-    let _telemetry = ofitec_core::telemetry::init("edge-api", &config.telemetry);
-    runner::serve("edge-api", edge_api::Application::build(config)).await
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let _telemetry = ofitec_core::telemetry::init("edge-api", &config.telemetry);
+            runner::serve("edge-api", edge_api::Application::build(config)).await
+        }
+        Command::Token {
+            sub,
+            role,
+            companies,
+            ttl,
+        } => {
+            let issued = JwtVerifier::from_config(&config.auth, config.environment)
+                .and_then(|jwt| jwt.issue_dev_token(&sub, role, &companies, ttl.as_secs()));
+            match issued {
+                Ok(token) => {
+                    println!("{token}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("edge-api token: {e:#}");
+                    ExitCode::from(runner::EXIT_CONFIG)
+                }
+            }
+        }
+        Command::ApiKey {
+            name,
+            role,
+            companies,
+        } => {
+            let (key, hash) = api_keys::generate();
+            println!("# Give this key to the integration once; it is not stored anywhere:");
+            println!("#   {key}");
+            println!(
+                "# Add this entry to the file named by auth.api_keys_file (reloaded without restart):"
+            );
+            println!("  - name: {name}");
+            println!("    hash: {hash}");
+            println!("    roles: [{role}]");
+            println!(
+                "    companies: [{}]",
+                companies
+                    .iter()
+                    .map(|c| format!("\"{c}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            ExitCode::SUCCESS
+        }
+    }
 }

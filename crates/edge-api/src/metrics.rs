@@ -2,7 +2,7 @@
 //! RUTs and ids) and the health of each internal service as last seen.
 
 use ofitec_core::metrics::Metrics;
-use prometheus::{GaugeVec, HistogramVec, IntCounterVec, Opts};
+use prometheus::{GaugeVec, HistogramVec, IntCounterVec, IntGauge, Opts};
 
 /// HTTP and dependency metrics.
 #[derive(Clone)]
@@ -13,6 +13,12 @@ pub struct HttpMetrics {
     pub duration: HistogramVec,
     /// 1 when the service answered SERVING at the last health check.
     pub upstream_up: GaugeVec,
+    /// 401/403 answers by error code.
+    pub auth_rejections: IntCounterVec,
+    /// 429 answers by scope (`principal`, `ip`).
+    pub rate_limited: IntCounterVec,
+    /// Open event streams.
+    pub sse_clients: IntGauge,
 }
 
 impl HttpMetrics {
@@ -36,6 +42,20 @@ impl HttpMetrics {
                     "1 when the internal service answered SERVING at the last health check.",
                 ),
                 &["service"],
+            )?)?,
+            auth_rejections: metrics.counter_vec(
+                "edge_auth_rejections_total",
+                "401 and 403 answers by error code.",
+                &["code"],
+            )?,
+            rate_limited: metrics.counter_vec(
+                "edge_rate_limited_total",
+                "429 answers by scope.",
+                &["scope"],
+            )?,
+            sse_clients: metrics.register(IntGauge::new(
+                "edge_sse_clients",
+                "Open Server-Sent Events streams.",
             )?)?,
         })
     }

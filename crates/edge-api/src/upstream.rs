@@ -38,7 +38,7 @@ pub struct Upstreams {
 }
 
 /// Health of one internal service as seen from edge-api.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct DependencyHealth {
     /// Service name.
     pub name: &'static str,
@@ -62,17 +62,23 @@ impl Upstreams {
     /// Prepares (lazy) channels to every service in `config`.
     pub fn connect_lazy(config: &ServicesConfig) -> anyhow::Result<Upstreams> {
         let timeout = Duration::from_millis(config.call_timeout_ms);
+        let tls = config.tls.as_ref().map(|t| t.load()).transpose()?;
         let upstream = |name: &'static str,
                         grpc_service: &'static str,
                         url: &str|
          -> anyhow::Result<Upstream> {
-            let endpoint = Endpoint::from_shared(url.to_owned())
+            let mut endpoint = Endpoint::from_shared(url.to_owned())
                 .with_context(|| format!("invalid URL `{url}` for {name}"))?
                 .connect_timeout(Duration::from_secs(2))
                 .timeout(timeout)
                 .tcp_nodelay(true)
                 .http2_keep_alive_interval(Duration::from_secs(30))
                 .keep_alive_while_idle(true);
+            if let Some(tls) = &tls {
+                endpoint = endpoint
+                    .tls_config(tls.clone())
+                    .with_context(|| format!("TLS settings for {name}"))?;
+            }
             Ok(Upstream {
                 name,
                 grpc_service,

@@ -17,6 +17,7 @@ use tonic_health::server::{HealthReporter, HealthService};
 
 use super::health::{Probe, run_probe, set_all};
 use super::observe::{GrpcMetrics, ObserveLayer};
+use super::require_caller::RequireCallerLayer;
 use crate::config::ListenAddr;
 use crate::metrics::Metrics;
 
@@ -32,6 +33,9 @@ pub struct GrpcServerConfig {
     /// How long in-flight calls may take to finish after a stop request, in seconds.
     #[serde(default = "default_shutdown_grace_s")]
     pub shutdown_grace_s: u64,
+    /// Mutual TLS; plaintext when absent (inside a trusted network).
+    #[serde(default)]
+    pub tls: Option<super::tls::ServerTls>,
 }
 
 impl GrpcServerConfig {
@@ -41,6 +45,7 @@ impl GrpcServerConfig {
             listen,
             health_interval_ms: default_health_interval_ms(),
             shutdown_grace_s: default_shutdown_grace_s(),
+            tls: None,
         }
     }
 
@@ -50,6 +55,7 @@ impl GrpcServerConfig {
             listen: ListenAddr::loopback(0),
             health_interval_ms: 100,
             shutdown_grace_s: 10,
+            tls: None,
         }
     }
 }
@@ -89,6 +95,7 @@ pub struct ServiceHost {
     ready: IntGauge,
     reporter: HealthReporter,
     shutdown: CancellationToken,
+    tls: Option<tonic::transport::ServerTlsConfig>,
 }
 
 impl std::fmt::Debug for ServiceHost {
@@ -107,6 +114,8 @@ impl ServiceHost {
         grpc: &GrpcServerConfig,
         metrics: &MetricsConfig,
     ) -> anyhow::Result<ServiceHost> {
+        // Read certificates now, so a wrong path stops start-up instead of the first call.
+        let tls = grpc.tls.as_ref().map(|t| t.load()).transpose()?;
         let grpc_listener = crate::net::bind(&grpc.listen, "gRPC").await?;
         let metrics_listener = crate::net::bind(&metrics.listen, "metrics").await?;
         let registry = Metrics::new();
@@ -132,6 +141,7 @@ impl ServiceHost {
             ready,
             reporter,
             shutdown: CancellationToken::new(),
+            tls,
         })
     }
 
@@ -178,6 +188,7 @@ impl ServiceHost {
             ready,
             reporter,
             shutdown,
+            tls,
         } = self;
         let address = grpc.local_addr().map(|a| a.to_string()).unwrap_or_default();
         let metrics_address = metrics_listener
@@ -213,9 +224,15 @@ impl ServiceHost {
                 tracing::info!(service = name, "draining: finishing in-flight calls");
             }
         };
-        tracing::info!(service = name, grpc = %address, metrics = %metrics_address, "serving gRPC");
-        let server = tonic::transport::Server::builder()
+        let mut builder = tonic::transport::Server::builder();
+        let mutual_tls = tls.is_some();
+        if let Some(tls) = tls {
+            builder = builder.tls_config(tls).context("configuring gRPC TLS")?;
+        }
+        tracing::info!(service = name, grpc = %address, metrics = %metrics_address, tls = mutual_tls, "serving gRPC");
+        let server = builder
             .layer(ObserveLayer::new(grpc_metrics))
+            .layer(RequireCallerLayer)
             .add_routes(routes)
             .serve_with_incoming_shutdown(incoming, drain_signal);
         tokio::pin!(server);

@@ -1,28 +1,43 @@
-//! `GET /api/health`: edge-api and every internal service, with latency; 503 when any
-//! internal service is not serving.
+//! `GET /api/health`: overall status for anyone; each internal service with its latency for
+//! authenticated callers. 503 when any internal service is not serving.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use ofitec_core::grpc::CallContext;
 use serde::Serialize;
+use utoipa::ToSchema;
 
+use crate::auth::AuthState;
+use crate::auth::extract::authenticate;
 use crate::metrics::HttpMetrics;
 use crate::middleware::observe::request_id;
 use crate::state::AppState;
 use crate::upstream::DependencyHealth;
 
 /// The health report.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct HealthReport {
     /// `healthy` when every internal service serves, else `unhealthy`.
+    #[schema(example = "healthy")]
     pub status: &'static str,
-    /// Each internal service.
-    pub services: Vec<DependencyHealth>,
+    /// Each internal service; only for authenticated callers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub services: Option<Vec<DependencyHealth>>,
 }
 
-/// Handler.
+/// Platform health.
+#[utoipa::path(
+    tag = "operations",
+    security((), ("bearer" = []), ("api_key" = [])),
+    responses(
+        (status = 200, description = "Every internal service is serving", body = HealthReport),
+        (status = 503, description = "At least one internal service is not serving", body = HealthReport),
+    )
+)]
+#[get("/health")]
 pub async fn get(
     request: HttpRequest,
     state: web::Data<AppState>,
+    auth: web::Data<AuthState>,
     metrics: web::Data<HttpMetrics>,
 ) -> HttpResponse {
     let context = CallContext {
@@ -37,9 +52,11 @@ pub async fn get(
             .set(if service.is_serving() { 1.0 } else { 0.0 });
     }
     let healthy = services.iter().all(DependencyHealth::is_serving);
+    // Anonymous callers learn only whether the platform is up, not its internals.
+    let detailed = authenticate(&auth, &request, false).is_ok();
     let report = HealthReport {
         status: if healthy { "healthy" } else { "unhealthy" },
-        services,
+        services: detailed.then_some(services),
     };
     if healthy {
         HttpResponse::Ok().json(report)

@@ -1,0 +1,53 @@
+//! Internal services serve only calls that carry edge-api's caller identity.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
+
+use ofitec_core::grpc::CallContext;
+use ofitec_core::grpc::RequestId;
+use ofitec_core::grpc::status::error_code;
+use ofitec_core::identity::{Caller, CompanyScope, Role};
+use ofitec_e2e::Platform;
+use ofitec_proto::sii::v1::GetTokenStatusRequest;
+use ofitec_proto::sii::v1::sii_gateway_client::SiiGatewayClient;
+
+#[tokio::test]
+async fn calls_without_caller_identity_are_refused_but_health_is_open() {
+    let platform = Platform::start().await;
+    let mut client = SiiGatewayClient::connect(platform.sii_gateway.url())
+        .await
+        .expect("connect");
+    let status = client
+        .get_token_status(GetTokenStatusRequest::default())
+        .await
+        .expect_err("refused without identity");
+    assert_eq!(status.code(), tonic::Code::Unauthenticated);
+    assert_eq!(error_code(&status), Some("auth_missing"));
+
+    let context = CallContext {
+        request_id: RequestId("internal-test".to_owned()),
+        caller: Some(Caller {
+            sub: "ana".to_owned(),
+            role: Role::Viewer,
+            companies: CompanyScope::All,
+        }),
+    };
+    let result = client
+        .get_token_status(context.request(GetTokenStatusRequest::default()))
+        .await;
+    if let Err(status) = result {
+        assert_ne!(status.code(), tonic::Code::Unauthenticated, "{status:?}");
+    }
+
+    let channel = tonic::transport::Endpoint::from_shared(platform.sii_gateway.url())
+        .expect("url")
+        .connect()
+        .await
+        .expect("connect");
+    let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+    let answer = health
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: String::new(),
+        })
+        .await;
+    assert!(answer.is_ok(), "health needs no identity: {answer:?}");
+}
