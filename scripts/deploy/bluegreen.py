@@ -58,7 +58,9 @@ def env(name, default):
 class Settings:
     def __init__(self):
         self.state_dir = env("BG_STATE_DIR", os.path.join(ROOT, "deploy", "state"))
-        self.dynamic_file = env("BG_DYNAMIC_FILE", os.path.join(ROOT, "deploy", "traefik", "dynamic", "edge.yml"))
+        # Host state, not repository content: compose mounts this directory into Traefik.
+        # deploy/traefik/dynamic/edge.yml in the repository is the reference rendering.
+        self.dynamic_file = env("BG_DYNAMIC_FILE", os.path.join(self.state_dir, "traefik", "edge.yml"))
         self.urls = {c: env(f"BG_{c.upper()}_URL", f"http://edge-api-{c}:5555") for c in COLOURS}
         self.api = env("BG_TRAEFIK_API", "http://127.0.0.1:8082").rstrip("/")
         self.compose = env("BG_COMPOSE", "docker compose --env-file {state_dir}/compose.env -p ofitec "
@@ -228,12 +230,17 @@ def live_weights(settings):
     return {s["name"].removeprefix("edge-"): int(s.get("weight", 1)) for s in services}
 
 
-def set_weights(settings, state, weights, note):
+def set_weights(settings, state, weights, note, wait=True):
     weights = {c: int(weights[c]) for c in COLOURS}
     log(f"weights blue={weights['blue']} green={weights['green']} ({note})")
     atomic_write(settings.dynamic_file, render_dynamic(settings, weights, note))
     state["weights"] = weights
     state.save()
+    if wait:
+        wait_applied(settings, weights)
+
+
+def wait_applied(settings, weights):
     deadline = time.monotonic() + settings.apply_timeout
     while time.monotonic() < deadline:
         if live_weights(settings) == weights:
@@ -409,9 +416,11 @@ def first_deploy(settings, state, tag):
     colour = "blue"
     log(f"first deploy: {colour} gets {tag} and all traffic (no backup: nothing to back up yet)")
     state["tags"][colour] = tag
-    state.save()
+    weights = {colour: 100, other(colour): 0}
+    # The routing file exists before Traefik starts, so it never serves without routes.
+    set_weights(settings, state, weights, f"first deploy of {tag}", wait=False)
     run(settings, state, settings.bootstrap_cmd, tag=tag, what="start Traefik and the internal services")
-    set_weights(settings, state, {colour: 100, other(colour): 0}, f"first deploy of {tag}")
+    wait_applied(settings, weights)
     start_colour(settings, state, colour, tag)
     wait_healthy(settings, colour)
     state["active"] = colour
