@@ -7,6 +7,7 @@ use roxmltree::{Document, Node};
 
 use super::{AuthError, Seed, SeedFailure, Token, TokenFailure};
 use crate::xml;
+use crate::xml::html::{html_summary, looks_like_html};
 
 /// An SII `RESPUESTA`: its ESTADO, GLOSA, and every leaf element by local name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,38 +108,6 @@ fn parse_xml(text: &str) -> Result<Document<'_>, AuthError> {
         return Err(AuthError::SiiUnavailable(html_summary(text)));
     }
     xml::parse(text).map_err(|e| AuthError::Malformed(e.to_string()))
-}
-
-/// An HTML page: what SII's front ends serve when the service behind is down.
-pub(crate) fn looks_like_html(text: &str) -> bool {
-    let head: String = text
-        .chars()
-        .take(512)
-        .collect::<String>()
-        .to_ascii_lowercase();
-    head.starts_with("<!doctype html") || head.contains("<html") || head.contains("<body")
-}
-
-/// The page title, or a fixed text: enough for a log line, without dumping the page.
-pub(crate) fn html_summary(text: &str) -> String {
-    let lower = text.to_ascii_lowercase();
-    let title = lower.find("<title>").and_then(|start| {
-        let from = start + "<title>".len();
-        lower[from..]
-            .find("</title>")
-            .and_then(|len| text.get(from..from + len))
-    });
-    match title.map(str::trim).filter(|t| !t.is_empty()) {
-        Some(title) => format!("an HTML page (\"{}\") instead of XML", truncate(title, 120)),
-        None => "an HTML page instead of XML".into(),
-    }
-}
-
-fn truncate(text: &str, max: usize) -> &str {
-    match text.char_indices().nth(max) {
-        Some((i, _)) => &text[..i],
-        None => text,
-    }
 }
 
 fn find<'a, 'input>(doc: &'a Document<'input>, local: &str) -> Option<Node<'a, 'input>> {

@@ -2,6 +2,7 @@
 //! according to the XML declaration, then parsed with `roxmltree`.
 
 mod decode;
+pub(crate) mod html;
 mod parse;
 
 pub use decode::{DecodeError, decode};
