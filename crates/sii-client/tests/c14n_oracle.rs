@@ -1,6 +1,8 @@
 //! Our C14N against libxml2's (`xmllint --c14n`, which keeps comments) on a corpus of
 //! tricky documents (tests/data/c14n), byte for byte; and the comment-free form on the same
 //! corpus against the same oracle run on a copy with comments removed by us and re-checked.
+// Helpers outside #[test] functions panic too: that is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -1,4 +1,6 @@
 //! PKCS#12 loading against the committed test certificates (see tests/data/certs/README.md).
+// Helpers outside #[test] functions panic too: that is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

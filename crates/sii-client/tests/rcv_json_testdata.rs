@@ -1,4 +1,6 @@
 //! The captured getResumen answer (shared/testdata/sii/rcv-api) and an export answer.
+// Helpers outside #[test] functions panic too: that is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -9,6 +9,9 @@ use crate::rcv::RowError;
 use crate::rcv::value;
 
 /// What a record turned out to be.
+// Not boxed: it is built and moved once per row, and a box would add an allocation per
+// row on the hot path.
+#[allow(clippy::large_enum_variant)]
 pub(super) enum Parsed {
     /// A document (its other taxes may continue on the next rows).
     Document(RcvDocument),
