@@ -37,7 +37,7 @@ ci: ## What CI runs (.ci/run)
 # --- operations (issue 8): blue/green releases of edge-api and the ops validators ----------
 # Docs: docs/operations/deployment.md. The logic lives in scripts/deploy/bluegreen.py; every
 # command it runs (compose, backup) can be overridden with BG_* variables.
-.PHONY: deploy canary switch rollback bluegreen-status validate-ops test-bluegreen
+.PHONY: deploy canary switch rollback bluegreen-status validate-ops test-bluegreen predeploy-backup
 
 deploy: ## Blue/green deploy of TAG: pre-deploy backup, idle colour, health gate, 10/50/100 %, auto-rollback
 	@test -n "$(TAG)" || { echo "usage: make deploy TAG=v1.2.3"; exit 2; }
@@ -60,3 +60,6 @@ validate-ops: ## All static ops validators + blue/green tests with real Traefik 
 
 test-bluegreen: ## Only the blue/green tests (real Traefik, real edge-api processes)
 	python3 scripts/deploy/test_bluegreen.py
+
+predeploy-backup: ## Only the pre-deploy backup through backup-agent (deploy runs it itself)
+	python3 scripts/deploy/bluegreen.py backup

@@ -7,6 +7,7 @@
     bluegreen.py canary [TAG]    (start the idle colour with TAG and) send it 10 %
     bluegreen.py switch          send everything to the canary colour, drain and stop the old one
     bluegreen.py rollback        back to the previous colour (aborts a canary, or undoes a switch)
+    bluegreen.py backup          only the pre-deploy backup (CI runs it as its own step)
     bluegreen.py render          write the Traefik dynamic config from the state, change nothing else
 
 How it works
@@ -570,6 +571,10 @@ def main(argv):
             return cmd_rollback(settings, state)
         if command == "status":
             return cmd_status(settings, state)
+        if command == "backup":
+            settings.skip_backup = False
+            backup(settings, state)
+            return 0
         if command == "render":
             atomic_write(settings.dynamic_file, render_dynamic(settings, state["weights"], "rendered from state"))
             return 0
