@@ -6,7 +6,8 @@
 #   hadolint          deploy/docker/Dockerfile
 #   docker-compose    `config` of every compose file (v1 rejects unknown keys)
 #   promtool          prometheus.yml, alert rules, rule unit tests (fire + stay silent)
-#   amtool            alertmanager.yml (templates parsed) and the routing cases
+#   amtool            alertmanager.yml (templates parsed) and the routing cases; the
+#                     inhibition rules against a real Alertmanager on loopback
 #   check_alerts      runbook per alert and alert per runbook, test coverage, metrics contract,
 #                     dashboard PromQL; dashboards up to date with their generator
 #   traefik           Traefik itself loads the production static + dynamic configuration
@@ -118,6 +119,7 @@ amtool_config() { # templates point into the container; parse the repository's
 }
 step "amtool check-config" amtool_config
 step "amtool config routes test (routes.txt)" scripts/ops/test_alertmanager_routes.sh
+step "alertmanager inhibition (real Alertmanager)" "$PY" scripts/ops/test_alertmanager_inhibition.py
 step "alerts: runbooks, tests, metrics contract, PromQL" "$PY" scripts/ops/check_alerts.py
 step "grafana dashboards match their generator" "$PY" scripts/ops/gen_dashboards.py --check
 step "traefik loads the production configuration" "$PY" scripts/ops/check_traefik.py
@@ -158,11 +160,11 @@ service_configs() { # each binary starts with its container config (unknown keys
     dir=$(mktemp -d "$TMP/cfg.XXXX")
     rc=0
     if [ "$s" = edge-api ]; then
-      (cd "$dir" && OFITEC__HTTP__LISTEN=127.0.0.1:0 timeout 3 "$BIN_DIR/$s" \
+      (cd "$dir" && OFITEC__HTTP__LISTEN=127.0.0.1:0 timeout 2 "$BIN_DIR/$s" \
         --config "$OLDPWD/deploy/config/$s.yaml" >"$dir/log" 2>&1) || rc=$?
     else
       (cd "$dir" && DATABASE_URL="$dir/db.sqlite" OFITEC__GRPC__LISTEN=127.0.0.1:0 OFITEC__METRICS__LISTEN=127.0.0.1:0 \
-        timeout 3 "$BIN_DIR/$s" --config "$OLDPWD/deploy/config/$s.yaml" >"$dir/log" 2>&1) || rc=$?
+        timeout 2 "$BIN_DIR/$s" --config "$OLDPWD/deploy/config/$s.yaml" >"$dir/log" 2>&1) || rc=$?
     fi
     # 124 = still running when timeout stopped it: the configuration was accepted.
     [ "$rc" -eq 124 ] || { echo "$s exited $rc with deploy/config/$s.yaml:"; cat "$dir/log"; return 1; }
