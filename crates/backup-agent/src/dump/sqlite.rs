@@ -116,9 +116,10 @@ pub fn check_copy(source: &str, dest: &PathBuf) -> Result<BTreeMap<String, u64>,
         detail,
     };
     let mut conn = open(dest).map_err(|e| err(format!("cannot open the copy: {e}")))?;
-    let rows: Vec<TextRow> = diesel::sql_query("PRAGMA integrity_check")
-        .load(&mut conn)
-        .map_err(|e| err(format!("integrity_check: {e}")))?;
+    let rows: Vec<TextRow> =
+        diesel::sql_query("SELECT integrity_check AS value FROM pragma_integrity_check()")
+            .load(&mut conn)
+            .map_err(|e| err(format!("integrity_check: {e}")))?;
     let problems: Vec<String> = rows
         .into_iter()
         .map(|r| r.value)
