@@ -13,6 +13,8 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 ensure_packages "python3:python3"
+# sii-client's oracles: xmllint (C14N), xmlsec1 (XML-DSig), openssl (test certificates).
+ensure_packages "xmlsec1:xmlsec1" "xmllint:libxml2-utils" "openssl:openssl"
 
 trap 'stop_postgres' EXIT INT TERM
 if [ -n "${OFITEC_TEST_POSTGRES_URL:-}" ]; then

@@ -1,5 +1,6 @@
 //! Building and running backup-agent.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -10,32 +11,78 @@ use ofitec_proto::backup::v1::backup_agent_server::BackupAgentServer;
 use tonic::server::NamedService;
 use tonic::service::Routes;
 
+use crate::agent::Agent;
+use crate::clock::{SharedClock, SystemClock};
 use crate::config::Config;
 use crate::grpc::BackupAgentService;
+use crate::metrics::BackupMetrics;
 use crate::store::MIGRATIONS;
+use crate::tools::Tools;
 
 /// A built backup-agent: listeners bound, database migrated, not yet serving.
 #[derive(Debug)]
 pub struct Application {
     host: ServiceHost,
     db: Db,
+    agent: Arc<Agent>,
+    /// Whether the scheduler runs (off in most tests, which trigger work themselves).
+    scheduler: bool,
 }
 
 impl Application {
     /// Opens the database (running migrations) and binds the listeners.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
+        Application::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// Like [`Application::build`] with an injected clock (tests replay months with it).
+    pub async fn build_with_clock(
+        config: Config,
+        clock: SharedClock,
+    ) -> anyhow::Result<Application> {
         let db = Db::connect(&config.database, MIGRATIONS)
             .await
             .with_context(|| {
                 format!("opening the backup-agent database {}", config.database.url)
             })?;
         let host = ServiceHost::bind("backup-agent", &config.grpc, &config.metrics).await?;
-        Ok(Application { host, db })
+        let metrics =
+            BackupMetrics::register(host.metrics()).context("registering backup metrics")?;
+        let tools = Tools::discover(config.backup.tool_path.as_deref());
+        let agent = Agent::start(
+            db.clone(),
+            config.plans.clone(),
+            tools,
+            clock,
+            metrics,
+            &config.backup.work_dir,
+        )
+        .await?;
+        tracing::info!(plans = agent.plans.len(), missing_tools = ?agent.tools.missing(), "backup agent ready");
+        Ok(Application {
+            host,
+            db,
+            agent,
+            scheduler: config.backup.scheduler,
+        })
+    }
+
+    /// The agent (tests drive runs, drills and maintenance through it).
+    pub fn agent(&self) -> Arc<Agent> {
+        self.agent.clone()
     }
 
     /// Serves until the shutdown token is cancelled.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let service = BackupAgentServer::new(BackupAgentService::new(self.db.clone()));
+        if self.scheduler && !self.agent.plans.is_empty() {
+            tokio::spawn(crate::schedule::run(
+                self.agent.clone(),
+                self.host.shutdown_token(),
+            ));
+        }
+        let service = BackupAgentServer::new(BackupAgentService::new(self.agent.clone()));
+        // Health follows the catalog database only: a missing tool or an unreachable
+        // offsite is reported in status and metrics, not by taking the service down.
         let probe = database_probe(self.db.clone(), Duration::from_secs(2));
         self.host
             .serve(
@@ -48,3 +95,22 @@ impl Application {
 }
 
 ofitec_core::service_application!(Application);
+
+/// The agent without a server, for CLI commands that work locally (`run --local`,
+/// `restore`, `drill --local`).
+pub async fn local_agent(config: &Config) -> anyhow::Result<Arc<Agent>> {
+    let db = Db::connect(&config.database, MIGRATIONS)
+        .await
+        .with_context(|| format!("opening the backup-agent database {}", config.database.url))?;
+    let registry = ofitec_core::metrics::Metrics::new();
+    let metrics = BackupMetrics::register(&registry).context("registering backup metrics")?;
+    Agent::start(
+        db,
+        config.plans.clone(),
+        Tools::discover(config.backup.tool_path.as_deref()),
+        Arc::new(SystemClock),
+        metrics,
+        &config.backup.work_dir,
+    )
+    .await
+}

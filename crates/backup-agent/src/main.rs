@@ -1,9 +1,11 @@
-//! `backup-agent` binary: parse arguments, load configuration, start telemetry, run.
+//! `backup-agent` binary: parse arguments, load configuration, start telemetry, then serve
+//! (no subcommand) or run one of the operator commands in `backup_agent::cli`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
+use backup_agent::cli;
+use clap::{Parser, Subcommand};
 use ofitec_core::runner;
 
 /// Backup agent.
@@ -11,8 +13,76 @@ use ofitec_core::runner;
 #[command(version, about)]
 struct Cli {
     /// YAML configuration file; environment variables (OFITEC__…, DATABASE_URL) override it.
-    #[arg(long, env = "OFITEC_CONFIG")]
+    #[arg(long, env = "OFITEC_CONFIG", global = true)]
     config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve gRPC and metrics and run the scheduler (the default).
+    Serve,
+    /// Back a plan up now (through the running agent unless --local).
+    Run {
+        /// Plan name.
+        #[arg(long)]
+        plan: String,
+        /// scheduled, pre-import, pre-deploy or manual.
+        #[arg(long, default_value = "manual")]
+        reason: String,
+        /// Run in this process instead of asking the running agent.
+        #[arg(long)]
+        local: bool,
+        /// The agent's gRPC URL (default: from the configured grpc.listen).
+        #[arg(long)]
+        agent: Option<String>,
+    },
+    /// Restore a snapshot into a database (always in this process).
+    Restore {
+        /// Snapshot id (full or short).
+        #[arg(long)]
+        snapshot: String,
+        /// Plan name.
+        #[arg(long)]
+        plan: String,
+        /// Target: postgres://… or a SQLite file path.
+        #[arg(long)]
+        target: String,
+        /// Source in the snapshot (when it holds several databases).
+        #[arg(long)]
+        source: Option<String>,
+        /// Repository to restore from (default: the primary).
+        #[arg(long)]
+        repository: Option<String>,
+        /// Check everything and say what would happen; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Overwrite a live database (a safety backup is taken first).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Run a restore drill now (through the running agent unless --local).
+    Drill {
+        /// Plan name.
+        #[arg(long)]
+        plan: String,
+        /// Run in this process.
+        #[arg(long)]
+        local: bool,
+        /// The agent's gRPC URL.
+        #[arg(long)]
+        agent: Option<String>,
+    },
+    /// Retention (forget+prune+check) or a read-data check now, in this process.
+    Maintain {
+        /// Plan name.
+        #[arg(long)]
+        plan: String,
+        /// `retention` or `check`.
+        #[arg(long)]
+        what: String,
+    },
 }
 
 #[tokio::main]
@@ -26,5 +96,39 @@ async fn main() -> ExitCode {
         Err(code) => return code,
     };
     let _telemetry = ofitec_core::telemetry::init("backup-agent", &config.telemetry);
-    runner::serve("backup-agent", backup_agent::Application::build(config)).await
+    match cli.command {
+        None | Some(Command::Serve) => {
+            runner::serve("backup-agent", backup_agent::Application::build(config)).await
+        }
+        Some(Command::Run {
+            plan,
+            reason,
+            local,
+            agent,
+        }) => cli::run(&config, &plan, &reason, local, agent).await,
+        Some(Command::Restore {
+            snapshot,
+            plan,
+            target,
+            source,
+            repository,
+            dry_run,
+            force,
+        }) => {
+            let options = cli::RestoreOptions {
+                plan,
+                snapshot,
+                target,
+                source,
+                repository,
+                dry_run,
+                force,
+            };
+            cli::restore_command(&config, options).await
+        }
+        Some(Command::Drill { plan, local, agent }) => {
+            cli::drill(&config, &plan, local, agent).await
+        }
+        Some(Command::Maintain { plan, what }) => cli::maintain(&config, &plan, &what).await,
+    }
 }

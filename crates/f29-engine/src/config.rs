@@ -1,12 +1,14 @@
 //! f29-engine configuration (see `config/` for annotated examples).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use ofitec_core::config::{self, ConfigError, EnvAlias, Environment};
 use ofitec_core::db::{DatabaseConfig, DatabaseUrl};
 use ofitec_core::grpc::{GrpcServerConfig, MetricsConfig};
 use ofitec_core::telemetry::TelemetryConfig;
 use serde::Deserialize;
+
+use crate::domain::options::ComputeOptions;
 
 /// Everything f29-engine reads at start.
 #[derive(Debug, Clone, Deserialize)]
@@ -27,13 +29,37 @@ pub struct Config {
     /// Logs and traces.
     #[serde(default)]
     pub telemetry: TelemetryConfig,
+    /// sii-gateway's gRPC URL, where documents and import facts come from
+    /// (`SII_GATEWAY_URL`; default `http://127.0.0.1:50051`).
+    #[serde(default = "default_sii_gateway")]
+    pub sii_gateway: String,
+    /// Deadline of each call to sii-gateway, in milliseconds.
+    #[serde(default = "default_gateway_timeout_ms")]
+    pub sii_gateway_timeout_ms: u64,
+    /// A UTM table file (YAML, `"YYYY-MM": pesos`) replacing the shipped one; re-read at
+    /// every computation, so a new month needs no restart.
+    #[serde(default)]
+    pub utm_table: Option<PathBuf>,
+    /// A mapping file replacing the shipped default (a mapping stored with PutMapping still
+    /// wins over it).
+    #[serde(default)]
+    pub mapping_file: Option<PathBuf>,
+    /// The computation's OPEN points (see `domain::options`).
+    #[serde(default)]
+    pub compute: ComputeOptions,
 }
 
 /// Environment variables accepted besides `OFITEC__…`.
-pub const ENV_ALIASES: &[EnvAlias] = &[EnvAlias {
-    var: "DATABASE_URL",
-    key: "database.url",
-}];
+pub const ENV_ALIASES: &[EnvAlias] = &[
+    EnvAlias {
+        var: "DATABASE_URL",
+        key: "database.url",
+    },
+    EnvAlias {
+        var: "SII_GATEWAY_URL",
+        key: "sii_gateway",
+    },
+];
 
 impl Config {
     /// Loads defaults ← `file` ← environment.
@@ -49,8 +75,27 @@ impl Config {
             metrics: MetricsConfig::loopback(0),
             database: DatabaseConfig::new(database),
             telemetry: TelemetryConfig::default(),
+            sii_gateway: default_sii_gateway(),
+            sii_gateway_timeout_ms: default_gateway_timeout_ms(),
+            utm_table: None,
+            mapping_file: None,
+            compute: ComputeOptions::default(),
         }
     }
+
+    /// The same, reading documents from the sii-gateway at `url`.
+    pub fn with_sii_gateway(mut self, url: impl Into<String>) -> Config {
+        self.sii_gateway = url.into();
+        self
+    }
+}
+
+fn default_sii_gateway() -> String {
+    "http://127.0.0.1:50051".to_owned()
+}
+
+fn default_gateway_timeout_ms() -> u64 {
+    30_000
 }
 
 fn default_grpc() -> GrpcServerConfig {

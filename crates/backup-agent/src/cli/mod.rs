@@ -1,0 +1,214 @@
+//! The `backup-agent` subcommands besides serving.
+//!
+//! * `run`: asks the running agent over gRPC (so the one-run-per-plan rule, the catalog and
+//!   the metrics stay with the agent, and a deploy joins a run already in progress); with
+//!   `--local` it runs in this process with the same configuration, for when the agent is
+//!   down (do not use `--local` while the agent runs the same plan: both would use the same
+//!   staging directory).
+//! * `restore`: always local (it needs the target database and scratch space).
+//! * `drill`: over gRPC, or `--local`.
+//! * `maintain`: retention or check now, local.
+//!
+//! Exit codes: 0 success (a `degraded` run too: the verified local backup exists; the
+//! warning is printed), 1 failure, 2 configuration or usage error, 3 the agent could not be
+//! reached.
+
+mod remote;
+
+use std::process::ExitCode;
+use std::str::FromStr;
+
+use crate::config::Config;
+use crate::plan::Secret;
+use crate::restore::target::{RestoreError, RestoreRequest, restore};
+use crate::run::Reason;
+
+/// Exit code when the running agent cannot be reached.
+pub const EXIT_UNREACHABLE: u8 = 3;
+
+/// `backup-agent run`.
+pub async fn run(
+    config: &Config,
+    plan: &str,
+    reason: &str,
+    local: bool,
+    agent_url: Option<String>,
+) -> ExitCode {
+    let reason = match Reason::from_str(reason) {
+        Ok(reason) => reason,
+        Err(e) => {
+            eprintln!("backup-agent: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if !local {
+        return remote::run(config, agent_url, plan, reason).await;
+    }
+    let agent = match crate::app::local_agent(config).await {
+        Ok(agent) => agent,
+        Err(e) => {
+            eprintln!("backup-agent: cannot start: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let ticket = match agent.start_run(plan, reason, "cli") {
+        Ok(ticket) => ticket,
+        Err(e) => {
+            eprintln!("backup-agent: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let record = ticket.result.await;
+    print_run(&record.id, &record.result, &record.error, &record.snapshots);
+    exit_for(&record.result)
+}
+
+/// Prints a run's outcome.
+pub fn print_run(id: &str, result: &str, error: &str, snapshots: &[(String, String)]) {
+    println!("run {id}: {result}");
+    for (repository, snapshot) in snapshots {
+        println!("  snapshot {snapshot} in {repository}");
+    }
+    if !error.is_empty() {
+        println!("  {error}");
+    }
+}
+
+/// Exit code for a run result.
+pub fn exit_for(result: &str) -> ExitCode {
+    match result {
+        "succeeded" | "degraded" => ExitCode::SUCCESS,
+        _ => ExitCode::FAILURE,
+    }
+}
+
+/// Options of `backup-agent restore`.
+#[derive(Debug, Clone)]
+pub struct RestoreOptions {
+    /// Plan.
+    pub plan: String,
+    /// Snapshot id.
+    pub snapshot: String,
+    /// Target URL or path (may hold a password: never printed).
+    pub target: String,
+    /// Source inside the snapshot.
+    pub source: Option<String>,
+    /// Repository to read.
+    pub repository: Option<String>,
+    /// Only check.
+    pub dry_run: bool,
+    /// Overwrite a live database.
+    pub force: bool,
+}
+
+/// `backup-agent restore`.
+pub async fn restore_command(config: &Config, options: RestoreOptions) -> ExitCode {
+    let agent = match crate::app::local_agent(config).await {
+        Ok(agent) => agent,
+        Err(e) => {
+            eprintln!("backup-agent: cannot start: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let request = RestoreRequest {
+        plan: options.plan,
+        snapshot: options.snapshot,
+        target: Secret::new(options.target),
+        source: options.source,
+        repository: options.repository,
+        dry_run: options.dry_run,
+        force: options.force,
+    };
+    match restore(&agent, &request).await {
+        Ok(report) => {
+            for line in report.lines {
+                println!("{line}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e @ RestoreError::Live { .. }) => {
+            eprintln!("backup-agent restore: {e}");
+            ExitCode::from(4)
+        }
+        Err(e) => {
+            eprintln!("backup-agent restore: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `backup-agent drill`.
+pub async fn drill(
+    config: &Config,
+    plan: &str,
+    local: bool,
+    agent_url: Option<String>,
+) -> ExitCode {
+    if !local {
+        return remote::drill(config, agent_url, plan).await;
+    }
+    let agent = match crate::app::local_agent(config).await {
+        Ok(agent) => agent,
+        Err(e) => {
+            eprintln!("backup-agent: cannot start: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match crate::drill::run(&agent, plan, "cli").await {
+        Ok(record) => {
+            println!(
+                "drill of {plan}: {} (snapshot {}, {:.1} s)",
+                record.result, record.snapshot_id, record.duration_seconds
+            );
+            for problem in &record.problems {
+                println!("  {problem}");
+            }
+            exit_for(&record.result)
+        }
+        Err(e) => {
+            eprintln!("backup-agent: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `backup-agent maintain`.
+pub async fn maintain(config: &Config, plan: &str, what: &str) -> ExitCode {
+    let agent = match crate::app::local_agent(config).await {
+        Ok(agent) => agent,
+        Err(e) => {
+            eprintln!("backup-agent: cannot start: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let results = match what {
+        "retention" => crate::maintain::retention(&agent, plan).await,
+        "check" => crate::maintain::check(&agent, plan).await,
+        other => {
+            eprintln!("backup-agent: unknown maintenance `{other}` (retention or check)");
+            return ExitCode::from(2);
+        }
+    };
+    match results {
+        Ok(results) => {
+            let mut failed = false;
+            for r in results {
+                if r.error.is_empty() {
+                    println!("{} {}: ok {}", r.repository, r.kind, r.detail);
+                } else {
+                    failed = true;
+                    println!("{} {}: FAILED {}", r.repository, r.kind, r.error);
+                }
+            }
+            if failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("backup-agent: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

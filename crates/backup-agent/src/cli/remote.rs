@@ -1,0 +1,95 @@
+//! CLI commands that ask the running agent over gRPC.
+
+use std::process::ExitCode;
+
+use ofitec_proto::backup::v1 as pb;
+use ofitec_proto::backup::v1::backup_agent_client::BackupAgentClient;
+
+use super::{EXIT_UNREACHABLE, exit_for, print_run};
+use crate::config::Config;
+use crate::run::Reason;
+
+/// The agent's address: `--agent`, else the configured gRPC listener (0.0.0.0 → loopback).
+fn agent_url(config: &Config, given: Option<String>) -> String {
+    given.unwrap_or_else(|| {
+        let listen = config.grpc.listen.as_str().replace("0.0.0.0", "127.0.0.1");
+        format!("http://{listen}")
+    })
+}
+
+async fn connect(url: &str) -> Result<BackupAgentClient<tonic::transport::Channel>, ExitCode> {
+    BackupAgentClient::connect(url.to_owned()).await.map_err(|e| {
+        eprintln!(
+            "backup-agent: cannot reach the agent at {url}: {e} (is it running? use --local to run in this process)"
+        );
+        ExitCode::from(EXIT_UNREACHABLE)
+    })
+}
+
+/// `run` through the agent.
+pub async fn run(config: &Config, given: Option<String>, plan: &str, reason: Reason) -> ExitCode {
+    let url = agent_url(config, given);
+    let mut client = match connect(&url).await {
+        Ok(client) => client,
+        Err(code) => return code,
+    };
+    let request = pb::RunBackupRequest {
+        plan: plan.to_owned(),
+        reason: reason.as_str().to_owned(),
+        requested_by: "cli".to_owned(),
+        wait: true,
+    };
+    match client.run_backup(request).await {
+        Ok(response) => {
+            let run = response.into_inner();
+            if run.joined {
+                println!("joined the run already in progress");
+            }
+            let snapshots: Vec<(String, String)> = run
+                .snapshots
+                .iter()
+                .map(|s| (s.repository.clone(), s.snapshot_id.clone()))
+                .collect();
+            print_run(&run.id, &run.result, &run.error, &snapshots);
+            exit_for(&run.result)
+        }
+        Err(status) => {
+            eprintln!("backup-agent: {}", status.message());
+            if status.code() == tonic::Code::Unavailable {
+                ExitCode::from(EXIT_UNREACHABLE)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+/// `drill` through the agent.
+pub async fn drill(config: &Config, given: Option<String>, plan: &str) -> ExitCode {
+    let url = agent_url(config, given);
+    let mut client = match connect(&url).await {
+        Ok(client) => client,
+        Err(code) => return code,
+    };
+    let request = pb::RunDrillRequest {
+        plan: plan.to_owned(),
+        requested_by: "cli".to_owned(),
+    };
+    match client.run_drill(request).await {
+        Ok(response) => {
+            let drill = response.into_inner();
+            println!(
+                "drill of {plan}: {} (snapshot {}, {:.1} s)",
+                drill.result, drill.snapshot_id, drill.duration_seconds
+            );
+            for problem in &drill.problems {
+                println!("  {problem}");
+            }
+            exit_for(&drill.result)
+        }
+        Err(status) => {
+            eprintln!("backup-agent: {}", status.message());
+            ExitCode::FAILURE
+        }
+    }
+}

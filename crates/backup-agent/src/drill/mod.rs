@@ -1,0 +1,196 @@
+//! Restore drills: the proof that backups restore.
+//!
+//! The newest snapshot of the plan's primary repository must first be recent (a stopped
+//! scheduler must not look healthy); then it is restored into scratch space, every artefact
+//! is compared with the manifest (SHA-256 and size), every PostgreSQL dump is restored into a
+//! uniquely named scratch database (on the drill's scratch server, or the source's own
+//! server) and every SQLite copy is opened, integrity-checked and counted; row counts must
+//! equal the manifest's. Scratch databases and files are always removed. The duration is the
+//! measured RTO.
+
+use std::time::Instant;
+
+use crate::agent::{Agent, AgentError};
+use crate::dump::pgurl;
+use crate::manifest::Artefact;
+use crate::plan::{Plan, SourceKind};
+use crate::restore::{fetch, postgres, verify};
+use crate::store;
+use crate::store::drills::DrillRecord;
+
+/// Runs a drill of `plan_name` and records it.
+pub async fn run(
+    agent: &Agent,
+    plan_name: &str,
+    requested_by: &str,
+) -> Result<DrillRecord, AgentError> {
+    let plan = agent.plan(plan_name)?;
+    let lock = agent.plan_lock(&plan.name);
+    let _guard = lock.lock().await;
+    let started_at = agent.clock.now();
+    let started = Instant::now();
+    tracing::info!(plan = %plan.name, requested_by, "restore drill started");
+    let mut snapshot_id = String::new();
+    let problems = match drill(agent, plan, &mut snapshot_id).await {
+        Ok(problems) => problems,
+        Err(problem) => vec![problem],
+    };
+    let record = DrillRecord {
+        id: uuid::Uuid::new_v4().to_string(),
+        plan: plan.name.clone(),
+        snapshot_id,
+        result: if problems.is_empty() {
+            "succeeded"
+        } else {
+            "failed"
+        }
+        .to_owned(),
+        requested_by: requested_by.to_owned(),
+        started_at,
+        finished_at: agent.clock.now(),
+        duration_seconds: started.elapsed().as_secs_f64(),
+        problems,
+    };
+    agent
+        .metrics
+        .drill_duration
+        .with_label_values(&[&plan.name])
+        .set(record.duration_seconds);
+    if record.result == "succeeded" {
+        agent.metrics.drill_success(&plan.name, record.finished_at);
+        tracing::info!(plan = %plan.name, snapshot = %record.snapshot_id, seconds = record.duration_seconds, "restore drill succeeded");
+    } else {
+        tracing::error!(plan = %plan.name, snapshot = %record.snapshot_id, problems = ?record.problems, "restore drill failed");
+    }
+    store::drills::insert(&agent.db, &record).await?;
+    Ok(record)
+}
+
+/// The drill itself: `Err` for a problem that stops it, `Ok(problems)` otherwise.
+async fn drill(
+    agent: &Agent,
+    plan: &Plan,
+    snapshot_id: &mut String,
+) -> Result<Vec<String>, String> {
+    let restic = agent.restic().map_err(|e| e.to_string())?;
+    let pg_restore = if plan.has_postgres() {
+        Some(
+            agent
+                .tools
+                .get("pg_restore")
+                .map_err(|e| e.to_string())?
+                .to_owned(),
+        )
+    } else {
+        None
+    };
+    let found = fetch::find_snapshot(&restic, &plan.primary, &plan.name, None).await;
+    agent.note_contact(plan, &plan.primary, None);
+    let snapshot = found?;
+    *snapshot_id = snapshot.short_id.clone();
+    let age = agent.clock.now() - snapshot.time;
+    if age > plan.drill.max_snapshot_age {
+        return Err(format!(
+            "the newest snapshot ({}, {}) is {} h old; the limit is {} h: backups are not running",
+            snapshot.short_id,
+            snapshot.time.to_rfc3339(),
+            age.num_hours(),
+            plan.drill.max_snapshot_age.num_hours()
+        ));
+    }
+    let scratch = agent.scratch_dir(&format!("drill-{}", plan.name));
+    let result = async {
+        let fetched = fetch::fetch(&restic, &plan.primary, &snapshot, &scratch).await?;
+        let mut problems = verify::verify_files(&fetched).await;
+        for artefact in &fetched.manifest.artefacts {
+            match artefact.kind.as_str() {
+                "postgres" => {
+                    let Some(pg_restore) = &pg_restore else {
+                        problems.push(format!("{}: pg_restore is not installed", artefact.source));
+                        continue;
+                    };
+                    problems.extend(
+                        drill_postgres(
+                            plan,
+                            artefact,
+                            &fetched.stage.join(&artefact.path),
+                            pg_restore,
+                        )
+                        .await,
+                    );
+                }
+                "sqlite" => {
+                    let path = fetched.stage.join(&artefact.path);
+                    let source = artefact.source.clone();
+                    let checked = tokio::task::spawn_blocking(move || {
+                        crate::dump::sqlite::check_copy(&source, &path)
+                    })
+                    .await;
+                    match checked {
+                        Ok(Ok(counts)) => problems.extend(verify::compare_counts(
+                            &artefact.source,
+                            &artefact.row_counts,
+                            &counts,
+                        )),
+                        Ok(Err(e)) => problems.push(e.to_string()),
+                        Err(e) => problems.push(format!("{}: {e}", artefact.source)),
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok::<_, String>(problems)
+    }
+    .await;
+    if let Err(e) = tokio::fs::remove_dir_all(&scratch).await {
+        tracing::warn!(path = %scratch.display(), error = %e, "cannot remove drill scratch files");
+    }
+    result
+}
+
+/// Restores one dump into a scratch database, counts, and always drops it.
+async fn drill_postgres(
+    plan: &Plan,
+    artefact: &Artefact,
+    file: &std::path::Path,
+    pg_restore: &std::path::Path,
+) -> Vec<String> {
+    let source_url = plan.sources.iter().find_map(|s| match &s.kind {
+        SourceKind::Postgres { url } if s.name == artefact.source => Some(url.clone()),
+        _ => None,
+    });
+    let Some(server) = plan.drill.scratch_postgres.clone().or(source_url) else {
+        return vec![format!(
+            "{}: no server for the scratch database (the source is no longer in the plan and drill.scratch_postgres_url_env is not set)",
+            artefact.source
+        )];
+    };
+    let name = format!(
+        "ofitec_drill_{}_{}",
+        plan.name.replace('-', "_"),
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    );
+    if let Err(e) = postgres::create_database(&server, &name).await {
+        return vec![format!("{}: {e}", artefact.source)];
+    }
+    let scratch = pgurl::with_database(&server, &name);
+    let mut problems = Vec::new();
+    match postgres::pg_restore(pg_restore, file, &scratch, false).await {
+        Ok(()) => match postgres::row_counts(&scratch).await {
+            Ok(counts) => problems.extend(verify::compare_counts(
+                &artefact.source,
+                &artefact.row_counts,
+                &counts,
+            )),
+            Err(e) => problems.push(format!("{}: counting rows: {e}", artefact.source)),
+        },
+        Err(e) => problems.push(format!("{}: {e}", artefact.source)),
+    }
+    if let Err(e) = postgres::drop_database(&server, &name).await {
+        problems.push(format!(
+            "{}: scratch database {name} not removed: {e}",
+            artefact.source
+        ));
+    }
+    problems
+}

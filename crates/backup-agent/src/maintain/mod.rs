@@ -1,0 +1,178 @@
+//! Retention and integrity, on their own schedules.
+//!
+//! * [`retention`]: `forget` (the plan's keep policy over all its snapshots) + `prune`, then
+//!   a structural `check`, on every repository.
+//! * [`check`]: `check --read-data-subset=n/t`, with `n` advancing 1, 2, …, t, 1, … so every
+//!   pack is read once per cycle of `t` checks; `n` is read from the catalog (the last
+//!   successful check), so the rotation survives restarts and a failed part is retried.
+//!
+//! Both clear stale locks first (a crashed run's lock would block `prune` and `check`).
+
+use std::time::Instant;
+
+use crate::agent::{Agent, AgentError};
+use crate::plan::{Plan, Repository};
+use crate::restic::{CheckKind, Restic, ResticError};
+use crate::store;
+use crate::store::maintenance::MaintenanceRecord;
+
+/// What one maintenance action did.
+#[derive(Debug, Clone)]
+pub struct ActionResult {
+    /// Repository.
+    pub repository: String,
+    /// `forget`, `prune`, `check`.
+    pub kind: String,
+    /// Detail (`removed 3 snapshots`, `4/28`).
+    pub detail: String,
+    /// Error, empty when it succeeded.
+    pub error: String,
+}
+
+/// forget + prune + check on every repository of `plan`.
+pub async fn retention(agent: &Agent, plan_name: &str) -> Result<Vec<ActionResult>, AgentError> {
+    let plan = agent.plan(plan_name)?;
+    let restic = agent.restic()?;
+    let lock = agent.plan_lock(&plan.name);
+    let _guard = lock.lock().await;
+    let mut results = Vec::new();
+    for repo in plan.repositories() {
+        agent.clear_stale_locks(&restic, plan, repo).await;
+        let forgot = act(agent, plan, repo, "forget", async {
+            let removed = restic.forget(repo, &plan.name, &plan.retention).await?;
+            Ok(format!("{} snapshot(s) removed", removed.len()))
+        })
+        .await;
+        let failed = !forgot.error.is_empty();
+        results.push(forgot);
+        if failed {
+            continue;
+        }
+        let pruned = act(agent, plan, repo, "prune", async {
+            restic.prune(repo).await.map(|()| String::new())
+        })
+        .await;
+        let failed = !pruned.error.is_empty();
+        results.push(pruned);
+        if failed {
+            continue;
+        }
+        results.push(run_check(agent, &restic, plan, repo, CheckKind::Structure).await);
+    }
+    Ok(results)
+}
+
+/// `check --read-data-subset=n/t` on every repository of `plan`.
+pub async fn check(agent: &Agent, plan_name: &str) -> Result<Vec<ActionResult>, AgentError> {
+    let plan = agent.plan(plan_name)?;
+    let restic = agent.restic()?;
+    let lock = agent.plan_lock(&plan.name);
+    let _guard = lock.lock().await;
+    let mut results = Vec::new();
+    for repo in plan.repositories() {
+        agent.clear_stale_locks(&restic, plan, repo).await;
+        let t = plan.maintenance.read_data_cycle;
+        let n = next_subset(agent, plan, repo, t).await?;
+        results.push(run_check(agent, &restic, plan, repo, CheckKind::Subset { n, t }).await);
+    }
+    Ok(results)
+}
+
+/// The next part to read: one after the last successful subset check, wrapping at `t`.
+async fn next_subset(
+    agent: &Agent,
+    plan: &Plan,
+    repo: &Repository,
+    t: u32,
+) -> Result<u32, AgentError> {
+    let last =
+        store::maintenance::last_ok(&agent.db, plan.name.clone(), repo.name.clone(), "check")
+            .await?
+            .into_iter()
+            .find_map(|r| parse_subset(&r.detail));
+    Ok(match last {
+        Some((n, old_t)) if old_t == t => n % t + 1,
+        _ => 1,
+    })
+}
+
+fn parse_subset(detail: &str) -> Option<(u32, u32)> {
+    let (n, t) = detail.split_once('/')?;
+    Some((n.trim().parse().ok()?, t.trim().parse().ok()?))
+}
+
+async fn run_check(
+    agent: &Agent,
+    restic: &Restic,
+    plan: &Plan,
+    repo: &Repository,
+    kind: CheckKind,
+) -> ActionResult {
+    let detail = match kind {
+        CheckKind::Structure => "structure".to_owned(),
+        CheckKind::Subset { n, t } => format!("{n}/{t}"),
+    };
+    let result = act(agent, plan, repo, "check", async {
+        restic.check(repo, kind).await.map(|()| detail.clone())
+    })
+    .await;
+    if result.error.is_empty() {
+        agent
+            .metrics
+            .check_success(&plan.name, &repo.name, agent.clock.now());
+    }
+    result
+}
+
+/// Runs one action and records it.
+async fn act(
+    agent: &Agent,
+    plan: &Plan,
+    repo: &Repository,
+    kind: &str,
+    work: impl Future<Output = Result<String, ResticError>>,
+) -> ActionResult {
+    let started_at = agent.clock.now();
+    let started = Instant::now();
+    let outcome = work.await;
+    agent.note_contact(plan, repo, outcome.as_ref().err());
+    let (detail, error) = match outcome {
+        Ok(detail) => (detail, String::new()),
+        Err(e) => (String::new(), e.to_string()),
+    };
+    let record = MaintenanceRecord {
+        plan: plan.name.clone(),
+        repository: repo.name.clone(),
+        kind: kind.to_owned(),
+        detail: detail.clone(),
+        result: if error.is_empty() { "ok" } else { "failed" }.to_owned(),
+        started_at,
+        finished_at: agent.clock.now(),
+        error: error.clone(),
+    };
+    if error.is_empty() {
+        tracing::info!(plan = %plan.name, repository = %repo.name, kind, %detail, seconds = started.elapsed().as_secs_f64(), "maintenance done");
+    } else {
+        tracing::error!(plan = %plan.name, repository = %repo.name, kind, %error, "maintenance failed");
+    }
+    if let Err(e) = store::maintenance::insert(&agent.db, &record).await {
+        tracing::error!(error = %e, "cannot record maintenance");
+    }
+    ActionResult {
+        repository: repo.name.clone(),
+        kind: kind.to_owned(),
+        detail,
+        error,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_subset;
+
+    #[test]
+    fn subsets_parse() {
+        assert_eq!(parse_subset("3/28"), Some((3, 28)));
+        assert_eq!(parse_subset("structure"), None);
+    }
+}

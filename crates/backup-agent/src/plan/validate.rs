@@ -1,0 +1,414 @@
+//! From [`PlanSpec`] to [`Plan`]: every rule a plan must satisfy, with messages naming the
+//! plan and the key.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::spec::{PlanSpec, RepositorySpec, SourceSpec};
+use super::{
+    CronSchedule, Drill, Maintenance, Plan, Repository, Retention, Secret, SecretSource, Source,
+    SourceKind,
+};
+
+/// A plan that cannot be used, named by plan and key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("plan `{plan}`: `{key}`: {message}")]
+pub struct PlanError {
+    /// Plan name (or `#index` when the name itself is wrong).
+    pub plan: String,
+    /// Dotted key inside the plan.
+    pub key: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Validates every plan; the first problem found is returned.
+pub fn validate_plans(specs: &[PlanSpec]) -> Result<Vec<Plan>, PlanError> {
+    let mut seen = BTreeSet::new();
+    let mut plans = Vec::with_capacity(specs.len());
+    for (index, spec) in specs.iter().enumerate() {
+        let label = if valid_name(&spec.name) {
+            spec.name.clone()
+        } else {
+            format!("#{index}")
+        };
+        let err = |key: &str, message: String| PlanError {
+            plan: label.clone(),
+            key: key.to_owned(),
+            message,
+        };
+        if !valid_name(&spec.name) {
+            return Err(err("name", name_rule(&spec.name)));
+        }
+        if !seen.insert(spec.name.clone()) {
+            return Err(err("name", "another plan has the same name".to_owned()));
+        }
+        plans.push(validate_plan(spec, &err)?);
+    }
+    Ok(plans)
+}
+
+fn validate_plan(
+    spec: &PlanSpec,
+    err: &dyn Fn(&str, String) -> PlanError,
+) -> Result<Plan, PlanError> {
+    let cron = |key: &str, text: &str| CronSchedule::parse(text).map_err(|m| err(key, m));
+    if spec.sources.is_empty() {
+        return Err(err(
+            "sources",
+            "a plan needs at least one source".to_owned(),
+        ));
+    }
+    let mut names = BTreeSet::new();
+    let mut sources = Vec::new();
+    for (i, source) in spec.sources.iter().enumerate() {
+        let key = format!("sources[{i}]");
+        if !valid_name(&source.name) {
+            return Err(err(&format!("{key}.name"), name_rule(&source.name)));
+        }
+        if !names.insert(source.name.clone()) {
+            return Err(err(
+                &format!("{key}.name"),
+                format!("source name `{}` is used twice", source.name),
+            ));
+        }
+        sources.push(validate_source(source, &key, err)?);
+    }
+    let r = &spec.retention;
+    let retention = Retention {
+        last: r.last,
+        hourly: r.hourly,
+        daily: r.daily,
+        weekly: r.weekly,
+        monthly: r.monthly,
+        yearly: r.yearly,
+    };
+    if retention.last
+        + retention.hourly
+        + retention.daily
+        + retention.weekly
+        + retention.monthly
+        + retention.yearly
+        == 0
+    {
+        return Err(err(
+            "retention",
+            "every keep count is 0: forget would delete every snapshot".to_owned(),
+        ));
+    }
+    if spec.maintenance.read_data_cycle == 0 {
+        return Err(err(
+            "maintenance.read_data_cycle",
+            "must be at least 1".to_owned(),
+        ));
+    }
+    let maintenance = Maintenance {
+        prune: cron(
+            "maintenance.prune_schedule",
+            &spec.maintenance.prune_schedule,
+        )?,
+        check: cron(
+            "maintenance.check_schedule",
+            &spec.maintenance.check_schedule,
+        )?,
+        read_data_cycle: spec.maintenance.read_data_cycle,
+    };
+    let scratch_postgres = match &spec.drill.scratch_postgres_url_env {
+        Some(var) => Some(
+            SecretSource::Env(var.clone())
+                .read()
+                .map_err(|m| err("drill.scratch_postgres_url_env", m))?,
+        ),
+        None => None,
+    };
+    let drill = Drill {
+        schedule: cron("drill.schedule", &spec.drill.schedule)?,
+        max_snapshot_age: chrono::Duration::hours(i64::from(spec.drill.max_snapshot_age_hours)),
+        scratch_postgres,
+    };
+    let primary = validate_repository(&spec.repositories.primary, "repositories.primary", err)?;
+    let mut repo_names = BTreeSet::from([primary.name.clone()]);
+    let mut offsite = Vec::new();
+    for (i, repo) in spec.repositories.offsite.iter().enumerate() {
+        let key = format!("repositories.offsite[{i}]");
+        let repo = validate_repository(repo, &key, err)?;
+        if !repo_names.insert(repo.name.clone()) {
+            return Err(err(
+                &format!("{key}.name"),
+                format!("repository name `{}` is used twice", repo.name),
+            ));
+        }
+        offsite.push(repo);
+    }
+    Ok(Plan {
+        name: spec.name.clone(),
+        schedule: cron("schedule", &spec.schedule)?,
+        sources,
+        retention,
+        maintenance,
+        drill,
+        primary,
+        offsite,
+    })
+}
+
+fn validate_source(
+    source: &SourceSpec,
+    key: &str,
+    err: &dyn Fn(&str, String) -> PlanError,
+) -> Result<Source, PlanError> {
+    let kinds = usize::from(source.postgres.is_some())
+        + usize::from(source.sqlite.is_some())
+        + usize::from(source.directory.is_some());
+    if kinds != 1 {
+        return Err(err(
+            key,
+            format!(
+                "source `{}` must have exactly one of `postgres`, `sqlite`, `directory`",
+                source.name
+            ),
+        ));
+    }
+    let kind = if let Some(pg) = &source.postgres {
+        let key = format!("{key}.postgres");
+        let given = usize::from(pg.url.is_some())
+            + usize::from(pg.url_env.is_some())
+            + usize::from(pg.url_file.is_some());
+        if given != 1 {
+            return Err(err(
+                &key,
+                "give exactly one of `url`, `url_env`, `url_file`".to_owned(),
+            ));
+        }
+        let url = if let Some(url) = &pg.url {
+            if has_password(url) {
+                return Err(err(
+                    &format!("{key}.url"),
+                    "the URL contains a password; passwords never live in the YAML: use `url_env`, `url_file` or a PGPASSFILE".to_owned(),
+                ));
+            }
+            Secret::new(url.clone())
+        } else if let Some(var) = &pg.url_env {
+            SecretSource::Env(var.clone())
+                .read()
+                .map_err(|m| err(&format!("{key}.url_env"), m))?
+        } else if let Some(file) = &pg.url_file {
+            SecretSource::File(file.clone())
+                .read()
+                .map_err(|m| err(&format!("{key}.url_file"), m))?
+        } else {
+            return Err(err(&key, "no URL".to_owned()));
+        };
+        if !(url.expose().starts_with("postgres://") || url.expose().starts_with("postgresql://")) {
+            return Err(err(
+                &key,
+                "the URL must start with postgres:// or postgresql://".to_owned(),
+            ));
+        }
+        SourceKind::Postgres { url }
+    } else if let Some(path) = &source.sqlite {
+        SourceKind::Sqlite { path: path.clone() }
+    } else if let Some(path) = &source.directory {
+        SourceKind::Directory { path: path.clone() }
+    } else {
+        return Err(err(key, "no kind".to_owned()));
+    };
+    Ok(Source {
+        name: source.name.clone(),
+        kind,
+    })
+}
+
+fn validate_repository(
+    spec: &RepositorySpec,
+    key: &str,
+    err: &dyn Fn(&str, String) -> PlanError,
+) -> Result<Repository, PlanError> {
+    if spec.password.is_some() {
+        return Err(err(
+            &format!("{key}.password"),
+            "a literal password is not allowed in the YAML: use `password_file` or `password_env`"
+                .to_owned(),
+        ));
+    }
+    if !valid_name(&spec.name) {
+        return Err(err(&format!("{key}.name"), name_rule(&spec.name)));
+    }
+    let password = match (&spec.password_file, &spec.password_env) {
+        (Some(file), None) => SecretSource::File(file.clone()),
+        (None, Some(var)) => SecretSource::Env(var.clone()),
+        _ => {
+            return Err(err(
+                key,
+                format!(
+                    "repository `{}` needs exactly one of `password_file` or `password_env`",
+                    spec.name
+                ),
+            ));
+        }
+    };
+    let url = spec.url.trim();
+    let scheme_ok = url.starts_with("s3:")
+        || url.starts_with("rest:")
+        || url.starts_with('/')
+        || url.starts_with("./")
+        || url.starts_with("local:")
+        || !url.contains(':');
+    if url.is_empty() || !scheme_ok {
+        return Err(err(
+            &format!("{key}.url"),
+            format!(
+                "`{}` is not a supported restic location (a path, `s3:…` or `rest:…`)",
+                super::redact_repository_url(url)
+            ),
+        ));
+    }
+    if spec.timeout_s == 0 {
+        return Err(err(
+            &format!("{key}.timeout_s"),
+            "must be at least 1".to_owned(),
+        ));
+    }
+    let mut env = BTreeMap::new();
+    for (name, source) in &spec.env {
+        if name.starts_with("RESTIC_") {
+            return Err(err(
+                &format!("{key}.env.{name}"),
+                "RESTIC_* variables are set by the agent".to_owned(),
+            ));
+        }
+        env.insert(name.clone(), source.clone());
+    }
+    Ok(Repository {
+        name: spec.name.clone(),
+        url: Secret::new(url.to_owned()),
+        password,
+        env,
+        timeout: std::time::Duration::from_secs(spec.timeout_s),
+        limit_upload_kib: spec.limit_upload_kib,
+    })
+}
+
+/// Names end up in restic tags, file names and metric labels: keep them plain.
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+fn name_rule(name: &str) -> String {
+    format!("name `{name}` must be 1-64 characters of a-z, 0-9, `-` or `_`")
+}
+
+fn has_password(url: &str) -> bool {
+    let Some((_, rest)) = url.split_once("://") else {
+        return false;
+    };
+    let authority = rest.split('/').next().unwrap_or("");
+    let userinfo_password = authority
+        .rsplit_once('@')
+        .is_some_and(|(userinfo, _)| userinfo.contains(':'));
+    userinfo_password || url.contains("password=")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::PlansFile;
+
+    fn parse(yaml: &str) -> Result<Vec<Plan>, String> {
+        let file: PlansFile = serde_yaml::from_str(yaml).map_err(|e| e.to_string())?;
+        validate_plans(&file.plans).map_err(|e| e.to_string())
+    }
+
+    const GOOD: &str = r#"
+plans:
+  - name: platform
+    schedule: "0 9-18 * * 1-5"
+    sources:
+      - name: gateway
+        sqlite: data/sii-gateway.db
+      - name: f29
+        postgres: { url: "postgres://ofitec@db:5432/f29" }
+      - name: config
+        directory: config
+    repositories:
+      primary: { name: local, url: /var/backups/restic, password_file: /etc/restic.pass }
+      offsite:
+        - name: s3
+          url: "s3:https://s3.example.com/bucket"
+          password_env: RESTIC_OFFSITE_PASSWORD
+          env: { AWS_SECRET_ACCESS_KEY: { env: OFFSITE_SECRET } }
+"#;
+
+    #[test]
+    fn a_full_plan_validates_with_defaults() {
+        let plans = parse(GOOD).unwrap_or_default();
+        assert_eq!(plans.len(), 1);
+        let plan = &plans[0];
+        assert_eq!(
+            plan.retention,
+            Retention {
+                last: 0,
+                hourly: 0,
+                daily: 7,
+                weekly: 4,
+                monthly: 12,
+                yearly: 0
+            }
+        );
+        assert_eq!(plan.sources.len(), 3);
+        assert_eq!(plan.offsite.len(), 1);
+        assert_eq!(plan.maintenance.read_data_cycle, 28);
+        assert_eq!(plan.drill.max_snapshot_age, chrono::Duration::hours(26));
+        assert!(plan.has_postgres());
+    }
+
+    #[test]
+    fn a_literal_password_is_refused_naming_plan_and_key() {
+        let yaml = GOOD.replace("password_file: /etc/restic.pass", "password: hunter2");
+        let err = parse(&yaml).err().unwrap_or_default();
+        assert!(err.contains("plan `platform`"), "{err}");
+        assert!(err.contains("repositories.primary.password"), "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn mistakes_name_the_plan_and_key() {
+        let cases = [
+            (GOOD.replace("name: platform", "name: Platform!"), "name"),
+            (GOOD.replace("0 9-18 * * 1-5", "0 99 * * *"), "`schedule`"),
+            (
+                GOOD.replace("postgres://ofitec@db", "postgres://ofitec:pw@db"),
+                "sources[1].postgres.url",
+            ),
+            (
+                GOOD.replace(
+                    "sqlite: data/sii-gateway.db",
+                    "sqlite: a.db\n        directory: b",
+                ),
+                "sources[0]",
+            ),
+            (
+                GOOD.replace("name: config", "name: gateway"),
+                "sources[2].name",
+            ),
+            (
+                GOOD.replace("url: /var/backups/restic", "url: \"ftp:x\""),
+                "repositories.primary.url",
+            ),
+            (
+                GOOD.replace(", password_file: /etc/restic.pass", ""),
+                "repositories.primary",
+            ),
+        ];
+        for (yaml, needle) in cases {
+            let err = parse(&yaml).err().unwrap_or_default();
+            assert!(err.contains(needle), "expected `{needle}` in `{err}`");
+            assert!(!err.contains(":pw@"), "{err}");
+        }
+        let unknown = GOOD.replace("schedule:", "schedul:");
+        assert!(parse(&unknown).is_err_and(|e| e.contains("unknown field `schedul`")));
+    }
+}

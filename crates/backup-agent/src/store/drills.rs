@@ -1,0 +1,120 @@
+//! `backup_drills`: restore drills and their measured duration.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use ofitec_core::db::{Db, DbError};
+
+use super::schema::backup_drills;
+use super::{naive, utc};
+
+/// A finished drill.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DrillRecord {
+    /// UUID.
+    pub id: String,
+    /// Plan.
+    pub plan: String,
+    /// Snapshot restored (empty when none could be chosen).
+    pub snapshot_id: String,
+    /// `succeeded` or `failed`.
+    pub result: String,
+    /// Who asked (`scheduler` for scheduled drills).
+    pub requested_by: String,
+    /// Start.
+    pub started_at: DateTime<Utc>,
+    /// End.
+    pub finished_at: DateTime<Utc>,
+    /// Restore plus verification, in seconds.
+    pub duration_seconds: f64,
+    /// What differed or failed.
+    pub problems: Vec<String>,
+}
+
+/// Records a finished drill.
+pub async fn insert(db: &Db, record: &DrillRecord) -> Result<(), DbError> {
+    let r = record.clone();
+    db.run(move |conn| {
+        diesel::insert_into(backup_drills::table)
+            .values((
+                backup_drills::id.eq(&r.id),
+                backup_drills::plan.eq(&r.plan),
+                backup_drills::snapshot_id.eq(&r.snapshot_id),
+                backup_drills::result.eq(&r.result),
+                backup_drills::requested_by.eq(&r.requested_by),
+                backup_drills::started_at.eq(naive(r.started_at)),
+                backup_drills::finished_at.eq(Some(naive(r.finished_at))),
+                backup_drills::duration_seconds.eq(r.duration_seconds),
+                backup_drills::problems.eq(serde_json::to_string(&r.problems).unwrap_or_default()),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
+    .await
+}
+
+/// The newest drill of `plan`, optionally only successful ones.
+pub async fn last(
+    db: &Db,
+    plan: String,
+    only_succeeded: bool,
+) -> Result<Option<DrillRecord>, DbError> {
+    db.run(move |conn| {
+        let mut query = backup_drills::table
+            .filter(backup_drills::plan.eq(plan))
+            .filter(backup_drills::result.ne("running"))
+            .order(backup_drills::started_at.desc())
+            .select((
+                backup_drills::id,
+                backup_drills::plan,
+                backup_drills::snapshot_id,
+                backup_drills::result,
+                backup_drills::requested_by,
+                backup_drills::started_at,
+                backup_drills::finished_at,
+                backup_drills::duration_seconds,
+                backup_drills::problems,
+            ))
+            .into_boxed();
+        if only_succeeded {
+            query = query.filter(backup_drills::result.eq("succeeded"));
+        }
+        #[allow(clippy::type_complexity)]
+        let row: Option<(
+            String,
+            String,
+            String,
+            String,
+            String,
+            chrono::NaiveDateTime,
+            Option<chrono::NaiveDateTime>,
+            f64,
+            String,
+        )> = query.first(conn).optional()?;
+        Ok(row.map(
+            |(
+                id,
+                plan,
+                snapshot_id,
+                result,
+                requested_by,
+                started,
+                finished,
+                duration,
+                problems,
+            )| {
+                DrillRecord {
+                    id,
+                    plan,
+                    snapshot_id,
+                    result,
+                    requested_by,
+                    started_at: utc(started),
+                    finished_at: utc(finished.unwrap_or(started)),
+                    duration_seconds: duration,
+                    problems: serde_json::from_str(&problems).unwrap_or_default(),
+                }
+            },
+        ))
+    })
+    .await
+}

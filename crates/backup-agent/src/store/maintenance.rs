@@ -1,0 +1,103 @@
+//! `backup_maintenance`: forget, prune, check and stale-lock removal per repository.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use ofitec_core::db::{Db, DbError};
+
+use super::schema::backup_maintenance;
+use super::{naive, utc};
+
+/// One maintenance action as recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MaintenanceRecord {
+    /// Plan.
+    pub plan: String,
+    /// Repository.
+    pub repository: String,
+    /// `forget`, `prune`, `check` or `unlock`.
+    pub kind: String,
+    /// E.g. `3/28` for a read-data subset, or how many snapshots/locks were removed.
+    pub detail: String,
+    /// `ok` or `failed`.
+    pub result: String,
+    /// Start.
+    pub started_at: DateTime<Utc>,
+    /// End.
+    pub finished_at: DateTime<Utc>,
+    /// Error when failed.
+    pub error: String,
+}
+
+/// Records one finished action.
+pub async fn insert(db: &Db, record: &MaintenanceRecord) -> Result<(), DbError> {
+    let r = record.clone();
+    db.run(move |conn| {
+        diesel::insert_into(backup_maintenance::table)
+            .values((
+                backup_maintenance::plan.eq(&r.plan),
+                backup_maintenance::repository.eq(&r.repository),
+                backup_maintenance::kind.eq(&r.kind),
+                backup_maintenance::detail.eq(&r.detail),
+                backup_maintenance::result.eq(&r.result),
+                backup_maintenance::started_at.eq(naive(r.started_at)),
+                backup_maintenance::finished_at.eq(Some(naive(r.finished_at))),
+                backup_maintenance::error.eq(&r.error),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
+    .await
+}
+
+/// The newest successful action of `kind` on a repository.
+pub async fn last_ok(
+    db: &Db,
+    plan: String,
+    repository: String,
+    kind: &'static str,
+) -> Result<Option<MaintenanceRecord>, DbError> {
+    db.run(move |conn| {
+        let row: Option<(
+            String,
+            String,
+            String,
+            String,
+            String,
+            chrono::NaiveDateTime,
+            Option<chrono::NaiveDateTime>,
+            String,
+        )> = backup_maintenance::table
+            .filter(backup_maintenance::plan.eq(plan))
+            .filter(backup_maintenance::repository.eq(repository))
+            .filter(backup_maintenance::kind.eq(kind))
+            .filter(backup_maintenance::result.eq("ok"))
+            .order(backup_maintenance::id.desc())
+            .select((
+                backup_maintenance::plan,
+                backup_maintenance::repository,
+                backup_maintenance::kind,
+                backup_maintenance::detail,
+                backup_maintenance::result,
+                backup_maintenance::started_at,
+                backup_maintenance::finished_at,
+                backup_maintenance::error,
+            ))
+            .first(conn)
+            .optional()?;
+        Ok(row.map(
+            |(plan, repository, kind, detail, result, started, finished, error)| {
+                MaintenanceRecord {
+                    plan,
+                    repository,
+                    kind,
+                    detail,
+                    result,
+                    started_at: utc(started),
+                    finished_at: utc(finished.unwrap_or(started)),
+                    error,
+                }
+            },
+        ))
+    })
+    .await
+}

@@ -1,0 +1,394 @@
+//! PostgreSQL sources with real pg_dump/pg_restore and real restic: a full run then a drill,
+//! a truncated dump, a missing pg_dump, and the real restore.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use backup_agent::manifest::Manifest;
+use backup_agent::plan::Secret;
+use backup_agent::restore::target::{RestoreError, RestoreRequest, restore};
+use ofitec_proto::backup::v1 as pb;
+use support::{PgSource, TestEnv, metric, repo_exists, restic_snapshots, sample_sql};
+
+fn pg_plan(env: &TestEnv, plan: &str, url: &str) -> String {
+    env.plan_yaml(
+        plan,
+        &format!("      - name: db\n        postgres: {{ url: \"{url}\" }}"),
+        "",
+    )
+}
+
+#[tokio::test]
+async fn a_full_run_then_a_drill_finds_identical_row_counts() {
+    let source = PgSource::new(&sample_sql(5000));
+    let env = TestEnv::new();
+    let app = env
+        .start(env.config(&pg_plan(&env, "pg", &source.url)))
+        .await;
+    let mut client = app.client().await;
+
+    let run = client
+        .run_backup(pb::RunBackupRequest {
+            plan: "pg".into(),
+            reason: "pre-deploy".into(),
+            requested_by: "deploy".into(),
+            wait: true,
+        })
+        .await
+        .expect("RunBackup")
+        .into_inner();
+    assert_eq!(run.result, "succeeded", "{run:?}");
+    assert_eq!(run.requested_by, "deploy");
+    let steps: Vec<(&str, &str)> = run
+        .steps
+        .iter()
+        .map(|s| (s.step.as_str(), s.result.as_str()))
+        .collect();
+    for step in ["dump:db", "verify:db", "manifest", "backup"] {
+        assert!(steps.contains(&(step, "ok")), "{step} missing in {steps:?}");
+    }
+    assert_eq!(run.snapshots.len(), 1);
+    assert!(run.size_bytes > 0);
+
+    // The manifest has the row counts of the dump's snapshot and the SHA-256 of the dump.
+    let record = backup_agent::store::runs::get(&app.agent.db, run.id.clone())
+        .await
+        .expect("catalog")
+        .expect("run recorded");
+    let manifest: Manifest = serde_json::from_str(&record.manifest).expect("manifest json");
+    let counts = &manifest.artefacts[0].row_counts;
+    assert_eq!(
+        counts,
+        &BTreeMap::from([
+            ("f29.declarations".to_owned(), 2500),
+            ("public.empty_one".to_owned(), 0),
+            ("public.registers".to_owned(), 5000),
+        ])
+    );
+    assert_eq!(manifest.artefacts[0].sha256.len(), 64);
+    assert!(
+        manifest.artefacts[0]
+            .source_version
+            .starts_with("PostgreSQL 15"),
+        "{manifest:?}"
+    );
+
+    // The snapshot is in the repository, tagged.
+    let snapshots = restic_snapshots(
+        &env.path("repo-pg").display().to_string(),
+        &[],
+        &env.password_file,
+        "pg",
+    );
+    assert_eq!(snapshots.len(), 1);
+    let tags = snapshots[0]["tags"].to_string();
+    assert!(
+        tags.contains("reason=pre-deploy") && tags.contains("plan=pg"),
+        "{tags}"
+    );
+
+    // Rows written after the backup do not matter: the drill compares with the manifest.
+    source.execute("INSERT INTO registers VALUES (999999, 'late', 1);");
+    let drill = client
+        .run_drill(pb::RunDrillRequest {
+            plan: "pg".into(),
+            requested_by: "test".into(),
+        })
+        .await
+        .expect("RunDrill")
+        .into_inner();
+    assert_eq!(drill.result, "succeeded", "{:?}", drill.problems);
+    assert!(drill.problems.is_empty());
+    assert!(drill.duration_seconds > 0.0);
+    assert!(
+        PgSource::databases_like("ofitec_drill_pg_").is_empty(),
+        "the scratch database was not dropped"
+    );
+
+    let text = app.metrics_text().await;
+    assert!(
+        metric(
+            &text,
+            "backup_last_success_timestamp_seconds{plan=\"pg\",repository=\"local\"}"
+        )
+        .is_some(),
+        "{text}"
+    );
+    assert_eq!(
+        metric(&text, "backup_runs_total{plan=\"pg\",result=\"succeeded\"}"),
+        Some(1.0)
+    );
+    assert!(
+        metric(
+            &text,
+            "backup_restore_drill_last_success_timestamp_seconds{plan=\"pg\"}"
+        )
+        .is_some()
+    );
+    assert_eq!(
+        metric(&text, "backup_plan_degraded{plan=\"pg\"}"),
+        Some(0.0)
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_truncated_dump_never_reaches_a_repository() {
+    let source = PgSource::new(&sample_sql(20000));
+    let env = TestEnv::with_tools(&["restic", "pg_restore"]);
+    // A pg_dump that exits 0 with half an archive: what a full disk or a bug can produce.
+    let fake = env.tools.join("pg_dump");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = --version ]; then exec {real} --version; fi\n{real} \"$@\" | head -c 8192\nexit 0\n",
+            real = support::real_tool("pg_dump").display()
+        ),
+    )
+    .expect("fake pg_dump");
+    std::os::unix::fs::PermissionsExt::set_mode(
+        &mut std::fs::metadata(&fake).unwrap().permissions(),
+        0o755,
+    );
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+
+    let app = env
+        .start(env.config(&pg_plan(&env, "trunc", &source.url)))
+        .await;
+    let ticket = app
+        .agent
+        .start_run("trunc", backup_agent::run::Reason::Manual, "test")
+        .expect("plan");
+    let run = ticket.result.await;
+    assert_eq!(run.result, "failed");
+    assert!(run.error.contains("verify:db"), "{}", run.error);
+    assert!(
+        run.error
+            .contains("pg_restore could not read the whole archive"),
+        "{}",
+        run.error
+    );
+    assert!(
+        !repo_exists(&env.path("repo-trunc")),
+        "the truncated dump reached the repository"
+    );
+    assert!(run.snapshots.is_empty());
+    assert!(!run.steps.iter().any(|s| s.step == "backup"));
+    let listed = app
+        .client()
+        .await
+        .list_runs(pb::ListRunsRequest {
+            plan: "trunc".into(),
+            limit: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.runs[0].result, "failed");
+    assert_eq!(listed.runs[0].error, run.error);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_missing_pg_dump_is_reported_and_fails_runs_clearly() {
+    let source = PgSource::new(&sample_sql(10));
+    let env = TestEnv::with_tools(&["restic", "pg_restore"]);
+    let app = env
+        .start(env.config(&pg_plan(&env, "nodump", &source.url)))
+        .await;
+
+    // The agent is up and SERVING: tools do not decide health, the catalog does.
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{}", app.address))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+    let serving = ofitec_testkit::wait_until("SERVING", std::time::Duration::from_secs(10), || {
+        let mut health = health.clone();
+        async move {
+            let status = health
+                .check(tonic_health::pb::HealthCheckRequest {
+                    service: String::new(),
+                })
+                .await
+                .ok()?
+                .into_inner()
+                .status;
+            (status == 1).then_some(status)
+        }
+    })
+    .await;
+    assert_eq!(serving, 1);
+    let _ = &mut health;
+
+    let mut client = app.client().await;
+    let status = client
+        .get_status(pb::GetStatusRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        status.missing_tools.contains(&"pg_dump".to_owned()),
+        "{status:?}"
+    );
+    assert!(!status.missing_tools.contains(&"restic".to_owned()));
+    let text = app.metrics_text().await;
+    assert_eq!(
+        metric(&text, "backup_tool_missing{tool=\"pg_dump\"}"),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        metric(&text, "backup_tool_missing{tool=\"restic\"}"),
+        Some(0.0)
+    );
+    // No success before a first success.
+    assert!(
+        !text.contains("backup_last_success_timestamp_seconds{"),
+        "{text}"
+    );
+
+    let run = client
+        .run_backup(pb::RunBackupRequest {
+            plan: "nodump".into(),
+            reason: "manual".into(),
+            requested_by: String::new(),
+            wait: true,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(run.result, "failed");
+    assert!(
+        run.error.contains("`pg_dump` is not installed"),
+        "{}",
+        run.error
+    );
+    assert!(
+        run.error.contains("apt-get install postgresql-client"),
+        "{}",
+        run.error
+    );
+    assert!(!repo_exists(&env.path("repo-nodump")));
+    let status = client
+        .get_status(pb::GetStatusRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(status.plans[0].state, "failing");
+    assert!(status.plans[0].last_failure_reason.contains("pg_dump"));
+    let text = app.metrics_text().await;
+    assert_eq!(
+        metric(
+            &text,
+            "backup_runs_total{plan=\"nodump\",result=\"failed\"}"
+        ),
+        Some(1.0)
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn restore_creates_refuses_live_targets_and_forces_after_a_safety_backup() {
+    let source = PgSource::new(&sample_sql(300));
+    let env = TestEnv::new();
+    let app = env
+        .start(env.config(&pg_plan(&env, "rst", &source.url)))
+        .await;
+    let run = app
+        .agent
+        .start_run("rst", backup_agent::run::Reason::Manual, "test")
+        .unwrap()
+        .result
+        .await;
+    assert_eq!(run.result, "succeeded", "{}", run.error);
+    let snapshot = run.snapshots[0].1.clone();
+
+    // Into a database that does not exist yet: created, restored, counted.
+    let fresh_name = format!("{}_copy", source.name);
+    let fresh = support::with_database(&support::pg_admin_url(), &fresh_name);
+    let request = |target: &str, dry_run: bool, force: bool| RestoreRequest {
+        plan: "rst".into(),
+        snapshot: snapshot.clone(),
+        target: Secret::new(target),
+        source: None,
+        repository: None,
+        dry_run,
+        force,
+    };
+    let report = restore(&app.agent, &request(&fresh, false, false))
+        .await
+        .expect("restore");
+    assert!(
+        report.lines.iter().any(|l| l.contains("row counts equal")),
+        "{:?}",
+        report.lines
+    );
+    let _cleanup = DropDb(fresh_name);
+
+    // The live source: refused without --force; dry run changes nothing.
+    source.execute("DELETE FROM registers WHERE id > 100;");
+    let refused = restore(&app.agent, &request(&source.url, false, false)).await;
+    assert!(
+        matches!(refused, Err(RestoreError::Live { .. })),
+        "{refused:?}"
+    );
+    let dry = restore(&app.agent, &request(&source.url, true, true))
+        .await
+        .expect("dry run");
+    assert!(dry.lines.iter().any(|l| l.contains("dry run")));
+    assert!(dry.safety_snapshot.is_none());
+    assert_eq!(count(&source.url, "registers"), 100);
+
+    // Forced: a safety backup first, then the data is back.
+    let forced = restore(&app.agent, &request(&source.url, false, true))
+        .await
+        .expect("forced restore");
+    let safety = forced.safety_snapshot.expect("safety snapshot");
+    assert_eq!(count(&source.url, "registers"), 300);
+    let snapshots = restic_snapshots(
+        &env.path("repo-rst").display().to_string(),
+        &[],
+        &env.password_file,
+        "rst",
+    );
+    let safety_tags = snapshots
+        .iter()
+        .find(|s| s["short_id"].as_str() == Some(safety.as_str()))
+        .map(|s| s["tags"].to_string())
+        .expect("safety snapshot in the repository");
+    assert!(safety_tags.contains("reason=pre-restore"), "{safety_tags}");
+    app.stop().await;
+}
+
+struct DropDb(String);
+impl Drop for DropDb {
+    fn drop(&mut self) {
+        use diesel::Connection;
+        use diesel::connection::SimpleConnection;
+        if let Ok(mut c) = diesel::PgConnection::establish(&support::pg_admin_url()) {
+            let _ = c.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                self.0
+            ));
+        }
+    }
+}
+
+fn count(url: &str, table: &str) -> i64 {
+    use diesel::{Connection, RunQueryDsl};
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut c = diesel::PgConnection::establish(url).unwrap();
+    diesel::sql_query(format!("SELECT count(*) AS n FROM {table}"))
+        .get_result::<N>(&mut c)
+        .unwrap()
+        .n
+}

@@ -1,0 +1,332 @@
+//! SQLite and directory sources with real restic: a full run then a drill, the drill's
+//! recency check, retention with an injected clock, the read-data rotation, a wrong
+//! repository password and a full disk.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use backup_agent::clock::ManualClock;
+use backup_agent::manifest::Manifest;
+use backup_agent::run::Reason;
+use chrono::{DateTime, TimeZone, Utc};
+use support::{TestEnv, make_sqlite, metric, repo_exists, restic_snapshots};
+
+fn sqlite_plan(env: &TestEnv, plan: &str, db: &std::path::Path, extra: &str) -> String {
+    env.plan_yaml(
+        plan,
+        &format!(
+            "      - name: app\n        sqlite: \"{}\"{extra}",
+            db.display()
+        ),
+        "",
+    )
+}
+
+fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, 2, 0, 0)
+        .single()
+        .expect("valid date")
+}
+
+#[tokio::test]
+async fn a_full_run_then_a_drill_finds_identical_row_counts() {
+    let env = TestEnv::new();
+    let db = env.path("app.db");
+    make_sqlite(&db, 500, 64);
+    let conf = env.path("conf");
+    std::fs::create_dir_all(conf.join("nested")).unwrap();
+    std::fs::write(conf.join("a.yaml"), "a: 1\n").unwrap();
+    std::fs::write(conf.join("nested/b.txt"), "b").unwrap();
+    let extra = format!(
+        "\n      - name: config\n        directory: \"{}\"",
+        conf.display()
+    );
+    let app = env
+        .start(env.config(&sqlite_plan(&env, "lite", &db, &extra)))
+        .await;
+
+    let run = app
+        .agent
+        .start_run("lite", Reason::Manual, "test")
+        .unwrap()
+        .result
+        .await;
+    assert_eq!(run.result, "succeeded", "{}", run.error);
+    let manifest: Manifest = serde_json::from_str(&run.manifest).unwrap();
+    let sqlite = &manifest.artefacts[0];
+    assert_eq!(sqlite.row_counts.get("documents"), Some(&500));
+    assert_eq!(sqlite.row_counts.get("events"), Some(&7));
+    assert!(sqlite.source_version.starts_with("SQLite 3."));
+    assert_eq!(manifest.artefacts[1].files.len(), 2);
+    // The staging copy is gone once it is in the repository.
+    assert!(!app.agent.stage_dir("lite").exists());
+
+    let drill = backup_agent::drill::run(&app.agent, "lite", "test")
+        .await
+        .unwrap();
+    assert_eq!(drill.result, "succeeded", "{:?}", drill.problems);
+    assert_eq!(drill.snapshot_id, run.snapshots[0].1);
+    let text = app.metrics_text().await;
+    assert!(
+        metric(
+            &text,
+            "backup_restore_drill_duration_seconds{plan=\"lite\"}"
+        )
+        .is_some()
+    );
+    assert!(metric(&text, "backup_size_bytes{plan=\"lite\"}").unwrap_or(0.0) > 0.0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_drill_refuses_a_snapshot_older_than_its_limit() {
+    let env = TestEnv::new();
+    let db = env.path("app.db");
+    make_sqlite(&db, 10, 16);
+    let clock = ManualClock::new(at(2026, 3, 1));
+    let app = env
+        .start_with_clock(
+            env.config(&sqlite_plan(&env, "old", &db, "")),
+            clock.clone(),
+        )
+        .await;
+    let run = app
+        .agent
+        .start_run("old", Reason::Scheduled, "test")
+        .unwrap()
+        .result
+        .await;
+    assert_eq!(run.result, "succeeded", "{}", run.error);
+    clock.advance(chrono::Duration::hours(30));
+    let drill = backup_agent::drill::run(&app.agent, "old", "test")
+        .await
+        .unwrap();
+    assert_eq!(drill.result, "failed");
+    assert!(
+        drill.problems[0].contains("30 h old; the limit is 26 h"),
+        "{:?}",
+        drill.problems
+    );
+    let text = app.metrics_text().await;
+    assert!(
+        !text.contains("backup_restore_drill_last_success_timestamp_seconds{"),
+        "{text}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn retention_with_an_injected_clock_keeps_exactly_the_expected_snapshots() {
+    let env = TestEnv::new();
+    let db = env.path("app.db");
+    make_sqlite(&db, 5, 16);
+    let clock = ManualClock::new(at(2025, 9, 15));
+    let yaml = sqlite_plan(&env, "keep", &db, "").replace(
+        "    repositories:",
+        "    maintenance: { read_data_cycle: 2 }\n    repositories:",
+    );
+    let app = env.start_with_clock(env.config(&yaml), clock.clone()).await;
+
+    // Monthly from September 2025, weekly in October 2026, daily in November 2026.
+    let mut times: Vec<DateTime<Utc>> = (0..13)
+        .map(|i| {
+            let month = (8 + i) % 12 + 1;
+            let year = if i < 4 { 2025 } else { 2026 };
+            at(year, month, 15)
+        })
+        .collect();
+    times.extend([1, 8, 15, 22].map(|d| at(2026, 10, d)));
+    times.extend((1..=10).map(|d| at(2026, 11, d)));
+    for time in &times {
+        clock.set(*time);
+        let run = app
+            .agent
+            .start_run("keep", Reason::Scheduled, "test")
+            .unwrap()
+            .result
+            .await;
+        assert_eq!(run.result, "succeeded", "{time}: {}", run.error);
+    }
+    let results = backup_agent::maintain::retention(&app.agent, "keep")
+        .await
+        .unwrap();
+    assert!(results.iter().all(|r| r.error.is_empty()), "{results:?}");
+    assert!(
+        results
+            .iter()
+            .any(|r| r.kind == "forget" && r.detail == "8 snapshot(s) removed"),
+        "{results:?}"
+    );
+
+    let kept: Vec<String> = restic_snapshots(
+        &env.path("repo-keep").display().to_string(),
+        &[],
+        &env.password_file,
+        "keep",
+    )
+    .iter()
+    .map(|s| s["time"].as_str().unwrap()[..10].to_owned())
+    .collect();
+    let mut kept = kept;
+    kept.sort();
+    let mut expected: Vec<String> = vec!["2025-12-15".to_owned()];
+    expected.extend((1..=9).map(|m| format!("2026-{m:02}-15")));
+    expected.push("2026-10-22".to_owned());
+    expected.push("2026-11-01".to_owned());
+    expected.extend((4..=10).map(|d| format!("2026-11-{d:02}")));
+    assert_eq!(kept, expected);
+
+    // check --read-data-subset rotates 1/2, 2/2, 1/2 (after retention's structural check).
+    let mut subsets = Vec::new();
+    for _ in 0..3 {
+        let r = backup_agent::maintain::check(&app.agent, "keep")
+            .await
+            .unwrap();
+        assert!(r[0].error.is_empty(), "{r:?}");
+        subsets.push(r[0].detail.clone());
+    }
+    assert_eq!(subsets, ["1/2", "2/2", "1/2"]);
+    let text = app.metrics_text().await;
+    assert!(
+        metric(
+            &text,
+            "backup_check_last_success_timestamp_seconds{plan=\"keep\",repository=\"local\"}"
+        )
+        .is_some()
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_wrong_repository_password_is_a_clear_failure_and_the_next_run_succeeds() {
+    let env = TestEnv::new();
+    let db = env.path("app.db");
+    make_sqlite(&db, 10, 16);
+    let app = env
+        .start(env.config(&sqlite_plan(&env, "pw", &db, "")))
+        .await;
+    let first = app
+        .agent
+        .start_run("pw", Reason::Manual, "test")
+        .unwrap()
+        .result
+        .await;
+    assert_eq!(first.result, "succeeded", "{}", first.error);
+
+    std::fs::write(&env.password_file, "not-the-password-xyzzy\n").unwrap();
+    let wrong = app
+        .agent
+        .start_run("pw", Reason::Manual, "test")
+        .unwrap()
+        .result
+        .await;
+    assert_eq!(wrong.result, "failed");
+    assert!(
+        wrong
+            .error
+            .contains("backup: repository `local`: wrong password"),
+        "{}",
+        wrong.error
+    );
+    assert!(!wrong.error.contains("xyzzy"));
+    let stored = backup_agent::store::runs::get(&app.agent.db, wrong.id.clone())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.error, wrong.error);
+    assert_eq!(stored.result, "failed");
+
+    std::fs::write(&env.password_file, format!("{}\n", support::PASSWORD)).unwrap();
+    let fixed = app
+        .agent
+        .start_run("pw", Reason::Manual, "test")
+        .unwrap()
+        .result
+        .await;
+    assert_eq!(fixed.result, "succeeded", "{}", fixed.error);
+    app.stop().await;
+}
+
+/// A tmpfs mounted for one test, unmounted when dropped.
+struct TinyFs(std::path::PathBuf);
+
+impl TinyFs {
+    fn mount(path: &std::path::Path, size: &str) -> TinyFs {
+        std::fs::create_dir_all(path).unwrap();
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(path)
+            .status()
+            .expect("run mount");
+        assert!(
+            status.success(),
+            "the full-disk test mounts a small tmpfs and needs root (make test runs as root in CI)"
+        );
+        TinyFs(path.to_owned())
+    }
+
+    fn resize(&self, size: &str) {
+        let status = std::process::Command::new("mount")
+            .args(["-o", &format!("remount,size={size}")])
+            .arg(&self.0)
+            .status()
+            .expect("remount");
+        assert!(status.success());
+    }
+}
+
+impl Drop for TinyFs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+#[tokio::test]
+async fn a_full_disk_fails_cleanly_and_the_next_run_succeeds() {
+    let env = TestEnv::new();
+    let db = env.path("app.db");
+    make_sqlite(&db, 2000, 2000); // ~4 MB of incompressible text
+    let small = env.path("small");
+    let fs = TinyFs::mount(&small, "1m");
+    let mut config = env.config(&sqlite_plan(&env, "disk", &db, ""));
+    config.backup.work_dir = small.join("work");
+    let app = env.start(config).await;
+
+    let full = app
+        .agent
+        .start_run("disk", Reason::Manual, "test")
+        .unwrap()
+        .result
+        .await;
+    assert_eq!(full.result, "failed");
+    assert!(full.error.starts_with("dump:app"), "{}", full.error);
+    assert!(
+        full.error.contains("disk is full") || full.error.contains("No space left"),
+        "{}",
+        full.error
+    );
+    assert!(
+        !repo_exists(&env.path("repo-disk")),
+        "nothing may reach the repository"
+    );
+    let runs = backup_agent::store::runs::list(&app.agent.db, Some("disk".into()), 10)
+        .await
+        .unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].result, "failed");
+
+    fs.resize("64m");
+    let next = app
+        .agent
+        .start_run("disk", Reason::Manual, "test")
+        .unwrap()
+        .result
+        .await;
+    assert_eq!(next.result, "succeeded", "{}", next.error);
+    app.stop().await;
+    drop(fs);
+}

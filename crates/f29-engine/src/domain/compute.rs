@@ -1,0 +1,756 @@
+//! The computation: RCV documents and the declaration's inputs → every código of the form.
+//!
+//! A pure function ([`compute`]): no I/O, no clock, the same documents in any order give the
+//! same form. One pass over the documents accumulates amounts into a dense array indexed by
+//! código (the mapping's index makes each document a single lookup), then the inputs are
+//! applied and the derived códigos evaluated in the mapping's dependency order.
+//!
+//! Which documents count (F29.md): purchases only in `REGISTRO` (a credit or debit note that
+//! references an excluded invoice is excluded too), sales unless cancelled (`anulado`).
+//! Débitos and créditos sum each document's IVA as the RCV states it.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use ofitec_core::Period;
+use ofitec_core::Rut;
+use ofitec_core::rcv::{DocumentKey, Operation, PurchaseState, RcvDocument, TransactionType};
+use serde::{Deserialize, Serialize};
+
+use super::decimal::{Ratio, Rounding, div_round};
+use super::form::{Finding, Form, Valor};
+use super::inputs::{InputError, Inputs};
+use super::mapping::{Formula, Kind, MAX_CODIGO, Mapping, Share, Step, codigo};
+use super::options::{ComputeOptions, PpmBase};
+use super::remanente::{self, PreviousSource, RemanenteDetail};
+use super::utm::{UtmError, UtmTable};
+
+/// The previous period's stored declaration, as far as 504 needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Previous {
+    /// Its código 77.
+    pub remanente: i64,
+    /// Its status (`draft`, `ready`, `sent`, `paid`).
+    pub status: String,
+    /// Its latest version.
+    pub version: u32,
+}
+
+/// Taxed and total sales (net pesos), for the IVA uso común factor.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SalesSplit {
+    /// Taxed sales (exports count as taxed).
+    pub taxed: i64,
+    /// All sales.
+    pub total: i64,
+}
+
+impl SalesSplit {
+    /// Adds one sales document (or summary row) of `tipo` with these amounts. Credit notes
+    /// (61, 60, 112) subtract; exports (110, 111, 112) count as taxed.
+    pub fn add(&mut self, tipo: u16, neto: i64, exento: i64) {
+        let sign = if matches!(tipo, 61 | 60 | 112) { -1 } else { 1 };
+        let total = sign * (neto + exento);
+        let taxed = if matches!(tipo, 110..=112) {
+            total
+        } else {
+            sign * neto
+        };
+        self.taxed += taxed;
+        self.total += total;
+    }
+
+    /// Sum of two splits.
+    pub fn plus(self, other: SalesSplit) -> SalesSplit {
+        SalesSplit {
+            taxed: self.taxed + other.taxed,
+            total: self.total + other.total,
+        }
+    }
+}
+
+/// Everything besides the documents that the computation reads.
+#[derive(Debug, Clone)]
+pub struct Context<'a> {
+    /// The tax period.
+    pub period: Period,
+    /// The mapping in force.
+    pub mapping: &'a Mapping,
+    /// The OPEN points' settings.
+    pub options: &'a ComputeOptions,
+    /// The declaration's inputs.
+    pub inputs: &'a Inputs,
+    /// UTM values, for 504.
+    pub utm: &'a UtmTable,
+    /// The previous period's stored declaration, when there is one.
+    pub previous: Option<Previous>,
+    /// Sales from January through this period, for a computed IVA uso común factor; `None`
+    /// falls back to this period's sales (with a warning).
+    pub sales_history: Option<SalesSplit>,
+}
+
+/// Why nothing could be computed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ComputeError {
+    /// A UTM value needed for 504 is missing.
+    #[error(transparent)]
+    Utm(#[from] UtmError),
+    /// The inputs are invalid.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// The configuration names a código the mapping cannot take.
+    #[error(
+        "compute.uso_comun_non_credited_codigo = {0} is not an amount código of the mapping that rules or totals leave free"
+    )]
+    NonCreditedCodigo(u16),
+}
+
+/// Totals of the fetched documents of one (operation, tipo DTE, state), counted or not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupStats {
+    /// Register.
+    pub operation: Operation,
+    /// Tipo DTE.
+    pub tipo_dte: u16,
+    /// Purchase state (none for sales).
+    pub state: Option<PurchaseState>,
+    /// Documents (summary lines count for N).
+    pub documents: u64,
+    /// Σ exento.
+    pub exento: i64,
+    /// Σ neto.
+    pub neto: i64,
+    /// Σ IVA.
+    pub iva: i64,
+    /// Σ total.
+    pub total: i64,
+}
+
+/// Where the IVA uso común factor came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FactorSource {
+    /// Given as an input.
+    Input,
+    /// Computed from the stored sales from January through this period.
+    Cumulative,
+    /// Computed from this period's sales only (no history available).
+    Period,
+    /// No sales at all: unknown, no credit taken.
+    Unknown,
+}
+
+/// How the IVA uso común credit was obtained.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsoComunDetail {
+    /// Factor used, as text (exact decimal, or a fraction `taxed/total`).
+    pub factor: String,
+    /// Where it came from.
+    pub source: FactorSource,
+    /// Σ IVA uso común (notes subtract).
+    pub iva_uso_comun: i64,
+    /// Credited part.
+    pub credited: i64,
+    /// Part that is not credit.
+    pub non_credited: i64,
+    /// Código the non-credited part went to, if any.
+    pub non_credited_codigo: Option<u16>,
+}
+
+/// What explains the numbers beyond the documents and inputs; stored with the version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Details {
+    /// The options the version was computed with.
+    pub options: ComputeOptions,
+    /// IVA uso común, when any document had it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uso_comun: Option<UsoComunDetail>,
+    /// How 504 was obtained, when there was a previous remanente.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remanente: Option<RemanenteDetail>,
+    /// Fetched documents by (operation, tipo, state), for the reconciliation.
+    #[serde(default)]
+    pub groups: Vec<GroupStats>,
+}
+
+/// The result of a computation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Computation {
+    /// Every código with a value.
+    pub form: Form,
+    /// What the computation noticed (unmapped types, pending documents, missing inputs…).
+    pub findings: Vec<Finding>,
+    /// Document lines considered (fetched).
+    pub documents: u64,
+    /// Unmapped documents by tipo DTE (for `f29_unmapped_documents_total`).
+    pub unmapped: BTreeMap<u16, u64>,
+    /// Explanations.
+    pub details: Details,
+}
+
+/// Whether a document reaches the rules, and why not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// Counted.
+    Counted,
+    /// Purchase in PENDIENTE: SII does not count it yet.
+    Pending,
+    /// Purchase in NO_INCLUIR or RECLAMADO.
+    Excluded,
+    /// Purchase without a state.
+    NoState,
+    /// Cancelled.
+    Anulado,
+    /// A note referencing an excluded invoice.
+    ReferencesExcluded,
+}
+
+/// (counterpart, tipo, folio) of the purchases outside REGISTRO, for notes that point at them.
+pub type ExcludedInvoices = HashSet<(Option<Rut>, u16, i64)>;
+
+/// The purchases that are not in REGISTRO.
+pub fn excluded_invoices(docs: &[RcvDocument]) -> ExcludedInvoices {
+    docs.iter()
+        .filter(|d| d.operation == Operation::Compra && d.state != Some(PurchaseState::Registro))
+        .map(|d| (d.counterpart, d.tipo_dte, d.folio))
+        .collect()
+}
+
+/// Decides whether `doc` counts.
+#[inline]
+pub fn admit(doc: &RcvDocument, excluded: &ExcludedInvoices) -> Admission {
+    if doc.operation == Operation::Compra {
+        match doc.state {
+            Some(PurchaseState::Registro) => {}
+            Some(PurchaseState::Pendiente) => return Admission::Pending,
+            Some(_) => return Admission::Excluded,
+            None => return Admission::NoState,
+        }
+        if !excluded.is_empty()
+            && doc
+                .references
+                .iter()
+                .any(|r| excluded.contains(&(doc.counterpart, r.tipo_dte, r.folio)))
+        {
+            return Admission::ReferencesExcluded;
+        }
+    }
+    if doc.anulado {
+        return Admission::Anulado;
+    }
+    Admission::Counted
+}
+
+const SLOTS: usize = MAX_CODIGO as usize + 1;
+
+#[derive(Default)]
+struct Tally {
+    pending: u64,
+    pending_iva: i64,
+    no_state: u64,
+    references_excluded: Vec<DocumentKey>,
+    unmapped: BTreeMap<(Operation, u16, Option<TransactionType>), u64>,
+    activo_fijo_without_iva: u64,
+    sales_retained: u64,
+    liquidaciones: u64,
+}
+
+/// Computes the form for `docs` (any order) under `ctx`.
+pub fn compute(docs: &[RcvDocument], ctx: &Context<'_>) -> Result<Computation, ComputeError> {
+    let mapping = ctx.mapping;
+    let inputs = ctx.inputs;
+    inputs.check(mapping)?;
+    if let Some(code) = ctx.options.uso_comun_non_credited_codigo {
+        let usable = mapping.codigo(code).is_some_and(|d| d.kind == Kind::Amount)
+            && !mapping.is_derived(code);
+        if !usable {
+            return Err(ComputeError::NonCreditedCodigo(code));
+        }
+    }
+
+    let mut acc = vec![0_i64; SLOTS];
+    let mut uso_comun: BTreeMap<u16, i64> = BTreeMap::new();
+    let mut period_sales = SalesSplit::default();
+    let mut groups: HashMap<(Operation, u16, Option<PurchaseState>), GroupStats> = HashMap::new();
+    let mut tally = Tally::default();
+    let excluded = excluded_invoices(docs);
+
+    for doc in docs {
+        let count = i64::from(doc.document_count);
+        let group = groups
+            .entry((doc.operation, doc.tipo_dte, doc.state))
+            .or_insert_with(|| GroupStats {
+                operation: doc.operation,
+                tipo_dte: doc.tipo_dte,
+                state: doc.state,
+                documents: 0,
+                exento: 0,
+                neto: 0,
+                iva: 0,
+                total: 0,
+            });
+        group.documents += u64::from(doc.document_count);
+        group.exento += doc.exento;
+        group.neto += doc.neto;
+        group.iva += doc.iva;
+        group.total += doc.total;
+
+        match admit(doc, &excluded) {
+            Admission::Counted => {}
+            Admission::Pending => {
+                tally.pending += u64::from(doc.document_count);
+                tally.pending_iva += doc.iva;
+                continue;
+            }
+            Admission::NoState => {
+                tally.no_state += u64::from(doc.document_count);
+                continue;
+            }
+            Admission::ReferencesExcluded => {
+                tally.references_excluded.push(doc.key());
+                continue;
+            }
+            Admission::Excluded | Admission::Anulado => continue,
+        }
+        if doc.operation == Operation::Venta {
+            period_sales.add(doc.tipo_dte, doc.neto, doc.exento);
+            if doc.iva_retenido_total != 0 && !matches!(doc.tipo_dte, 45 | 46) {
+                tally.sales_retained += 1;
+            }
+            if doc.tipo_dte == 43 {
+                tally.liquidaciones += 1;
+            }
+        } else if doc.transaction_type == Some(TransactionType::ActivoFijo)
+            && doc.activo_fijo_iva == 0
+            && doc.iva != 0
+        {
+            tally.activo_fijo_without_iva += 1;
+        }
+
+        let Some(slot) = mapping.slot(doc.operation, doc.tipo_dte, doc.transaction_type) else {
+            *tally
+                .unmapped
+                .entry((doc.operation, doc.tipo_dte, doc.transaction_type))
+                .or_default() += u64::from(doc.document_count);
+            continue;
+        };
+        if slot.ignore {
+            continue;
+        }
+        for c in &slot.counts {
+            if c.when.as_ref().is_none_or(|f| f.value(doc) != 0) {
+                acc[usize::from(c.codigo)] += count;
+            }
+        }
+        for a in &slot.amounts {
+            if a.when.as_ref().is_some_and(|f| f.value(doc) == 0) {
+                continue;
+            }
+            let value = a.sign * a.field.value(doc);
+            match a.share {
+                Share::Full => acc[usize::from(a.codigo)] += value,
+                Share::UsoComunCredited => *uso_comun.entry(a.codigo).or_default() += value,
+            }
+        }
+    }
+
+    let mut findings = document_findings(&tally);
+    let uso_detail = apply_uso_comun(&mut acc, &uso_comun, period_sales, ctx, &mut findings);
+    let remanente = apply_inputs(&mut acc, ctx, &mut findings)?;
+    if ctx.options.ppm_base == PpmBase::SiiProposal {
+        let iva = acc[usize::from(codigo::DEBITO_FACTURAS)]
+            + acc[usize::from(codigo::DEBITO_BOLETAS)]
+            + acc[usize::from(codigo::DEBITO_VOUCHERS)];
+        acc[usize::from(codigo::PPM_BASE)] =
+            i64::try_from(div_round(i128::from(iva) * 100, 19, Rounding::HalfUp)).unwrap_or(0);
+    }
+    for adjustment in &inputs.adjustments {
+        acc[usize::from(adjustment.codigo)] += adjustment.delta;
+    }
+    evaluate_derived(&mut acc, mapping, ctx.options, inputs);
+
+    let mut shown: HashSet<u16> = HashSet::new();
+    if inputs.ppm_rate.is_some() {
+        shown.extend([codigo::PPM_TASA, codigo::PPM_BASE, codigo::PPM]);
+    }
+    if remanente.is_some() {
+        shown.insert(codigo::REMANENTE_ANTERIOR);
+    }
+    let mut form = Form::default();
+    for (&code, def) in mapping.codigos() {
+        if code == codigo::PPM_TASA {
+            if let Some(rate) = inputs.ppm_rate {
+                form.codes.insert(code, Valor::Rate(rate));
+            }
+            continue;
+        }
+        let value = acc[usize::from(code)];
+        // 94 is the late-payment total: on time it stays blank, whatever 91 is.
+        if code == codigo::TOTAL_CON_RECARGO
+            && codigo::RECARGOS.iter().all(|&c| acc[usize::from(c)] == 0)
+        {
+            continue;
+        }
+        if value != 0 || def.always || shown.contains(&code) {
+            form.codes.insert(code, Valor::Int(value));
+        }
+    }
+
+    let mut group_list: Vec<GroupStats> = groups.into_values().collect();
+    group_list.sort_by_key(|g| (g.operation, g.tipo_dte, g.state));
+    let unmapped = tally
+        .unmapped
+        .iter()
+        .fold(BTreeMap::new(), |mut by_tipo, ((_, tipo, _), n)| {
+            *by_tipo.entry(*tipo).or_insert(0) += n;
+            by_tipo
+        });
+    Ok(Computation {
+        form,
+        findings,
+        documents: docs.len() as u64,
+        unmapped,
+        details: Details {
+            options: ctx.options.clone(),
+            uso_comun: uso_detail,
+            remanente,
+            groups: group_list,
+        },
+    })
+}
+
+fn tx_name(tx: Option<TransactionType>) -> String {
+    tx.and_then(|t| serde_json::to_value(t).ok())
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "without transaction type".to_owned())
+}
+
+fn document_findings(tally: &Tally) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if tally.pending > 0 {
+        findings.push(Finding::warning(
+            "pending_documents",
+            format!(
+                "{} purchase document(s) in PENDIENTE (IVA {}) are not counted: SII counts only REGISTRO; accept or claim them first",
+                tally.pending, tally.pending_iva
+            ),
+            None,
+        ));
+    }
+    if tally.no_state > 0 {
+        findings.push(Finding::warning(
+            "purchase_state_missing",
+            format!(
+                "{} purchase document(s) have no register state and are not counted",
+                tally.no_state
+            ),
+            None,
+        ));
+    }
+    let mut notes = tally.references_excluded.clone();
+    notes.sort();
+    for key in &notes {
+        findings.push(Finding::warning(
+            "note_on_excluded_invoice",
+            format!("{key} references an invoice outside REGISTRO and is not counted, as SII does"),
+            None,
+        ));
+    }
+    for ((op, tipo, tx), n) in &tally.unmapped {
+        findings.push(Finding::warning(
+            "unmapped_type",
+            format!(
+                "{n} {op} document(s) of tipo {tipo} ({}) match no mapping rule and are not in the form; add a rule (or an ignore rule) to the mapping",
+                tx_name(*tx)
+            ),
+            None,
+        ));
+    }
+    if tally.activo_fijo_without_iva > 0 {
+        findings.push(Finding::warning(
+            "activo_fijo_iva_missing",
+            format!(
+                "{} fixed-asset purchase(s) carry IVA but no \"IVA Activo Fijo\"; 525 reads that column",
+                tally.activo_fijo_without_iva
+            ),
+            Some(codigo::ACTIVO_FIJO),
+        ));
+    }
+    if tally.sales_retained > 0 {
+        findings.push(Finding::warning(
+            "sales_iva_retained",
+            format!(
+                "{} sale(s) had their IVA retained by the customer; check the débito declared for them",
+                tally.sales_retained
+            ),
+            None,
+        ));
+    }
+    if tally.liquidaciones > 0 {
+        findings.push(Finding::warning(
+            "check_liquidaciones",
+            format!(
+                "{} liquidación-factura document(s): SII asks the taxpayer to confirm código 501",
+                tally.liquidaciones
+            ),
+            Some(501),
+        ));
+    }
+    findings
+}
+
+fn apply_uso_comun(
+    acc: &mut [i64],
+    sums: &BTreeMap<u16, i64>,
+    period_sales: SalesSplit,
+    ctx: &Context<'_>,
+    findings: &mut Vec<Finding>,
+) -> Option<UsoComunDetail> {
+    if sums.values().all(|v| *v == 0) {
+        return None;
+    }
+    let (ratio, source, mut shown) = if let Some(factor) = ctx.inputs.iva_uso_comun_factor {
+        (
+            Some(Ratio::from_decimal(factor)),
+            FactorSource::Input,
+            factor.to_string(),
+        )
+    } else {
+        let (split, source) = match ctx.sales_history {
+            Some(history) => (history, FactorSource::Cumulative),
+            None => (period_sales, FactorSource::Period),
+        };
+        let ratio = Ratio::new(i128::from(split.taxed), i128::from(split.total));
+        (ratio, source, format!("{}/{}", split.taxed, split.total))
+    };
+    let (ratio, source) = match ratio {
+        Some(r) => match (source, ctx.options.uso_comun_factor_decimals) {
+            (FactorSource::Input, _) | (_, None) => (r, source),
+            (_, Some(decimals)) => {
+                let rounded = r.to_decimal(decimals, Rounding::HalfUp);
+                shown = rounded.to_string();
+                (Ratio::from_decimal(rounded), source)
+            }
+        },
+        None => {
+            findings.push(Finding::warning(
+                "missing_input",
+                "IVA uso común factor unknown (no sales to compute it from): no uso común credit taken; give iva_uso_comun_factor",
+                Some(codigo::FACTURAS_RECIBIDAS),
+            ));
+            (
+                Ratio::from_decimal(super::decimal::Decimal::ZERO),
+                FactorSource::Unknown,
+            )
+        }
+    };
+    if source == FactorSource::Period {
+        findings.push(Finding::warning(
+            "uso_comun_factor_monthly",
+            format!(
+                "IVA uso común factor {shown} computed from this period's sales only; the law asks for sales cumulated from January"
+            ),
+            Some(codigo::FACTURAS_RECIBIDAS),
+        ));
+    }
+    let minus_in_creditos: Vec<u16> = ctx
+        .mapping
+        .total(codigo::CREDITOS)
+        .map(|t| t.minus.clone())
+        .unwrap_or_default();
+    let (mut total, mut credited_total, mut non_credited) = (0, 0, 0);
+    for (&code, &sum) in sums {
+        let credited = ratio.times(sum, Rounding::HalfUp);
+        acc[usize::from(code)] += credited;
+        let direction = if minus_in_creditos.contains(&code) {
+            -1
+        } else {
+            1
+        };
+        total += direction * sum;
+        credited_total += direction * credited;
+        non_credited += direction * (sum - credited);
+    }
+    let target = ctx.options.uso_comun_non_credited_codigo;
+    if let Some(code) = target {
+        acc[usize::from(code)] += non_credited;
+    }
+    Some(UsoComunDetail {
+        factor: shown,
+        source,
+        iva_uso_comun: total,
+        credited: credited_total,
+        non_credited,
+        non_credited_codigo: target,
+    })
+}
+
+fn apply_inputs(
+    acc: &mut [i64],
+    ctx: &Context<'_>,
+    findings: &mut Vec<Finding>,
+) -> Result<Option<RemanenteDetail>, ComputeError> {
+    let inputs = ctx.inputs;
+    if inputs.ppm_rate.is_none() {
+        findings.push(Finding::warning(
+            "missing_input",
+            "PPM rate (115) not given: PPM (62) is 0",
+            Some(codigo::PPM_TASA),
+        ));
+    }
+    acc[usize::from(codigo::PPM_CREDITO)] += inputs.ppm_credit;
+    match inputs.impuesto_unico {
+        Some(v) => acc[usize::from(codigo::IMPUESTO_UNICO)] += v,
+        None => findings.push(Finding::warning(
+            "missing_input",
+            "impuesto único (48) not given: taken as 0",
+            Some(codigo::IMPUESTO_UNICO),
+        )),
+    }
+    let honorarios = match (inputs.honorarios_gross, inputs.honorarios_rate) {
+        (Some(gross), Some(rate)) if gross > 0 => Some(rate.percent_of(gross, Rounding::HalfUp)),
+        _ => inputs.honorarios_withholding,
+    };
+    match honorarios {
+        Some(v) => acc[usize::from(codigo::HONORARIOS)] += v,
+        None => findings.push(Finding::warning(
+            "missing_input",
+            "honorarios withholding (151) not given: taken as 0",
+            Some(codigo::HONORARIOS),
+        )),
+    }
+    for (&code, &value) in &inputs.other {
+        acc[usize::from(code)] += value;
+    }
+
+    let previous_label = ctx
+        .period
+        .previous()
+        .map_or_else(|| "the previous period".to_owned(), |p| p.to_string());
+    let previous = match (&ctx.previous, inputs.previous_remanente) {
+        (Some(stored), given) => {
+            if given.is_some_and(|g| g != stored.remanente) {
+                findings.push(Finding::warning(
+                    "previous_remanente_input_ignored",
+                    format!(
+                        "previous_remanente input ignored: the stored declaration of {previous_label} (version {}) has 77 = {}",
+                        stored.version, stored.remanente
+                    ),
+                    Some(codigo::REMANENTE_ANTERIOR),
+                ));
+            }
+            if !matches!(stored.status.as_str(), "sent" | "paid") {
+                findings.push(Finding::warning(
+                    "previous_not_filed",
+                    format!(
+                        "504 comes from the declaration of {previous_label}, which is still {}",
+                        stored.status
+                    ),
+                    Some(codigo::REMANENTE_ANTERIOR),
+                ));
+            }
+            Some((stored.remanente, PreviousSource::Stored))
+        }
+        (None, Some(given)) => Some((given, PreviousSource::Input)),
+        (None, None) => {
+            findings.push(Finding::warning(
+                "missing_input",
+                format!(
+                    "previous remanente unknown: no stored declaration of {previous_label} and no previous_remanente input; 504 taken as 0"
+                ),
+                Some(codigo::REMANENTE_ANTERIOR),
+            ));
+            None
+        }
+    };
+    let detail = match previous {
+        Some((amount, source)) if amount > 0 => {
+            let detail = remanente::for_period(
+                ctx.period,
+                amount,
+                source,
+                inputs.remanente_method,
+                ctx.utm,
+            )?;
+            acc[usize::from(codigo::REMANENTE_ANTERIOR)] += detail.value;
+            Some(detail)
+        }
+        _ => None,
+    };
+    Ok(detail)
+}
+
+/// Evaluates totals and formulas in dependency order.
+fn evaluate_derived(acc: &mut [i64], mapping: &Mapping, options: &ComputeOptions, inputs: &Inputs) {
+    for step in mapping.order() {
+        let (code, value) = match *step {
+            Step::Total(i) => {
+                let total = &mapping.totals()[i];
+                let plus: i64 = total.plus.iter().map(|&c| acc[usize::from(c)]).sum();
+                let minus: i64 = total.minus.iter().map(|&c| acc[usize::from(c)]).sum();
+                (total.codigo, plus - minus)
+            }
+            Step::Formula(f) => (f.codigo(), formula(f, acc, options, inputs)),
+        };
+        acc[usize::from(code)] = value;
+    }
+}
+
+/// The value of a built-in formula from the current values.
+pub fn formula(f: Formula, values: &[i64], options: &ComputeOptions, inputs: &Inputs) -> i64 {
+    let v = |c: u16| values[usize::from(c)];
+    match f {
+        Formula::IvaDeterminado => (v(codigo::DEBITOS) - v(codigo::CREDITOS)).max(0),
+        Formula::Remanente => (v(codigo::CREDITOS) - v(codigo::DEBITOS)).max(0),
+        Formula::Ppm => match inputs.ppm_rate {
+            Some(rate) => (rate.percent_of(v(codigo::PPM_BASE), options.ppm_rounding)
+                - v(codigo::PPM_CREDITO))
+            .max(0),
+            None => 0,
+        },
+        Formula::CreditoElectronico => {
+            let base =
+                v(codigo::FACTURAS_RECIBIDAS) - v(codigo::NC_RECIBIDAS) + v(codigo::ND_RECIBIDAS);
+            if options.credito_511_includes_525_762 {
+                base + v(codigo::ACTIVO_FIJO) + v(codigo::SUPERMERCADO)
+            } else {
+                base
+            }
+        }
+    }
+}
+
+/// The documents behind each código: every counted document that moved it (a nonzero
+/// amount, or a count). Used by the reconciliation to explain differences.
+pub fn contributions(docs: &[RcvDocument], mapping: &Mapping) -> BTreeMap<u16, Vec<DocumentKey>> {
+    let excluded = excluded_invoices(docs);
+    let mut behind: BTreeMap<u16, Vec<DocumentKey>> = BTreeMap::new();
+    for doc in docs {
+        if admit(doc, &excluded) != Admission::Counted {
+            continue;
+        }
+        let Some(slot) = mapping.slot(doc.operation, doc.tipo_dte, doc.transaction_type) else {
+            continue;
+        };
+        let mut moved: Vec<u16> = Vec::new();
+        for c in &slot.counts {
+            if c.when.as_ref().is_none_or(|f| f.value(doc) != 0) {
+                moved.push(c.codigo);
+            }
+        }
+        for a in &slot.amounts {
+            if a.when.as_ref().is_none_or(|f| f.value(doc) != 0) && a.field.value(doc) != 0 {
+                moved.push(a.codigo);
+            }
+        }
+        moved.sort_unstable();
+        moved.dedup();
+        for code in moved {
+            behind.entry(code).or_default().push(doc.key());
+        }
+    }
+    behind
+}
+
+#[cfg(test)]
+#[path = "compute_tests.rs"]
+mod tests;

@@ -1,0 +1,26 @@
+//! The F29 domain, free of I/O: everything here is a pure function of its arguments, so the
+//! service, the offline CLI and the tests compute exactly the same numbers.
+//!
+//! * [`mapping`]: the document → código mapping, read from YAML and validated.
+//! * [`compute`]: documents + inputs → every código.
+//! * [`inputs`], [`options`]: what the accountant gives; the OPEN points' settings.
+//! * [`remanente`], [`utm`]: código 504 and the UTM table.
+//! * [`validate`]: the chain's consistency and the import's freshness.
+//! * [`lifecycle`]: draft → ready → sent → paid.
+//! * [`reconcile`]: differences against SII's summary and proposal.
+//! * [`export`]: CSV, JSON, XML and proposal renderings.
+//! * [`decimal`], [`form`]: exact rates; the form and its findings.
+
+pub mod compute;
+pub mod decimal;
+pub mod export;
+pub mod form;
+pub mod inputs;
+pub mod lifecycle;
+pub mod mapping;
+pub mod options;
+pub mod reconcile;
+pub mod remanente;
+pub mod utm;
+pub mod validate;
+mod yaml_lines;

@@ -1,0 +1,187 @@
+//! Compute: fetch the period's documents and import facts from sii-gateway, compute with
+//! the mapping in force and the inputs, validate, store a new version.
+
+use std::time::Instant;
+
+use ofitec_core::Period;
+use ofitec_core::identity::Role;
+use ofitec_core::rcv::Operation;
+use ofitec_proto::f29::v1 as pb;
+use ofitec_proto::sii::v1 as sii;
+use tonic::{Request, Status};
+
+use super::convert::{declaration_to_pb, import_facts, inputs_from_pb};
+use super::{F29EngineService, errors, guard, mapping};
+use crate::domain::compute::{self, Context, SalesSplit};
+use crate::domain::export::lines;
+use crate::domain::form::has_errors;
+use crate::domain::inputs::Inputs;
+use crate::domain::lifecycle::check_recompute;
+use crate::domain::validate::validate;
+use crate::store::{self, StoreError, declarations};
+
+/// Sales from January through `period` from sii-gateway's stored totals of every period.
+fn cumulative_sales(summary: &sii::GetSummaryResponse, period: Period) -> SalesSplit {
+    let january = period.january();
+    let mut split = SalesSplit::default();
+    for row in &summary.rows {
+        let in_range = Period::parse(&row.period).is_ok_and(|p| p >= january && p <= period);
+        let sale = sii::Operation::try_from(row.operation).ok() == Some(sii::Operation::Venta);
+        if let (true, true, Ok(tipo)) = (in_range, sale, u16::try_from(row.tipo_dte)) {
+            split.add(tipo, row.neto, row.exento);
+        }
+    }
+    split
+}
+
+/// Compute.
+pub async fn compute(
+    service: &F29EngineService,
+    request: Request<pb::ComputeRequest>,
+) -> Result<pb::Declaration, Status> {
+    let context = guard::context(&request)?;
+    let message = request.into_inner();
+    let (company, period) = guard::key(message.key.as_ref())?;
+    guard::allow(&context, Some(company), Role::Operator)?;
+    let by = guard::actor(&context, &message.requested_by);
+    let inner = &service.inner;
+
+    // Refuse a frozen declaration before fetching anything (the store re-checks atomically).
+    let existing = store::run(&inner.db, move |conn| {
+        declarations::get(conn, company, period)
+    })
+    .await
+    .map_err(errors::store)?;
+    if let Some(d) = &existing {
+        check_recompute(d.status).map_err(|e| errors::store(StoreError::Transition(e)))?;
+    }
+    let inputs: Inputs = match &message.inputs {
+        Some(given) => inputs_from_pb(given).map_err(errors::inputs)?,
+        None => existing.map(|d| d.latest.inputs).unwrap_or_default(),
+    };
+    let resolved = mapping::resolve(service, Some(company)).await?;
+    inputs.check(&resolved.mapping).map_err(errors::inputs)?;
+    let utm = inner.settings.utm()?;
+
+    let (documents, summary) = tokio::join!(
+        inner.gateway.documents(&context, company, period),
+        inner.gateway.summary(&context, company, Some(period)),
+    );
+    let (documents, summary) = match (documents, summary) {
+        (Ok(d), Ok(s)) => (d, s),
+        (Err(e), _) | (_, Err(e)) => {
+            inner.metrics.computed(false, None);
+            return Err(errors::gateway(e));
+        }
+    };
+    let needs_history = inputs.iva_uso_comun_factor.is_none()
+        && documents
+            .iter()
+            .any(|d| d.operation == Operation::Compra && d.iva_uso_comun != 0);
+    let sales_history = if needs_history {
+        match inner.gateway.summary(&context, company, None).await {
+            Ok(all) => Some(cumulative_sales(&all, period)),
+            Err(e) => {
+                tracing::warn!(error = %e, "no sales history for the IVA uso común factor; using this period's sales");
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let previous = match period.previous() {
+        Some(p) => store::run(&inner.db, move |conn| {
+            declarations::previous(conn, company, p)
+        })
+        .await
+        .map_err(errors::store)?,
+        None => None,
+    };
+
+    let options = inner.settings.options.clone();
+    let facts = import_facts(&summary.imports, period);
+    let mapping_in_force = resolved.mapping;
+    // 200,000 documents take milliseconds, but that is still too long to hold an async
+    // worker: the pure computation runs on the blocking pool.
+    let outcome = tokio::task::spawn_blocking(move || {
+        let started = Instant::now();
+        let result = compute::compute(
+            &documents,
+            &Context {
+                period,
+                mapping: &mapping_in_force,
+                options: &options,
+                inputs: &inputs,
+                utm: &utm,
+                previous,
+                sales_history,
+            },
+        );
+        let elapsed = started.elapsed().as_secs_f64();
+        result.map(|computation| {
+            let mut findings = computation.findings.clone();
+            findings.extend(validate(
+                &computation.form,
+                &mapping_in_force,
+                &options,
+                &inputs,
+                period,
+                Some(&facts),
+            ));
+            (computation, findings, elapsed, mapping_in_force, inputs)
+        })
+    })
+    .await
+    .map_err(|e| status_internal("compute task", &e))?;
+    let (computation, findings, elapsed, mapping_in_force, inputs) = match outcome {
+        Ok(v) => v,
+        Err(e) => {
+            inner.metrics.computed(false, None);
+            return Err(errors::compute(e));
+        }
+    };
+    inner.metrics.computed(true, Some(elapsed));
+    for (&tipo, &n) in &computation.unmapped {
+        inner.metrics.unmapped(tipo, n);
+    }
+
+    let new = declarations::NewVersion {
+        company,
+        period,
+        codes: lines(&computation.form, &mapping_in_force),
+        inputs,
+        findings,
+        details: computation.details,
+        mapping: mapping_in_force.yaml().to_owned(),
+        documents: computation.documents,
+        computed_by: by,
+        computed_at: chrono::Utc::now(),
+    };
+    let errors_found = has_errors(&new.findings);
+    let saved = store::run(&inner.db, move |conn| {
+        declarations::save_version(conn, &new)?;
+        declarations::get(conn, company, period)
+    })
+    .await
+    .map_err(errors::store)?;
+    service.refresh_gauge().await;
+    let declaration = saved.ok_or_else(|| {
+        errors::store(StoreError::NotFound {
+            company: company.to_string(),
+            period: period.to_string(),
+        })
+    })?;
+    tracing::info!(
+        company = %company,
+        period = %period,
+        version = declaration.latest.version,
+        documents = declaration.latest.documents,
+        errors = errors_found,
+        "declaration computed"
+    );
+    Ok(declaration_to_pb(company, period, &declaration))
+}
+
+fn status_internal(context: &str, e: &dyn std::fmt::Display) -> Status {
+    ofitec_core::grpc::status::internal(context, e)
+}

@@ -1,0 +1,84 @@
+//! Conciliate: the latest version against SII's RCV summary (per register, tipo and state,
+//! as sii-gateway stores it now) and, when given, SII's proposal. The documents behind each
+//! difference are today's documents, explained with the mapping the version used.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use ofitec_core::grpc::status;
+use ofitec_core::identity::Role;
+use ofitec_core::rcv::{DocumentKey, Operation, PurchaseState};
+use ofitec_proto::f29::v1 as pb;
+use tonic::{Request, Status};
+
+use super::convert::{difference_to_pb, summary_rows};
+use super::{F29EngineService, errors, guard};
+use crate::domain::compute::contributions;
+use crate::domain::mapping::Mapping;
+use crate::domain::reconcile::{compare_proposal, compare_summary, parse_proposal};
+use crate::store::{self, StoreError, declarations};
+
+/// Conciliate.
+pub async fn conciliate(
+    service: &F29EngineService,
+    request: Request<pb::ConciliateRequest>,
+) -> Result<pb::ConciliateResponse, Status> {
+    let context = guard::context(&request)?;
+    let message = request.into_inner();
+    let (company, period) = guard::key(message.key.as_ref())?;
+    guard::allow(&context, Some(company), Role::Viewer)?;
+    let proposal = if message.proposal_json.trim().is_empty() {
+        None
+    } else {
+        Some(
+            parse_proposal(&message.proposal_json)
+                .map_err(|e| status::invalid("proposal_invalid", e.to_string()))?,
+        )
+    };
+    let inner = &service.inner;
+    let declaration = store::run(&inner.db, move |conn| {
+        declarations::get(conn, company, period)
+    })
+    .await
+    .map_err(errors::store)?
+    .ok_or_else(|| {
+        errors::store(StoreError::NotFound {
+            company: company.to_string(),
+            period: period.to_string(),
+        })
+    })?;
+    let mapping = Mapping::parse(&declaration.latest.mapping)
+        .map_err(|e| status::internal("the version's stored mapping", &e))?;
+
+    let (documents, summary) = tokio::join!(
+        inner.gateway.documents(&context, company, period),
+        inner.gateway.summary(&context, company, Some(period)),
+    );
+    let documents = documents.map_err(errors::gateway)?;
+    let summary = summary.map_err(errors::gateway)?;
+
+    let mut by_group: BTreeMap<(Operation, u16, Option<PurchaseState>), BTreeSet<DocumentKey>> =
+        BTreeMap::new();
+    for doc in &documents {
+        by_group
+            .entry((doc.operation, doc.tipo_dte, doc.state))
+            .or_default()
+            .insert(doc.key());
+    }
+    let mut differences = compare_summary(
+        &declaration.latest.details.groups,
+        &summary_rows(&summary.rows, period),
+        &by_group,
+    );
+    if let Some(theirs) = proposal {
+        let direct = contributions(&documents, &mapping);
+        differences.extend(compare_proposal(
+            &declaration.latest.codes,
+            &theirs,
+            &mapping,
+            &direct,
+        ));
+    }
+    Ok(pb::ConciliateResponse {
+        differences: differences.iter().map(difference_to_pb).collect(),
+    })
+}

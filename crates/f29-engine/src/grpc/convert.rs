@@ -1,0 +1,445 @@
+//! Between the wire (`ofitec.f29.v1`, `ofitec.sii.v1`) and the domain.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use ofitec_core::rcv::{self, Operation, PurchaseState, RcvDocument, TransactionType};
+use ofitec_core::{Period, Rut};
+use ofitec_proto::f29::v1 as pb;
+use ofitec_proto::sii::v1 as sii;
+
+use crate::domain::decimal::Decimal;
+use crate::domain::export::CodeLine;
+use crate::domain::form::Finding;
+use crate::domain::inputs::{Adjustment, InputError, Inputs};
+use crate::domain::lifecycle::Status;
+use crate::domain::reconcile::{Difference, SummaryRow};
+use crate::domain::remanente::RemanenteMethod;
+use crate::domain::validate::{ImportFacts, ImportInfo};
+use crate::store::declarations::{Declaration, StoredVersion, Transition};
+
+fn input_error(field: impl Into<String>, message: impl Into<String>) -> InputError {
+    InputError {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+fn decimal(field: &str, text: &str) -> Result<Option<Decimal>, InputError> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    Decimal::parse(text)
+        .map(Some)
+        .map_err(|e| input_error(field, e.to_string()))
+}
+
+fn codigo(field: String, value: i32) -> Result<u16, InputError> {
+    u16::try_from(value).map_err(|_| input_error(field, format!("código {value} does not exist")))
+}
+
+/// The wire inputs as domain inputs (shapes only; [`Inputs::check`] judges the meaning).
+pub fn inputs_from_pb(p: &pb::DeclarationInputs) -> Result<Inputs, InputError> {
+    let mut other = BTreeMap::new();
+    for (&code, &value) in &p.other {
+        other.insert(codigo(format!("other.{code}"), code)?, value);
+    }
+    let adjustments = p
+        .adjustments
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            Ok(Adjustment {
+                codigo: codigo(format!("adjustments[{i}].codigo"), a.codigo)?,
+                delta: a.delta,
+                reason: a.reason.trim().to_owned(),
+            })
+        })
+        .collect::<Result<Vec<_>, InputError>>()?;
+    Ok(Inputs {
+        ppm_rate: decimal("ppm_rate", &p.ppm_rate)?,
+        ppm_credit: p.ppm_credit,
+        impuesto_unico: p.impuesto_unico,
+        honorarios_withholding: p.honorarios_withholding,
+        honorarios_gross: (p.honorarios_gross != 0).then_some(p.honorarios_gross),
+        honorarios_rate: decimal("honorarios_rate", &p.honorarios_rate)?,
+        other,
+        iva_uso_comun_factor: decimal("iva_uso_comun_factor", &p.iva_uso_comun_factor)?,
+        previous_remanente: p.previous_remanente,
+        adjustments,
+        remanente_method: RemanenteMethod::parse(&p.remanente_method).ok_or_else(|| {
+            input_error(
+                "remanente_method",
+                format!("`{}` is not sii or exact", p.remanente_method),
+            )
+        })?,
+    })
+}
+
+/// Domain inputs on the wire.
+pub fn inputs_to_pb(i: &Inputs) -> pb::DeclarationInputs {
+    let text = |d: Option<Decimal>| d.map(|d| d.to_string()).unwrap_or_default();
+    pb::DeclarationInputs {
+        ppm_rate: text(i.ppm_rate),
+        ppm_credit: i.ppm_credit,
+        impuesto_unico: i.impuesto_unico,
+        honorarios_withholding: i.honorarios_withholding,
+        honorarios_gross: i.honorarios_gross.unwrap_or(0),
+        honorarios_rate: text(i.honorarios_rate),
+        other: i
+            .other
+            .iter()
+            .map(|(&c, &v)| (i32::from(c), v))
+            .collect::<HashMap<_, _>>(),
+        iva_uso_comun_factor: text(i.iva_uso_comun_factor),
+        previous_remanente: i.previous_remanente,
+        adjustments: i
+            .adjustments
+            .iter()
+            .map(|a| pb::Adjustment {
+                codigo: i32::from(a.codigo),
+                delta: a.delta,
+                reason: a.reason.clone(),
+            })
+            .collect(),
+        remanente_method: i.remanente_method.as_str().to_owned(),
+    }
+}
+
+/// A domain status on the wire.
+pub fn status_to_pb(s: Status) -> pb::DeclarationStatus {
+    match s {
+        Status::Draft => pb::DeclarationStatus::Draft,
+        Status::Ready => pb::DeclarationStatus::Ready,
+        Status::Sent => pb::DeclarationStatus::Sent,
+        Status::Paid => pb::DeclarationStatus::Paid,
+    }
+}
+
+/// A wire status in the domain; `None` for unspecified or unknown values.
+pub fn status_from_pb(value: i32) -> Option<Status> {
+    match pb::DeclarationStatus::try_from(value).ok()? {
+        pb::DeclarationStatus::Draft => Some(Status::Draft),
+        pb::DeclarationStatus::Ready => Some(Status::Ready),
+        pb::DeclarationStatus::Sent => Some(Status::Sent),
+        pb::DeclarationStatus::Paid => Some(Status::Paid),
+        pb::DeclarationStatus::Unspecified => None,
+    }
+}
+
+fn code_to_pb(line: &CodeLine) -> pb::CodeValue {
+    pb::CodeValue {
+        codigo: i32::from(line.codigo),
+        glosa: line.glosa.clone(),
+        valor: line.valor.int(),
+        text: line.valor.to_string(),
+    }
+}
+
+fn finding_to_pb(f: &Finding) -> pb::Finding {
+    pb::Finding {
+        code: f.code.clone(),
+        message: f.message.clone(),
+        codigo: f.codigo.map_or(0, i32::from),
+        severity: f.severity.as_str().to_owned(),
+    }
+}
+
+fn transition_to_pb(t: &Transition) -> pb::Transition {
+    pb::Transition {
+        status: status_to_pb(t.status) as i32,
+        by: t.by.clone(),
+        at: rfc3339(t.at),
+    }
+}
+
+/// `2024-12-02T10:00:00Z`.
+pub fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// One version as a wire declaration.
+pub fn version_to_pb(
+    company: Rut,
+    period: Period,
+    status: Status,
+    version: &StoredVersion,
+    transitions: &[Transition],
+) -> pb::Declaration {
+    pb::Declaration {
+        key: Some(pb::DeclarationKey {
+            company: company.to_string(),
+            period: period.to_string(),
+        }),
+        version: version.version,
+        status: status_to_pb(status) as i32,
+        codes: version.codes.iter().map(code_to_pb).collect(),
+        inputs: Some(inputs_to_pb(&version.inputs)),
+        findings: version.findings.iter().map(finding_to_pb).collect(),
+        transitions: transitions.iter().map(transition_to_pb).collect(),
+        computed_at: rfc3339(version.computed_at),
+        computed_by: version.computed_by.clone(),
+        documents: version.documents,
+    }
+}
+
+/// The latest version of a stored declaration on the wire.
+pub fn declaration_to_pb(company: Rut, period: Period, d: &Declaration) -> pb::Declaration {
+    version_to_pb(company, period, d.status, &d.latest, &d.transitions)
+}
+
+/// A reconciliation difference on the wire.
+pub fn difference_to_pb(d: &Difference) -> pb::Difference {
+    pb::Difference {
+        source: d.source.as_str().to_owned(),
+        codigo: d.codigo.map_or(0, i32::from),
+        tipo_dte: d.tipo_dte.map_or(0, i32::from),
+        ours: d.ours,
+        theirs: d.theirs,
+        documents: d.documents.clone(),
+        message: d.message.clone(),
+        operation: d
+            .operation
+            .map(|o| o.as_str().to_owned())
+            .unwrap_or_default(),
+        state: d.state.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+        field: d.field.clone(),
+        ours_text: d.ours_text.clone(),
+        theirs_text: d.theirs_text.clone(),
+    }
+}
+
+/// Why a document from sii-gateway could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("sii-gateway sent an unreadable document ({what}): {message}")]
+pub struct BadDocument {
+    /// Which document (`tipo/folio`).
+    pub what: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+fn operation(value: i32) -> Option<Operation> {
+    match sii::Operation::try_from(value).ok()? {
+        sii::Operation::Compra => Some(Operation::Compra),
+        sii::Operation::Venta => Some(Operation::Venta),
+        sii::Operation::Unspecified => None,
+    }
+}
+
+fn state(value: i32) -> Option<PurchaseState> {
+    match sii::PurchaseState::try_from(value).ok()? {
+        sii::PurchaseState::Registro => Some(PurchaseState::Registro),
+        sii::PurchaseState::Pendiente => Some(PurchaseState::Pendiente),
+        sii::PurchaseState::NoIncluir => Some(PurchaseState::NoIncluir),
+        sii::PurchaseState::Reclamado => Some(PurchaseState::Reclamado),
+        sii::PurchaseState::Unspecified => None,
+    }
+}
+
+fn date(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
+}
+
+fn datetime(text: &str) -> Option<NaiveDateTime> {
+    NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M:%S").ok()
+}
+
+/// A wire document in the domain. Identity fields (company, period, register, tipo,
+/// counterpart) must be valid; dates that do not parse are dropped (the computation does
+/// not read them).
+pub fn document_from_pb(d: sii::RcvDocument) -> Result<RcvDocument, BadDocument> {
+    let what = format!("{}/{}", d.tipo_dte, d.folio);
+    let bad = |message: String| BadDocument {
+        what: what.clone(),
+        message,
+    };
+    let company = Rut::parse(&d.company).map_err(|e| bad(e.to_string()))?;
+    let period = Period::parse(&d.period).map_err(|e| bad(e.to_string()))?;
+    let op = operation(d.operation).ok_or_else(|| bad("no register (compra/venta)".into()))?;
+    let tipo = u16::try_from(d.tipo_dte).map_err(|_| bad(format!("tipo DTE {}", d.tipo_dte)))?;
+    let counterpart = if d.counterpart_rut.trim().is_empty() {
+        None
+    } else {
+        Some(Rut::parse(&d.counterpart_rut).map_err(|e| bad(e.to_string()))?)
+    };
+    let mut doc = RcvDocument::new(company, period, op, tipo, counterpart, d.folio);
+    doc.counterpart_name = d.counterpart_name;
+    doc.issued_on = date(&d.issued_on);
+    doc.received_at = datetime(&d.received_at);
+    doc.acknowledged_at = datetime(&d.acknowledged_at);
+    doc.claimed_at = datetime(&d.claimed_at);
+    doc.state = state(d.state);
+    doc.transaction_type = u8::try_from(d.transaction_type)
+        .ok()
+        .and_then(TransactionType::from_code);
+    doc.exento = d.exento;
+    doc.neto = d.neto;
+    doc.iva = d.iva;
+    doc.iva_no_recuperable = d.iva_no_recuperable;
+    doc.iva_no_recuperable_code = u8::try_from(d.iva_no_recuperable_code)
+        .ok()
+        .filter(|c| *c != 0);
+    doc.total = d.total;
+    doc.activo_fijo_neto = d.activo_fijo_neto;
+    doc.activo_fijo_iva = d.activo_fijo_iva;
+    doc.iva_uso_comun = d.iva_uso_comun;
+    doc.sin_derecho_credito = d.sin_derecho_credito;
+    doc.other_taxes = d
+        .other_taxes
+        .into_iter()
+        .map(|t| rcv::OtherTax {
+            codigo: u32::try_from(t.codigo).unwrap_or(0),
+            valor: t.valor,
+            tasa: t.tasa,
+        })
+        .collect();
+    doc.references = d
+        .references
+        .into_iter()
+        .filter_map(|r| {
+            Some(rcv::DocumentReference {
+                tipo_dte: u16::try_from(r.tipo_dte).ok()?,
+                folio: r.folio,
+            })
+        })
+        .collect();
+    doc.receiver_event = Some(d.receiver_event).filter(|e| !e.trim().is_empty());
+    doc.anulado = d.anulado;
+    doc.iva_retenido_total = d.iva_retenido_total;
+    doc.tasa_iva = Some(d.tasa_iva).filter(|t| *t != 0.0);
+    doc.iva_retenido_parcial = d.iva_retenido_parcial;
+    doc.iva_no_retenido = d.iva_no_retenido;
+    // A gateway that does not fill the count means one document.
+    doc.document_count = d.document_count.max(1);
+    doc.extra = d.extra.into_iter().collect();
+    Ok(doc)
+}
+
+/// sii-gateway's summary rows of `period` in the domain.
+pub fn summary_rows(rows: &[sii::SummaryRow], period: Period) -> Vec<SummaryRow> {
+    let wanted = period.to_string();
+    rows.iter()
+        .filter(|r| Period::parse(&r.period).is_ok_and(|p| p.to_string() == wanted))
+        .filter_map(|r| {
+            Some(SummaryRow {
+                operation: operation(r.operation)?,
+                tipo_dte: u16::try_from(r.tipo_dte).ok()?,
+                state: state(r.state),
+                documents: r.count,
+                exento: r.exento,
+                neto: r.neto,
+                iva: r.iva,
+                total: r.total,
+            })
+        })
+        .collect()
+}
+
+fn instant(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text.trim())
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
+}
+
+/// Import facts of `period` from sii-gateway's summary.
+pub fn import_facts(imports: &[sii::PeriodImportInfo], period: Period) -> ImportFacts {
+    let mut facts = ImportFacts::default();
+    for info in imports {
+        if Period::parse(&info.period).ok() != Some(period) {
+            continue;
+        }
+        let fact = ImportInfo {
+            last_imported_at: instant(&info.last_imported_at),
+            sii_modified_at: instant(&info.sii_modified_at),
+        };
+        match operation(info.operation) {
+            Some(Operation::Compra) => facts.compra = Some(fact),
+            Some(Operation::Venta) => facts.venta = Some(fact),
+            None => {}
+        }
+    }
+    facts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_round_trip_and_refuse_bad_text() {
+        let wire = pb::DeclarationInputs {
+            ppm_rate: "0.125".into(),
+            impuesto_unico: Some(0),
+            honorarios_gross: 100_000,
+            honorarios_rate: "14,5".into(),
+            other: HashMap::from([(153, 10)]),
+            remanente_method: "exact".into(),
+            ..Default::default()
+        };
+        let inputs = inputs_from_pb(&wire).expect("inputs");
+        assert_eq!(
+            inputs.honorarios_rate.map(|d| d.to_string()),
+            Some("14.5".into())
+        );
+        assert_eq!(inputs.remanente_method, RemanenteMethod::Exact);
+        let back = inputs_to_pb(&inputs);
+        assert_eq!(back.ppm_rate, "0.125");
+        assert_eq!(back.impuesto_unico, Some(0));
+        assert_eq!(back.honorarios_withholding, None);
+
+        let bad = pb::DeclarationInputs {
+            ppm_rate: "doce".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            inputs_from_pb(&bad).map_err(|e| e.field),
+            Err("ppm_rate".to_owned())
+        );
+        let bad = pb::DeclarationInputs {
+            remanente_method: "fast".into(),
+            ..Default::default()
+        };
+        assert!(inputs_from_pb(&bad).is_err());
+    }
+
+    #[test]
+    fn documents_from_the_gateway() {
+        let wire = sii::RcvDocument {
+            company: "76123456-0".into(),
+            period: "2024-11".into(),
+            operation: sii::Operation::Compra as i32,
+            tipo_dte: 33,
+            counterpart_rut: "12345678-5".into(),
+            folio: 170,
+            issued_on: "2024-11-05".into(),
+            received_at: "2024-11-05T10:00:00".into(),
+            state: sii::PurchaseState::Registro as i32,
+            transaction_type: 4,
+            neto: 100,
+            iva: 19,
+            activo_fijo_iva: 19,
+            references: vec![sii::DocumentReference {
+                tipo_dte: 33,
+                folio: 1,
+            }],
+            ..Default::default()
+        };
+        let doc = document_from_pb(wire.clone()).expect("doc");
+        assert_eq!(doc.state, Some(PurchaseState::Registro));
+        assert_eq!(doc.transaction_type, Some(TransactionType::ActivoFijo));
+        assert_eq!(doc.document_count, 1);
+        assert_eq!(doc.key().to_string(), "33/170/12345678-5");
+        assert!(doc.issued_on.is_some() && doc.received_at.is_some());
+
+        let mut summary = wire.clone();
+        summary.counterpart_rut = String::new();
+        summary.folio = 0;
+        summary.document_count = 12;
+        assert_eq!(document_from_pb(summary).map(|d| d.document_count), Ok(12));
+
+        let mut bad = wire;
+        bad.company = "76123456-1".into();
+        assert!(document_from_pb(bad).is_err());
+    }
+}

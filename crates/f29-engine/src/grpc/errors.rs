@@ -1,0 +1,103 @@
+//! Every failure as a gRPC status with a stable code in `x-ofitec-error` (edge-api maps the
+//! gRPC code to HTTP — FAILED_PRECONDITION → 409 — and keeps our code).
+//!
+//! | code | gRPC | when |
+//! |---|---|---|
+//! | `rut_invalid`, `period_invalid` | INVALID_ARGUMENT | the key is wrong |
+//! | `inputs_invalid` | INVALID_ARGUMENT | an input is wrong (the message names it) |
+//! | `mapping_invalid` | INVALID_ARGUMENT | a mapping document is wrong (each line named) |
+//! | `status_invalid`, `format_invalid`, `proposal_invalid` | INVALID_ARGUMENT | bad request values |
+//! | `auth_invalid` | UNAUTHENTICATED | malformed caller metadata |
+//! | `forbidden_company`, `forbidden_role` | PERMISSION_DENIED | outside the caller's scope or role |
+//! | `declaration_not_found` | NOT_FOUND | nothing computed yet for that key |
+//! | `declaration_frozen` | FAILED_PRECONDITION | sent or paid: never recomputed or changed |
+//! | `transition_invalid`, `validation_failed` | FAILED_PRECONDITION | not a life-cycle step; errors block ready |
+//! | `utm_missing`, `utm_table_invalid`, `config_invalid` | FAILED_PRECONDITION | a UTM month or the configuration is missing/wrong |
+//! | `concurrent_update`, `documents_changing` | ABORTED | another request or an import raced this one |
+//! | `sii_gateway_unavailable` | UNAVAILABLE | sii-gateway down, slow, or not implementing the call yet |
+//! | `sii_gateway_error`, `internal` | INTERNAL | unexpected; logged, opaque to the client |
+
+use ofitec_core::grpc::status;
+use tonic::{Code, Status};
+
+use super::gateway::GatewayError;
+use crate::domain::compute::ComputeError;
+use crate::domain::inputs::InputError;
+use crate::domain::utm::UtmError;
+use crate::store::StoreError;
+
+/// A storage failure.
+pub fn store(e: StoreError) -> Status {
+    match e {
+        StoreError::NotFound { company, period } => status::not_found(
+            "declaration_not_found",
+            format!("no declaration computed for {company} {period}"),
+        ),
+        StoreError::Transition(t) => {
+            status::error(Code::FailedPrecondition, t.code(), t.to_string())
+        }
+        StoreError::Conflict => status::error(
+            Code::Aborted,
+            "concurrent_update",
+            StoreError::Conflict.to_string(),
+        ),
+        other => status::internal("f29 store", &other),
+    }
+}
+
+/// A failure talking to sii-gateway.
+pub fn gateway(e: GatewayError) -> Status {
+    match e {
+        GatewayError::Unavailable { .. } => {
+            status::error(Code::Unavailable, "sii_gateway_unavailable", e.to_string())
+        }
+        GatewayError::Failed {
+            status: Code::PermissionDenied,
+            message,
+            ..
+        } => status::error(Code::PermissionDenied, "forbidden_company", message),
+        GatewayError::Unstable { .. } => {
+            status::error(Code::Aborted, "documents_changing", e.to_string())
+        }
+        other => {
+            tracing::error!(error = %other, "sii-gateway call failed");
+            status::error(
+                Code::Internal,
+                "sii_gateway_error",
+                "reading documents from sii-gateway failed",
+            )
+        }
+    }
+}
+
+/// Invalid inputs.
+pub fn inputs(e: InputError) -> Status {
+    status::invalid("inputs_invalid", e.to_string())
+}
+
+/// A UTM table problem.
+pub fn utm(e: UtmError) -> Status {
+    match e {
+        UtmError::Missing(_) | UtmError::OutOfRange(_) => {
+            status::error(Code::FailedPrecondition, "utm_missing", e.to_string())
+        }
+        other => status::error(
+            Code::FailedPrecondition,
+            "utm_table_invalid",
+            other.to_string(),
+        ),
+    }
+}
+
+/// A computation that could not run.
+pub fn compute(e: ComputeError) -> Status {
+    match e {
+        ComputeError::Utm(u) => utm(u),
+        ComputeError::Input(i) => inputs(i),
+        other @ ComputeError::NonCreditedCodigo(_) => status::error(
+            Code::FailedPrecondition,
+            "config_invalid",
+            other.to_string(),
+        ),
+    }
+}

@@ -1,0 +1,33 @@
+//! Signing a getToken request and verifying it (RSA-2048, SHA-1, C14N), per second.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+
+use chrono::{TimeZone, Utc};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use sii_client::auth::{self, Seed};
+use sii_client::cert::{Certificate, Password};
+use sii_client::dsig;
+
+fn bench(c: &mut Criterion) {
+    let certs = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/certs");
+    let password = Password::from_file(certs.join("password.txt")).unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap();
+    let cert = Certificate::from_pkcs12_file(certs.join("valid.p12"), &password, now).unwrap();
+    let seed = Seed::new("000000000078").unwrap();
+    let signed = auth::signed_token_request(&seed, &cert).unwrap();
+    assert!(dsig::verify(signed.as_bytes()).is_ok());
+
+    let mut group = c.benchmark_group("dsig");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("sign_get_token", |b| {
+        b.iter(|| auth::signed_token_request(std::hint::black_box(&seed), &cert).unwrap())
+    });
+    group.bench_function("verify_get_token", |b| {
+        b.iter(|| dsig::verify(std::hint::black_box(signed.as_bytes())).unwrap())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,327 @@
+//! One CSV record into a document, or into an "other tax" that continues the previous one.
+
+use ofitec_core::rcv::{DocumentReference, OtherTax, RcvDocument, TransactionType};
+use ofitec_core::{Period, Rut};
+
+use super::layout::{Col, Layout};
+use super::text::{Encoding, ascii};
+use crate::rcv::RowError;
+use crate::rcv::value;
+
+/// What a record turned out to be.
+// Not boxed: it is built and moved once per row, and a box would add an allocation per
+// row on the hot path.
+#[allow(clippy::large_enum_variant)]
+pub(super) enum Parsed {
+    /// A document (its other taxes may continue on the next rows).
+    Document(RcvDocument),
+    /// A continuation row: one more other tax of the document with this key.
+    Continuation {
+        tipo_dte: u16,
+        folio: i64,
+        counterpart: Rut,
+        tax: OtherTax,
+    },
+    /// Nothing in it (blank line).
+    Blank,
+}
+
+/// Everything constant while reading one file.
+pub(super) struct RowContext {
+    pub layout: Layout,
+    pub columns: Vec<(&'static str, Col)>,
+    pub company: Rut,
+    pub period: Period,
+    pub state: Option<ofitec_core::rcv::PurchaseState>,
+    pub encoding: Encoding,
+    /// Column positions of the fields that decide whether a row is a continuation.
+    nro: usize,
+    recepcion: usize,
+    total: usize,
+}
+
+impl RowContext {
+    pub(super) fn new(
+        layout: Layout,
+        company: Rut,
+        period: Period,
+        state_hint: Option<ofitec_core::rcv::PurchaseState>,
+    ) -> RowContext {
+        let columns = layout.columns();
+        let position = |wanted: Col| columns.iter().position(|(_, c)| *c == wanted).unwrap_or(0);
+        RowContext {
+            nro: position(Col::Nro),
+            recepcion: position(Col::FechaRecepcion),
+            total: position(Col::Total),
+            state: match layout.operation() {
+                ofitec_core::rcv::Operation::Compra => state_hint.or(layout.state()),
+                ofitec_core::rcv::Operation::Venta => None,
+            },
+            layout,
+            columns,
+            company,
+            period,
+            encoding: Encoding::default(),
+        }
+    }
+
+    /// Parses one record found at `line`.
+    pub(super) fn parse(
+        &mut self,
+        record: &csv::ByteRecord,
+        line: u64,
+    ) -> Result<Parsed, Vec<RowError>> {
+        if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+            return Ok(Parsed::Blank);
+        }
+        if record.len() < self.columns.len() {
+            return Err(vec![RowError {
+                line,
+                column: None,
+                message: format!(
+                    "{} fields, the {:?} layout has {}",
+                    record.len(),
+                    self.layout,
+                    self.columns.len()
+                ),
+            }]);
+        }
+        let field = |i: usize| record.get(i).unwrap_or_default();
+        let is_empty = |i: usize| value::is_null(ascii(field(i)).unwrap_or("x"));
+        let continuation = is_empty(self.nro) && is_empty(self.recepcion) && is_empty(self.total);
+
+        let mut errors = Vec::new();
+        let mut doc = RcvDocument::new(
+            self.company,
+            self.period,
+            self.layout.operation(),
+            0,
+            None,
+            0,
+        );
+        doc.state = self.state;
+        let (mut tipo, mut rut, mut folio, mut total) = (None, None, None, None);
+        let (mut issued, mut received) = (None, None);
+        let (mut ref_tipo, mut ref_folios) = (None, None::<String>);
+        let (mut tax_code, mut tax_value, mut tax_rate) = (None, None, None);
+
+        for (index, (name, col)) in self.columns.iter().enumerate() {
+            let bytes = field(index);
+            let mut fail = |message: String| {
+                errors.push(RowError {
+                    line,
+                    column: Some((*name).to_owned()),
+                    message,
+                })
+            };
+            // Free text first: the only columns that may hold non-ASCII bytes.
+            if *col == Col::RazonSocial {
+                doc.counterpart_name = self.encoding.decode(bytes).trim().to_owned();
+                continue;
+            }
+            if matches!(col, Col::Ignore | Col::Nro) {
+                continue;
+            }
+            let Some(text) = ascii(bytes) else {
+                fail(format!(
+                    "unexpected text `{}`",
+                    self.encoding.decode(bytes).trim()
+                ));
+                continue;
+            };
+            let int = |fail: &mut dyn FnMut(String)| match value::int(text) {
+                Ok(v) => v,
+                Err(()) => {
+                    fail(format!("`{text}` is not a whole number"));
+                    None
+                }
+            };
+            match col {
+                Col::TipoDoc => {
+                    tipo = int(&mut fail).and_then(|t| match u16::try_from(t) {
+                        Ok(t) if t > 0 => Some(t),
+                        _ => {
+                            fail(format!("`{text}` is not a document type"));
+                            None
+                        }
+                    })
+                }
+                Col::TipoTransaccion => doc.transaction_type = TransactionType::from_text(text),
+                Col::Rut => {
+                    if !value::is_null(text) {
+                        match Rut::parse(text) {
+                            Ok(r) => rut = Some(r),
+                            Err(e) => fail(e.to_string()),
+                        }
+                    }
+                }
+                Col::Folio => folio = int(&mut fail),
+                Col::FechaDocto => match value::date(text) {
+                    Ok(d) => issued = d,
+                    Err(()) => fail(format!("`{text}` is not a dd/mm/yyyy date")),
+                },
+                Col::FechaRecepcion | Col::FechaAcuse | Col::FechaReclamo => {
+                    match value::datetime(text) {
+                        Ok(t) => match col {
+                            Col::FechaRecepcion => received = t,
+                            Col::FechaAcuse => doc.acknowledged_at = t,
+                            _ => doc.claimed_at = t,
+                        },
+                        Err(()) => fail(format!("`{text}` is not a dd/mm/yyyy hh:mm:ss time")),
+                    }
+                }
+                Col::Total => total = int(&mut fail),
+                Col::CodIvaNoRec => {
+                    doc.iva_no_recuperable_code = int(&mut fail)
+                        .and_then(|c| u8::try_from(c).ok())
+                        .filter(|c| *c > 0)
+                }
+                Col::TipoDocRef => ref_tipo = int(&mut fail),
+                Col::FolioDocRef => {
+                    if !value::is_null(text) {
+                        ref_folios = Some(text.to_owned());
+                    }
+                }
+                Col::OtroCodigo => tax_code = int(&mut fail),
+                Col::OtroValor => tax_value = int(&mut fail),
+                Col::OtroTasa => match value::decimal(text) {
+                    Ok(r) => tax_rate = r,
+                    Err(()) => fail(format!("`{text}` is not a rate")),
+                },
+                amount => {
+                    let v = int(&mut fail).unwrap_or(0);
+                    match amount {
+                        Col::Exento => doc.exento = v,
+                        Col::Neto => doc.neto = v,
+                        Col::Iva => doc.iva = v,
+                        Col::IvaNoRec => doc.iva_no_recuperable = v,
+                        Col::ActivoFijoNeto => doc.activo_fijo_neto = v,
+                        Col::ActivoFijoIva => doc.activo_fijo_iva = v,
+                        Col::IvaUsoComun => doc.iva_uso_comun = v,
+                        Col::SinDerecho => doc.sin_derecho_credito = v,
+                        Col::IvaNoRetenido => doc.iva_no_retenido = v,
+                        Col::IvaRetTotal => doc.iva_retenido_total = v,
+                        Col::IvaRetParcial => doc.iva_retenido_parcial = v,
+                        Col::Extra(key) if v != 0 => {
+                            doc.extra.insert((*key).to_owned(), v);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+
+        let column_of = |wanted: Col| {
+            self.columns
+                .iter()
+                .find(|(_, c)| *c == wanted)
+                .map(|(name, _)| (*name).to_owned())
+        };
+        let require = |present: bool, col: Col, errors: &mut Vec<RowError>| {
+            let name = column_of(col);
+            let already = errors.iter().any(|e| e.column == name);
+            if !present && !already {
+                errors.push(RowError {
+                    line,
+                    column: name,
+                    message: "required value missing".into(),
+                });
+            }
+        };
+        require(tipo.is_some(), Col::TipoDoc, &mut errors);
+        require(rut.is_some(), Col::Rut, &mut errors);
+        require(folio.is_some(), Col::Folio, &mut errors);
+        if continuation {
+            require(tax_code.is_some(), Col::OtroCodigo, &mut errors);
+        } else {
+            require(issued.is_some(), Col::FechaDocto, &mut errors);
+            require(received.is_some(), Col::FechaRecepcion, &mut errors);
+            require(total.is_some(), Col::Total, &mut errors);
+        }
+        let tax = match tax_code {
+            Some(code) => match u32::try_from(code) {
+                Ok(codigo) => Some(OtherTax {
+                    codigo,
+                    valor: tax_value.unwrap_or(0),
+                    tasa: tax_rate,
+                }),
+                Err(_) => {
+                    errors.push(RowError {
+                        line,
+                        column: column_of(Col::OtroCodigo),
+                        message: format!("invalid tax code {code}"),
+                    });
+                    None
+                }
+            },
+            None if tax_value.is_some_and(|v| v != 0) => {
+                errors.push(RowError {
+                    line,
+                    column: column_of(Col::OtroValor),
+                    message: "an other-tax amount without its code".into(),
+                });
+                None
+            }
+            None => None,
+        };
+        if let Some(folios) = &ref_folios {
+            match ref_tipo
+                .and_then(|t| u16::try_from(t).ok())
+                .filter(|t| *t > 0)
+            {
+                Some(tipo_dte) => {
+                    for part in folios.split('-').map(str::trim).filter(|p| !p.is_empty()) {
+                        match value::int(part) {
+                            Ok(Some(folio)) => {
+                                doc.references.push(DocumentReference { tipo_dte, folio })
+                            }
+                            _ => errors.push(RowError {
+                                line,
+                                column: column_of(Col::FolioDocRef),
+                                message: format!("`{part}` is not a folio"),
+                            }),
+                        }
+                    }
+                }
+                None => errors.push(RowError {
+                    line,
+                    column: column_of(Col::TipoDocRef),
+                    message: "referenced folios without a document type".into(),
+                }),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let (Some(tipo_dte), Some(counterpart), Some(folio)) = (tipo, rut, folio) else {
+            return Err(vec![RowError {
+                line,
+                column: None,
+                message: "incomplete row".into(),
+            }]);
+        };
+        if continuation {
+            let Some(tax) = tax else {
+                return Err(vec![RowError {
+                    line,
+                    column: None,
+                    message: "continuation row without an other tax".into(),
+                }]);
+            };
+            return Ok(Parsed::Continuation {
+                tipo_dte,
+                folio,
+                counterpart,
+                tax,
+            });
+        }
+        doc.tipo_dte = tipo_dte;
+        doc.counterpart = Some(counterpart);
+        doc.folio = folio;
+        doc.issued_on = issued;
+        doc.received_at = received;
+        doc.total = total.unwrap_or(0);
+        doc.other_taxes.extend(tax);
+        Ok(Parsed::Document(doc))
+    }
+}

@@ -1,0 +1,163 @@
+//! Reading SII's values tolerantly: numbers as numbers or strings, `-`/empty/`null` as
+//! absent, dates `dd/mm/yyyy` and `dd/mm/yyyy hh:mm:ss`. Shared by the JSON and CSV paths;
+//! hand-written because these run for every field of every row.
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+
+/// Whether SII means "nothing" by this text.
+pub(crate) fn is_null(text: &str) -> bool {
+    let t = text.trim();
+    t.is_empty() || t == "-" || t.eq_ignore_ascii_case("null")
+}
+
+/// A whole amount: optional sign, digits; a `.00`-style zero fraction is accepted, and
+/// thousands separators never appear in SII's exports (a `.` with non-zero decimals is
+/// refused rather than guessed at). `Ok(None)` when null.
+pub(crate) fn int(text: &str) -> Result<Option<i64>, ()> {
+    let t = text.trim();
+    if is_null(t) {
+        return Ok(None);
+    }
+    let (negative, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let whole = match digits.split_once(['.', ',']) {
+        Some((whole, fraction)) if fraction.bytes().all(|b| b == b'0') => whole,
+        Some(_) => return Err(()),
+        None => digits,
+    };
+    if whole.is_empty() || whole.len() > 18 || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(());
+    }
+    let mut value: i64 = 0;
+    for b in whole.bytes() {
+        value = value * 10 + i64::from(b - b'0');
+    }
+    Ok(Some(if negative { -value } else { value }))
+}
+
+/// A rate or other decimal (`19`, `19.00`, `18,5`).
+pub(crate) fn decimal(text: &str) -> Result<Option<f64>, ()> {
+    let t = text.trim();
+    if is_null(t) {
+        return Ok(None);
+    }
+    let normalised = t.replace(',', ".");
+    match normalised.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(Some(v)),
+        _ => Err(()),
+    }
+}
+
+/// `dd/mm/yyyy` (also `yyyy-mm-dd`, which some exports use).
+pub(crate) fn date(text: &str) -> Result<Option<NaiveDate>, ()> {
+    let t = text.trim();
+    if is_null(t) {
+        return Ok(None);
+    }
+    let b = t.as_bytes();
+    let (d, m, y) = if b.len() == 10 && b[2] == b'/' && b[5] == b'/' {
+        (num(&b[0..2])?, num(&b[3..5])?, num(&b[6..10])?)
+    } else if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        (num(&b[8..10])?, num(&b[5..7])?, num(&b[0..4])?)
+    } else {
+        return Err(());
+    };
+    NaiveDate::from_ymd_opt(y as i32, m, d).map(Some).ok_or(())
+}
+
+/// `dd/mm/yyyy hh:mm:ss` (a bare date means midnight; `hh:mm` is accepted).
+pub(crate) fn datetime(text: &str) -> Result<Option<NaiveDateTime>, ()> {
+    let t = text.trim();
+    if is_null(t) {
+        return Ok(None);
+    }
+    let (day, time) = match t.split_once([' ', 'T']) {
+        Some((day, time)) => (day, time.trim()),
+        None => (t, ""),
+    };
+    let Some(day) = date(day)? else {
+        return Err(());
+    };
+    let time = if time.is_empty() {
+        NaiveTime::MIN
+    } else {
+        let b = time.as_bytes();
+        let (h, mi, s) = match b.len() {
+            8 if b[2] == b':' && b[5] == b':' => (num(&b[0..2])?, num(&b[3..5])?, num(&b[6..8])?),
+            5 if b[2] == b':' => (num(&b[0..2])?, num(&b[3..5])?, 0),
+            _ => return Err(()),
+        };
+        NaiveTime::from_hms_opt(h, mi, s).ok_or(())?
+    };
+    Ok(Some(day.and_time(time)))
+}
+
+fn num(bytes: &[u8]) -> Result<u32, ()> {
+    if bytes.is_empty() || !bytes.iter().all(u8::is_ascii_digit) {
+        return Err(());
+    }
+    Ok(bytes
+        .iter()
+        .fold(0, |acc, b| acc * 10 + u32::from(b - b'0')))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers() {
+        assert_eq!(int("1750181"), Ok(Some(1_750_181)));
+        assert_eq!(int(" -42 "), Ok(Some(-42)));
+        assert_eq!(int("19.00"), Ok(Some(19)));
+        assert_eq!(int("-"), Ok(None));
+        assert_eq!(int(""), Ok(None));
+        assert_eq!(int("NULL"), Ok(None));
+        assert_eq!(int("1.234.567"), Err(()));
+        assert_eq!(int("12a"), Err(()));
+        assert_eq!(int("9999999999999999999999"), Err(()));
+        assert_eq!(decimal("18,5"), Ok(Some(18.5)));
+        assert_eq!(decimal("abc"), Err(()));
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(
+            date("13/12/2019"),
+            Ok(NaiveDate::from_ymd_opt(2019, 12, 13))
+        );
+        assert_eq!(
+            date("2019-12-13"),
+            Ok(NaiveDate::from_ymd_opt(2019, 12, 13))
+        );
+        assert_eq!(date("31/02/2019"), Err(()));
+        assert_eq!(date("null"), Ok(None));
+        let dt = datetime("14/12/2019 15:56:27").ok().flatten();
+        assert_eq!(
+            dt.map(|d| d.to_string()).as_deref(),
+            Some("2019-12-14 15:56:27")
+        );
+        assert_eq!(datetime("14/12/2019 25:00:00"), Err(()));
+        assert_eq!(
+            datetime("14/12/2019")
+                .ok()
+                .flatten()
+                .map(|d| d.to_string())
+                .as_deref(),
+            Some("2019-12-14 00:00:00")
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics(text in ".{0,30}") {
+            let _ = int(&text);
+            let _ = decimal(&text);
+            let _ = date(&text);
+            let _ = datetime(&text);
+        }
+    }
+}
