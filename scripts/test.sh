@@ -15,6 +15,15 @@ cd "$(dirname "$0")/.."
 ensure_packages "python3:python3"
 # sii-client's oracles: xmllint (C14N), xmlsec1 (XML-DSig), openssl (test certificates).
 ensure_packages "xmlsec1:xmlsec1" "xmllint:libxml2-utils" "openssl:openssl"
+# backup-agent: real restic, pg_dump/pg_restore (same major as the server, 15 on Debian 12)
+# and an S3 server (moto, from PyPI) for the offsite tests.
+ensure_packages "restic:restic" "pg_dump:postgresql-client" "pg_restore:postgresql-client"
+if ! python3 -c 'import moto.server' 2>/dev/null; then
+  ensure_packages "pip3:python3-pip"
+  log "installing moto[server] (S3 test server) from PyPI"
+  python3 -m pip install --quiet --user 'moto[server]' 2>/dev/null \
+    || python3 -m pip install --quiet --user --break-system-packages 'moto[server]'
+fi
 
 trap 'stop_postgres' EXIT INT TERM
 if [ -n "${OFITEC_TEST_POSTGRES_URL:-}" ]; then
@@ -24,6 +33,8 @@ else
   ensure_packages "initdb:postgresql" "pg_ctl:postgresql"
   start_postgres
 fi
+# backup-agent's PostgreSQL *source* databases live here in both suite runs.
+export OFITEC_TEST_PG_ADMIN_URL="${OFITEC_TEST_PG_ADMIN_URL:-$PG_URL}"
 
 log "building the workspace"
 cargo build --workspace --bins --tests --locked

@@ -163,7 +163,20 @@ service_configs() { # each binary starts with its container config (unknown keys
       (cd "$dir" && OFITEC__HTTP__LISTEN=127.0.0.1:0 timeout 2 "$BIN_DIR/$s" \
         --config "$OLDPWD/deploy/config/$s.yaml" >"$dir/log" 2>&1) || rc=$?
     else
-      (cd "$dir" && DATABASE_URL="$dir/db.sqlite" OFITEC__GRPC__LISTEN=127.0.0.1:0 OFITEC__METRICS__LISTEN=127.0.0.1:0 \
+      local extra=()
+      if [ "$s" = backup-agent ]; then
+        # The plans read their secret files at start: same plans, secrets from a scratch dir.
+        mkdir -p "$dir/secrets" "$dir/work"
+        for secret in sii_gateway_database_url f29_engine_database_url; do
+          echo "postgres://ofitec@127.0.0.1:1/$secret" >"$dir/secrets/$secret"
+        done
+        echo "not-a-real-password" >"$dir/secrets/restic_password"
+        sed -e "s#/run/secrets/#$dir/secrets/#g" -e "s#directory: /etc/ofitec#directory: $PWD/deploy/config#" \
+          deploy/config/backup-plans.yaml >"$dir/plans.yaml"
+        extra=(OFITEC__BACKUP__PLANS_FILE="$dir/plans.yaml" OFITEC__BACKUP__WORK_DIR="$dir/work")
+      fi
+      (cd "$dir" && env "${extra[@]}" DATABASE_URL="$dir/db.sqlite" OFITEC__GRPC__LISTEN=127.0.0.1:0 \
+        OFITEC__METRICS__LISTEN=127.0.0.1:0 \
         timeout 2 "$BIN_DIR/$s" --config "$OLDPWD/deploy/config/$s.yaml" >"$dir/log" 2>&1) || rc=$?
     fi
     # 124 = still running when timeout stopped it: the configuration was accepted.

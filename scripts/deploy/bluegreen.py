@@ -70,8 +70,10 @@ class Settings:
         self.start_cmd = env("BG_START_CMD", "{compose} up -d --no-deps edge-api-{colour}")
         # `stop` sends SIGTERM and waits: edge-api drains in-flight requests, then exits.
         self.stop_cmd = env("BG_STOP_CMD", "{compose} stop -t 45 edge-api-{colour}")
+        # Through the image's entrypoint so the *_FILE secrets become variables, as for the
+        # server; `run` asks the running agent over gRPC (one run per plan at a time).
         self.backup_cmd = env("BG_BACKUP_CMD",
-                              "{compose} exec -T backup-agent backup-agent run --plan {plan} --reason pre-deploy")
+                              "{compose} exec -T backup-agent ofitec-entrypoint backup-agent run --plan {plan} --reason pre-deploy")
         self.update_internal_cmd = env("BG_UPDATE_INTERNAL_CMD",
                                        "{compose} up -d --no-deps --wait sii-gateway f29-engine backup-agent")
         # First deploy only: Traefik, the databases and the internal services.

@@ -74,6 +74,9 @@ def check(path):
                 err(f"Deployment {name}: volume ConfigMap {v['configMap']['name']} does not exist")
             if "secret" in v and v["secret"]["secretName"] not in SECRETS:
                 err(f"Deployment {name}: volume Secret {v['secret']['secretName']} is undocumented")
+            for src in (v.get("projected") or {}).get("sources", []):
+                if "secret" in src and src["secret"]["name"] not in SECRETS:
+                    err(f"Deployment {name}: projected Secret {src['secret']['name']} is undocumented")
             if "persistentVolumeClaim" in v and v["persistentVolumeClaim"]["claimName"] not in by_kind.get("PersistentVolumeClaim", {}):
                 err(f"Deployment {name}: PVC {v['persistentVolumeClaim']['claimName']} does not exist")
 

@@ -86,10 +86,16 @@ impl Agent {
         work_dir: &Path,
     ) -> anyhow::Result<Arc<Agent>> {
         use anyhow::Context as _;
-        std::fs::create_dir_all(work_dir)
-            .with_context(|| format!("creating the work directory {}", work_dir.display()))?;
-        let work_dir = std::fs::canonicalize(work_dir)
-            .with_context(|| format!("resolving {}", work_dir.display()))?;
+        // Without plans nothing is staged: leave no empty directories behind.
+        let work_dir = if plans.is_empty() {
+            work_dir.to_owned()
+        } else {
+            std::fs::create_dir_all(work_dir).with_context(|| {
+                format!("creating the work directory {}", work_dir.display())
+            })?;
+            std::fs::canonicalize(work_dir)
+                .with_context(|| format!("resolving {}", work_dir.display()))?
+        };
         let plan_locks = plans
             .iter()
             .map(|p| (p.name.clone(), Arc::new(tokio::sync::Mutex::new(()))))

@@ -149,10 +149,6 @@ async fn a_truncated_dump_never_reaches_a_repository() {
         ),
     )
     .expect("fake pg_dump");
-    std::os::unix::fs::PermissionsExt::set_mode(
-        &mut std::fs::metadata(&fake).unwrap().permissions(),
-        0o755,
-    );
     std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
 
     let app = env

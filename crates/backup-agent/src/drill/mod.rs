@@ -85,8 +85,8 @@ async fn drill(
         None
     };
     let found = fetch::find_snapshot(&restic, &plan.primary, &plan.name, None).await;
-    agent.note_contact(plan, &plan.primary, None);
     let snapshot = found?;
+    agent.note_contact(plan, &plan.primary, None);
     *snapshot_id = snapshot.short_id.clone();
     let age = agent.clock.now() - snapshot.time;
     if age > plan.drill.max_snapshot_age {

@@ -3,7 +3,7 @@
 //! `PRAGMA integrity_check` and row counts on the copy, which is exactly what is backed up.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use diesel::connection::SimpleConnection;
@@ -110,7 +110,7 @@ fn vacuum_into(source: &str, path: &Path, dest: &Path) -> Result<String, DumpErr
 }
 
 /// `PRAGMA integrity_check` and row counts of a copy.
-pub fn check_copy(source: &str, dest: &PathBuf) -> Result<BTreeMap<String, u64>, DumpError> {
+pub fn check_copy(source: &str, dest: &Path) -> Result<BTreeMap<String, u64>, DumpError> {
     let err = |detail: String| DumpError::Verify {
         source_name: source.to_owned(),
         detail,

@@ -28,8 +28,9 @@ impl fmt::Debug for Secret {
 }
 
 /// Where a secret comes from: a file or an environment variable, never the YAML itself.
+/// Written `{ file: /path }` or `{ env: VAR }`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "snake_case")]
+#[serde(try_from = "SecretSourceSpec")]
 pub enum SecretSource {
     /// Read from this file (first line, trailing newline removed) when needed.
     File(PathBuf),
@@ -55,6 +56,27 @@ impl SecretSource {
         match self {
             SecretSource::File(path) => format!("file {}", path.display()),
             SecretSource::Env(var) => format!("environment variable {var}"),
+        }
+    }
+}
+
+/// The YAML form of a [`SecretSource`] (serde_yaml wants tags for enums; a map reads better).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SecretSourceSpec {
+    #[serde(default)]
+    file: Option<PathBuf>,
+    #[serde(default)]
+    env: Option<String>,
+}
+
+impl TryFrom<SecretSourceSpec> for SecretSource {
+    type Error = String;
+    fn try_from(spec: SecretSourceSpec) -> Result<Self, Self::Error> {
+        match (spec.file, spec.env) {
+            (Some(file), None) => Ok(SecretSource::File(file)),
+            (None, Some(var)) => Ok(SecretSource::Env(var)),
+            _ => Err("give exactly one of `file` or `env`".to_owned()),
         }
     }
 }

@@ -49,6 +49,19 @@ pub async fn insert(db: &Db, record: &MaintenanceRecord) -> Result<(), DbError> 
     .await
 }
 
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = backup_maintenance)]
+struct Row {
+    plan: String,
+    repository: String,
+    kind: String,
+    detail: String,
+    result: String,
+    started_at: chrono::NaiveDateTime,
+    finished_at: Option<chrono::NaiveDateTime>,
+    error: String,
+}
+
 /// The newest successful action of `kind` on a repository.
 pub async fn last_ok(
     db: &Db,
@@ -57,47 +70,25 @@ pub async fn last_ok(
     kind: &'static str,
 ) -> Result<Option<MaintenanceRecord>, DbError> {
     db.run(move |conn| {
-        let row: Option<(
-            String,
-            String,
-            String,
-            String,
-            String,
-            chrono::NaiveDateTime,
-            Option<chrono::NaiveDateTime>,
-            String,
-        )> = backup_maintenance::table
+        let row: Option<Row> = backup_maintenance::table
             .filter(backup_maintenance::plan.eq(plan))
             .filter(backup_maintenance::repository.eq(repository))
             .filter(backup_maintenance::kind.eq(kind))
             .filter(backup_maintenance::result.eq("ok"))
             .order(backup_maintenance::id.desc())
-            .select((
-                backup_maintenance::plan,
-                backup_maintenance::repository,
-                backup_maintenance::kind,
-                backup_maintenance::detail,
-                backup_maintenance::result,
-                backup_maintenance::started_at,
-                backup_maintenance::finished_at,
-                backup_maintenance::error,
-            ))
+            .select(Row::as_select())
             .first(conn)
             .optional()?;
-        Ok(row.map(
-            |(plan, repository, kind, detail, result, started, finished, error)| {
-                MaintenanceRecord {
-                    plan,
-                    repository,
-                    kind,
-                    detail,
-                    result,
-                    started_at: utc(started),
-                    finished_at: utc(finished.unwrap_or(started)),
-                    error,
-                }
-            },
-        ))
+        Ok(row.map(|r| MaintenanceRecord {
+            plan: r.plan,
+            repository: r.repository,
+            kind: r.kind,
+            detail: r.detail,
+            result: r.result,
+            started_at: utc(r.started_at),
+            finished_at: utc(r.finished_at.unwrap_or(r.started_at)),
+            error: r.error,
+        }))
     })
     .await
 }

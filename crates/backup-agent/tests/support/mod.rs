@@ -352,3 +352,40 @@ pub fn free_port() -> u16 {
         .map(|a| a.port())
         .expect("free port")
 }
+
+impl TestEnv {
+    /// A YAML configuration file for the binary: this env's catalog, plans and tools.
+    pub fn config_file(&self, plans_yaml: &str) -> PathBuf {
+        let plans = self.path("plans.yaml");
+        std::fs::write(&plans, plans_yaml).expect("plans file");
+        let file = self.path("agent.yaml");
+        std::fs::write(
+            &file,
+            format!(
+                "grpc:\n  listen: 127.0.0.1:0\n  health_interval_ms: 100\nmetrics:\n  listen: 127.0.0.1:0\n\
+                 database:\n  url: \"{}\"\nbackup:\n  work_dir: \"{}\"\n  plans_file: \"{}\"\n  tool_path: \"{}\"\n  scheduler: false\n",
+                self.catalog.url_string(),
+                self.path("work").display(),
+                plans.display(),
+                self.tools.display()
+            ),
+        )
+        .expect("config file");
+        file
+    }
+}
+
+/// Lock ids in a local repository, read with real restic.
+pub fn restic_locks(repo: &Path, password_file: &Path) -> Vec<String> {
+    let out = std::process::Command::new(real_tool("restic"))
+        .args(["list", "locks", "--no-lock"])
+        .env("RESTIC_REPOSITORY", repo)
+        .env("RESTIC_PASSWORD_FILE", password_file)
+        .output()
+        .expect("run restic");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_owned)
+        .collect()
+}

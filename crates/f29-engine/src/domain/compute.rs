@@ -9,17 +9,17 @@
 //! references an excluded invoice is excluded too), sales unless cancelled (`anulado`).
 //! Débitos and créditos sum each document's IVA as the RCV states it.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use ofitec_core::Period;
-use ofitec_core::Rut;
 use ofitec_core::rcv::{DocumentKey, Operation, PurchaseState, RcvDocument, TransactionType};
 use serde::{Deserialize, Serialize};
 
+use super::accumulate::{Accumulated, Tally, accumulate};
 use super::decimal::{Ratio, Rounding, div_round};
 use super::form::{Finding, Form, Valor};
 use super::inputs::{InputError, Inputs};
-use super::mapping::{Formula, Kind, MAX_CODIGO, Mapping, Share, Step, codigo};
+use super::mapping::{Formula, Kind, Mapping, Step, codigo};
 use super::options::{ComputeOptions, PpmBase};
 use super::remanente::{self, PreviousSource, RemanenteDetail};
 use super::utm::{UtmError, UtmTable};
@@ -187,72 +187,7 @@ pub struct Computation {
     pub details: Details,
 }
 
-/// Whether a document reaches the rules, and why not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Admission {
-    /// Counted.
-    Counted,
-    /// Purchase in PENDIENTE: SII does not count it yet.
-    Pending,
-    /// Purchase in NO_INCLUIR or RECLAMADO.
-    Excluded,
-    /// Purchase without a state.
-    NoState,
-    /// Cancelled.
-    Anulado,
-    /// A note referencing an excluded invoice.
-    ReferencesExcluded,
-}
-
-/// (counterpart, tipo, folio) of the purchases outside REGISTRO, for notes that point at them.
-pub type ExcludedInvoices = HashSet<(Option<Rut>, u16, i64)>;
-
-/// The purchases that are not in REGISTRO.
-pub fn excluded_invoices(docs: &[RcvDocument]) -> ExcludedInvoices {
-    docs.iter()
-        .filter(|d| d.operation == Operation::Compra && d.state != Some(PurchaseState::Registro))
-        .map(|d| (d.counterpart, d.tipo_dte, d.folio))
-        .collect()
-}
-
-/// Decides whether `doc` counts.
-#[inline]
-pub fn admit(doc: &RcvDocument, excluded: &ExcludedInvoices) -> Admission {
-    if doc.operation == Operation::Compra {
-        match doc.state {
-            Some(PurchaseState::Registro) => {}
-            Some(PurchaseState::Pendiente) => return Admission::Pending,
-            Some(_) => return Admission::Excluded,
-            None => return Admission::NoState,
-        }
-        if !excluded.is_empty()
-            && doc
-                .references
-                .iter()
-                .any(|r| excluded.contains(&(doc.counterpart, r.tipo_dte, r.folio)))
-        {
-            return Admission::ReferencesExcluded;
-        }
-    }
-    if doc.anulado {
-        return Admission::Anulado;
-    }
-    Admission::Counted
-}
-
-const SLOTS: usize = MAX_CODIGO as usize + 1;
-
-#[derive(Default)]
-struct Tally {
-    pending: u64,
-    pending_iva: i64,
-    no_state: u64,
-    references_excluded: Vec<DocumentKey>,
-    unmapped: BTreeMap<(Operation, u16, Option<TransactionType>), u64>,
-    activo_fijo_without_iva: u64,
-    sales_retained: u64,
-    liquidaciones: u64,
-}
+pub use super::accumulate::{Admission, ExcludedInvoices, admit, excluded_invoices};
 
 /// Computes the form for `docs` (any order) under `ctx`.
 pub fn compute(docs: &[RcvDocument], ctx: &Context<'_>) -> Result<Computation, ComputeError> {
@@ -267,91 +202,13 @@ pub fn compute(docs: &[RcvDocument], ctx: &Context<'_>) -> Result<Computation, C
         }
     }
 
-    let mut acc = vec![0_i64; SLOTS];
-    let mut uso_comun: BTreeMap<u16, i64> = BTreeMap::new();
-    let mut period_sales = SalesSplit::default();
-    let mut groups: HashMap<(Operation, u16, Option<PurchaseState>), GroupStats> = HashMap::new();
-    let mut tally = Tally::default();
-    let excluded = excluded_invoices(docs);
-
-    for doc in docs {
-        let count = i64::from(doc.document_count);
-        let group = groups
-            .entry((doc.operation, doc.tipo_dte, doc.state))
-            .or_insert_with(|| GroupStats {
-                operation: doc.operation,
-                tipo_dte: doc.tipo_dte,
-                state: doc.state,
-                documents: 0,
-                exento: 0,
-                neto: 0,
-                iva: 0,
-                total: 0,
-            });
-        group.documents += u64::from(doc.document_count);
-        group.exento += doc.exento;
-        group.neto += doc.neto;
-        group.iva += doc.iva;
-        group.total += doc.total;
-
-        match admit(doc, &excluded) {
-            Admission::Counted => {}
-            Admission::Pending => {
-                tally.pending += u64::from(doc.document_count);
-                tally.pending_iva += doc.iva;
-                continue;
-            }
-            Admission::NoState => {
-                tally.no_state += u64::from(doc.document_count);
-                continue;
-            }
-            Admission::ReferencesExcluded => {
-                tally.references_excluded.push(doc.key());
-                continue;
-            }
-            Admission::Excluded | Admission::Anulado => continue,
-        }
-        if doc.operation == Operation::Venta {
-            period_sales.add(doc.tipo_dte, doc.neto, doc.exento);
-            if doc.iva_retenido_total != 0 && !matches!(doc.tipo_dte, 45 | 46) {
-                tally.sales_retained += 1;
-            }
-            if doc.tipo_dte == 43 {
-                tally.liquidaciones += 1;
-            }
-        } else if doc.transaction_type == Some(TransactionType::ActivoFijo)
-            && doc.activo_fijo_iva == 0
-            && doc.iva != 0
-        {
-            tally.activo_fijo_without_iva += 1;
-        }
-
-        let Some(slot) = mapping.slot(doc.operation, doc.tipo_dte, doc.transaction_type) else {
-            *tally
-                .unmapped
-                .entry((doc.operation, doc.tipo_dte, doc.transaction_type))
-                .or_default() += u64::from(doc.document_count);
-            continue;
-        };
-        if slot.ignore {
-            continue;
-        }
-        for c in &slot.counts {
-            if c.when.as_ref().is_none_or(|f| f.value(doc) != 0) {
-                acc[usize::from(c.codigo)] += count;
-            }
-        }
-        for a in &slot.amounts {
-            if a.when.as_ref().is_some_and(|f| f.value(doc) == 0) {
-                continue;
-            }
-            let value = a.sign * a.field.value(doc);
-            match a.share {
-                Share::Full => acc[usize::from(a.codigo)] += value,
-                Share::UsoComunCredited => *uso_comun.entry(a.codigo).or_default() += value,
-            }
-        }
-    }
+    let Accumulated {
+        mut acc,
+        uso_comun,
+        period_sales,
+        groups,
+        tally,
+    } = accumulate(docs, mapping);
 
     let mut findings = document_findings(&tally);
     let uso_detail = apply_uso_comun(&mut acc, &uso_comun, period_sales, ctx, &mut findings);
@@ -395,8 +252,6 @@ pub fn compute(docs: &[RcvDocument], ctx: &Context<'_>) -> Result<Computation, C
         }
     }
 
-    let mut group_list: Vec<GroupStats> = groups.into_values().collect();
-    group_list.sort_by_key(|g| (g.operation, g.tipo_dte, g.state));
     let unmapped = tally
         .unmapped
         .iter()
@@ -413,7 +268,7 @@ pub fn compute(docs: &[RcvDocument], ctx: &Context<'_>) -> Result<Computation, C
             options: ctx.options.clone(),
             uso_comun: uso_detail,
             remanente,
-            groups: group_list,
+            groups,
         },
     })
 }
@@ -446,9 +301,7 @@ fn document_findings(tally: &Tally) -> Vec<Finding> {
             None,
         ));
     }
-    let mut notes = tally.references_excluded.clone();
-    notes.sort();
-    for key in &notes {
+    for key in &tally.references_excluded {
         findings.push(Finding::warning(
             "note_on_excluded_invoice",
             format!("{key} references an invoice outside REGISTRO and is not counted, as SII does"),

@@ -566,7 +566,7 @@ fn every_mapping_rule_moves_its_codigos() {
         if let Some(slot) = setup
             .mapping
             .slot(d.operation, d.tipo_dte, d.transaction_type)
-            && admit(&d, &ExcludedInvoices::new()) == Admission::Counted
+            && admit(&d, &ExcludedInvoices::default()) == Admission::Counted
         {
             exercised.extend(slot.amounts.iter().map(|a| a.rule));
             exercised.extend(slot.counts.iter().map(|c| c.rule));

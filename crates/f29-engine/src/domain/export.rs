@@ -172,26 +172,40 @@ fn json_number(valor: Valor) -> serde_json::Value {
     }
 }
 
+/// The JSON export, fields in reading order.
+#[derive(Serialize)]
+struct JsonExport<'a> {
+    period: String,
+    company: String,
+    status: &'a str,
+    version: u32,
+    codigos: Vec<JsonCode<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonCode<'a> {
+    codigo: u16,
+    glosa: &'a str,
+    valor: serde_json::Value,
+}
+
 fn json(declared: &Declared<'_>) -> String {
-    let codigos: Vec<serde_json::Value> = declared
-        .lines
-        .iter()
-        .map(|l| {
-            serde_json::json!({
-                "codigo": l.codigo,
-                "glosa": l.glosa,
-                "valor": json_number(l.valor),
+    let export = JsonExport {
+        period: declared.period.to_string(),
+        company: declared.company.to_string(),
+        status: declared.status.as_str(),
+        version: declared.version,
+        codigos: declared
+            .lines
+            .iter()
+            .map(|l| JsonCode {
+                codigo: l.codigo,
+                glosa: &l.glosa,
+                valor: json_number(l.valor),
             })
-        })
-        .collect();
-    let value = serde_json::json!({
-        "period": declared.period.to_string(),
-        "company": declared.company.to_string(),
-        "status": declared.status.as_str(),
-        "version": declared.version,
-        "codigos": codigos,
-    });
-    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+            .collect(),
+    };
+    let mut text = serde_json::to_string_pretty(&export).unwrap_or_default();
     text.push('\n');
     text
 }

@@ -11,6 +11,7 @@
 //! * [`export`]: CSV, JSON, XML and proposal renderings.
 //! * [`decimal`], [`form`]: exact rates; the form and its findings.
 
+mod accumulate;
 pub mod compute;
 pub mod decimal;
 pub mod export;

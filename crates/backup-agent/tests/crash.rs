@@ -1,0 +1,157 @@
+//! `kill -9` in the middle of a run: the catalog stays readable, the interrupted run is
+//! recorded as failed with a clear error, the stale restic lock is removed (and only it), and
+//! the next run and a prune succeed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::time::Duration;
+
+use backup_agent::run::Reason;
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use ofitec_proto::backup::v1 as pb;
+use ofitec_testkit::process::ServiceProcess;
+use support::{TestEnv, make_sqlite, restic_locks};
+
+/// Every process whose parent is `parent`.
+fn children(parent: i32) -> Vec<i32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid …: comm may hold spaces, so split after the last ')'.
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|p| p.parse::<i32>().ok());
+        if ppid == Some(parent) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn a_kill_in_the_middle_of_a_run_leaves_a_clean_catalog_and_the_next_run_succeeds() {
+    let env = TestEnv::new();
+    let db = env.path("app.db");
+    make_sqlite(&db, 1500, 2000); // ~3 MB of incompressible text
+    let repo = env.path("repo-crash");
+    let sources = format!("      - name: app\n        sqlite: \"{}\"", db.display());
+    // Upload limited to 64 KiB/s: the backup holds its lock for a long while.
+    let slow = env
+        .plan_yaml("crash", &sources, "")
+        .replace("timeout_s: 120 }", "timeout_s: 120, limit_upload_kib: 64 }");
+    let config = env.config_file(&slow);
+    let process =
+        ServiceProcess::spawn("backup-agent", &["--config", config.to_str().unwrap()], &[]);
+    let address = process
+        .wait_for_address("serving gRPC", "grpc", Duration::from_secs(20))
+        .await;
+    let mut client = ofitec_proto::backup::v1::backup_agent_client::BackupAgentClient::connect(
+        format!("http://{address}"),
+    )
+    .await
+    .unwrap();
+    let started = client
+        .run_backup(pb::RunBackupRequest {
+            plan: "crash".into(),
+            reason: "manual".into(),
+            requested_by: "test".into(),
+            wait: false,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(started.result, "running");
+
+    let (repo_w, pass_w) = (repo.clone(), env.password_file.clone());
+    ofitec_testkit::wait_until("restic to hold a lock", Duration::from_secs(60), || {
+        let (repo, pass) = (repo_w.clone(), pass_w.clone());
+        async move { (!restic_locks(&repo, &pass).is_empty()).then_some(()) }
+    })
+    .await;
+    let agent_pid = process.pid().as_raw();
+    let restic_children = children(agent_pid);
+    kill(Pid::from_raw(agent_pid), Signal::SIGKILL).unwrap();
+    for child in &restic_children {
+        let _ = kill(Pid::from_raw(*child), Signal::SIGKILL);
+    }
+    let (status, _) = process.wait_output(Duration::from_secs(10)).await;
+    // restic's rule treats a lock as stale once its process is gone from this host; the
+    // orphaned restic is reaped by init shortly after the kill.
+    for child in restic_children.clone() {
+        ofitec_testkit::wait_until("the killed restic to be reaped", Duration::from_secs(20), || async move {
+            (!std::path::Path::new(&format!("/proc/{child}")).exists()).then_some(())
+        })
+        .await;
+    }
+    assert_eq!(status.code(), None, "killed by a signal");
+    assert_eq!(
+        restic_locks(&repo, &env.password_file).len(),
+        1,
+        "the crashed run left its lock"
+    );
+
+    // Restart (in process, without the upload limit) on the same catalog and repository.
+    let fast = env.plan_yaml("crash", &sources, "");
+    let app = env.start(env.config(&fast)).await;
+    let runs = backup_agent::store::runs::list(&app.agent.db, Some("crash".into()), 10)
+        .await
+        .unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].id, started.id);
+    assert_eq!(runs[0].result, "failed");
+    assert!(
+        runs[0]
+            .error
+            .starts_with("interrupted: the agent stopped during this run"),
+        "{}",
+        runs[0].error
+    );
+    assert!(runs[0].finished_at.is_some());
+
+    let next = app
+        .agent
+        .start_run("crash", Reason::Manual, "test")
+        .unwrap()
+        .result
+        .await;
+    assert_eq!(next.result, "succeeded", "{}", next.error);
+    let unlock = backup_agent::store::maintenance::last_ok(
+        &app.agent.db,
+        "crash".into(),
+        "local".into(),
+        "unlock",
+    )
+    .await
+    .unwrap()
+    .expect("the stale lock removal is recorded");
+    assert!(
+        unlock.detail.starts_with("1 stale lock(s) removed"),
+        "{}",
+        unlock.detail
+    );
+    assert!(restic_locks(&repo, &env.password_file).is_empty());
+
+    // prune takes an exclusive lock: it works now.
+    let results = backup_agent::maintain::retention(&app.agent, "crash")
+        .await
+        .unwrap();
+    assert!(results.iter().all(|r| r.error.is_empty()), "{results:?}");
+    let status = app
+        .client()
+        .await
+        .get_status(pb::GetStatusRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(status.plans[0].state, "ok");
+    app.stop().await;
+}

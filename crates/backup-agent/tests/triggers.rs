@@ -1,0 +1,246 @@
+//! Triggers and their contract: concurrent RunBackup requests join one run, the CLI talks to
+//! the running agent (or runs locally), bad input is refused with stable codes, an agent
+//! without plans starts, and invalid plans stop the binary with exit code 2.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::time::Duration;
+
+use ofitec_core::grpc::status::error_code;
+use ofitec_proto::backup::v1 as pb;
+use ofitec_testkit::process::{ServiceProcess, bin_path};
+use support::{TestEnv, make_sqlite, metric};
+
+fn plan(env: &TestEnv, name: &str) -> String {
+    let db = env.path("app.db");
+    if !db.exists() {
+        make_sqlite(&db, 300, 2000);
+    }
+    env.plan_yaml(
+        name,
+        &format!("      - name: app\n        sqlite: \"{}\"", db.display()),
+        "",
+    )
+}
+
+#[tokio::test]
+async fn concurrent_requests_join_the_run_in_progress() {
+    let env = TestEnv::new();
+    let app = env.start(env.config(&plan(&env, "join"))).await;
+    let (mut a, mut b) = (app.client().await, app.client().await);
+    let request = |by: &str| pb::RunBackupRequest {
+        plan: "join".into(),
+        reason: "pre-import".into(),
+        requested_by: by.into(),
+        wait: true,
+    };
+    let (first, second) = tokio::join!(a.run_backup(request("one")), b.run_backup(request("two")));
+    let (first, second) = (first.unwrap().into_inner(), second.unwrap().into_inner());
+    assert_eq!(first.id, second.id, "both requests got the same run");
+    assert_eq!(first.result, "succeeded", "{}", first.error);
+    assert_eq!(second.result, "succeeded");
+    assert!(first.joined != second.joined, "exactly one request joined");
+    let runs = a
+        .list_runs(pb::ListRunsRequest {
+            plan: "join".into(),
+            limit: 10,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(runs.runs.len(), 1);
+
+    // After it finished, a new request starts a new run.
+    let third = a.run_backup(request("three")).await.unwrap().into_inner();
+    assert_ne!(third.id, first.id);
+    assert!(!third.joined);
+    let snapshots = a
+        .list_snapshots(pb::ListSnapshotsRequest {
+            plan: "join".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(snapshots.snapshots.len(), 2);
+    assert!(
+        snapshots.snapshots[0]
+            .tags
+            .contains(&"reason=pre-import".to_owned())
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn bad_requests_are_refused_with_stable_codes() {
+    let env = TestEnv::new();
+    let app = env.start(env.config(&plan(&env, "codes"))).await;
+    let mut client = app.client().await;
+    let unknown = client
+        .run_backup(pb::RunBackupRequest {
+            plan: "nope".into(),
+            reason: "manual".into(),
+            requested_by: String::new(),
+            wait: true,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), tonic::Code::NotFound);
+    assert_eq!(error_code(&unknown), Some("plan_unknown"));
+    let reason = client
+        .run_backup(pb::RunBackupRequest {
+            plan: "codes".into(),
+            reason: "because".into(),
+            requested_by: String::new(),
+            wait: true,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(reason.code(), tonic::Code::InvalidArgument);
+    assert_eq!(error_code(&reason), Some("reason_invalid"));
+    let drill = client
+        .run_drill(pb::RunDrillRequest {
+            plan: "codes".into(),
+            requested_by: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(drill.result, "failed");
+    assert!(
+        drill.problems[0].contains("does not exist"),
+        "{:?}",
+        drill.problems
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_agent_without_plans_starts_and_reports_nothing_as_success() {
+    let env = TestEnv::new();
+    let app = env.start(env.config("plans: []\n")).await;
+    let status = app
+        .client()
+        .await
+        .get_status(pb::GetStatusRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(status.plans.is_empty());
+    let text = app.metrics_text().await;
+    assert!(
+        text.contains("backup_tool_missing{tool=\"restic\"} 0"),
+        "{text}"
+    );
+    assert!(!text.contains("backup_last_success_timestamp_seconds{"));
+    assert!(!text.contains("backup_restore_drill_last_success_timestamp_seconds{"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_cli_runs_through_the_agent_or_locally() {
+    let env = TestEnv::new();
+    let yaml = plan(&env, "deploy");
+    let config = env.config_file(&yaml);
+    let app = env.start(env.config(&yaml)).await;
+    let out = tokio::process::Command::new(bin_path("backup-agent"))
+        .args([
+            "--config",
+            config.to_str().unwrap(),
+            "run",
+            "--plan",
+            "deploy",
+            "--reason",
+            "pre-deploy",
+        ])
+        .arg("--agent")
+        .arg(format!("http://{}", app.address))
+        .env_remove("DATABASE_URL")
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains(": succeeded"), "{stdout}");
+    let runs = backup_agent::store::runs::list(&app.agent.db, Some("deploy".into()), 10)
+        .await
+        .unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(
+        (runs[0].reason.as_str(), runs[0].requested_by.as_str()),
+        ("pre-deploy", "cli")
+    );
+    let text = app.metrics_text().await;
+    assert_eq!(
+        metric(
+            &text,
+            "backup_runs_total{plan=\"deploy\",result=\"succeeded\"}"
+        ),
+        Some(1.0)
+    );
+    app.stop().await;
+
+    // With the agent down: exit 3 and a hint; --local runs in the CLI's own process.
+    let down = tokio::process::Command::new(bin_path("backup-agent"))
+        .args([
+            "--config",
+            config.to_str().unwrap(),
+            "run",
+            "--plan",
+            "deploy",
+            "--agent",
+            "http://127.0.0.1:1",
+        ])
+        .env_remove("DATABASE_URL")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(down.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&down.stderr).contains("--local"));
+    let local = tokio::process::Command::new(bin_path("backup-agent"))
+        .args([
+            "--config",
+            config.to_str().unwrap(),
+            "run",
+            "--plan",
+            "deploy",
+            "--reason",
+            "pre-deploy",
+            "--local",
+        ])
+        .env_remove("DATABASE_URL")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(
+        local.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&local.stderr)
+    );
+}
+
+#[tokio::test]
+async fn invalid_plans_stop_the_binary_with_exit_2_naming_plan_and_key() {
+    let env = TestEnv::new();
+    let yaml = plan(&env, "bad").replace(
+        &format!("password_file: \"{}\"", env.password_file.display()),
+        "password: hunter22",
+    );
+    let config = env.config_file(&yaml);
+    let process =
+        ServiceProcess::spawn("backup-agent", &["--config", config.to_str().unwrap()], &[]);
+    let (status, output) = process.wait_output(Duration::from_secs(20)).await;
+    assert_eq!(status.code(), Some(2), "{output}");
+    assert!(
+        output.contains("plan `bad`: `repositories.primary.password`"),
+        "{output}"
+    );
+    assert!(!output.contains("hunter22"), "{output}");
+}

@@ -1,0 +1,102 @@
+//! Shared by the integration tests: F29.md's worked example as documents and inputs.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+
+use f29_engine::domain::compute::{Computation, Context, compute};
+use f29_engine::domain::decimal::Decimal;
+use f29_engine::domain::inputs::Inputs;
+use f29_engine::domain::mapping::Mapping;
+use f29_engine::domain::options::ComputeOptions;
+use f29_engine::domain::utm::UtmTable;
+use ofitec_core::rcv::{Operation, PurchaseState, RcvDocument, TransactionType};
+use ofitec_core::{Period, Rut};
+
+pub fn company() -> Rut {
+    Rut::parse("76123456-0").unwrap()
+}
+
+pub fn period() -> Period {
+    Period::parse("2024-11").unwrap()
+}
+
+pub fn supplier() -> Rut {
+    Rut::parse("12345678-5").unwrap()
+}
+
+pub fn sale(tipo: u16, folio: i64, neto: i64, iva: i64) -> RcvDocument {
+    let mut d = RcvDocument::new(
+        company(),
+        period(),
+        Operation::Venta,
+        tipo,
+        Some(supplier()),
+        folio,
+    );
+    d.transaction_type = Some(TransactionType::DelGiro);
+    d.neto = neto;
+    d.iva = iva;
+    d.total = neto + iva;
+    d
+}
+
+pub fn purchase(tipo: u16, folio: i64, tx: TransactionType, neto: i64, iva: i64) -> RcvDocument {
+    let mut d = RcvDocument::new(
+        company(),
+        period(),
+        Operation::Compra,
+        tipo,
+        Some(supplier()),
+        folio,
+    );
+    d.state = Some(PurchaseState::Registro);
+    d.transaction_type = Some(tx);
+    d.neto = neto;
+    d.iva = iva;
+    d.total = neto + iva;
+    d
+}
+
+/// F29.md's worked example: its documents and inputs.
+pub fn worked_example() -> (Vec<RcvDocument>, Inputs) {
+    let mut fixed_asset = purchase(33, 2, TransactionType::ActivoFijo, 0, 0);
+    fixed_asset.activo_fijo_neto = 200_000;
+    fixed_asset.activo_fijo_iva = 38_000;
+    fixed_asset.total = 238_000;
+    let docs = vec![
+        sale(33, 1, 20_000, 3_800),
+        sale(33, 2, 10_000, 1_900),
+        sale(61, 3, 10_000, 1_900),
+        purchase(33, 1, TransactionType::DelGiro, 50_000, 9_500),
+        fixed_asset,
+    ];
+    let inputs = Inputs {
+        ppm_rate: Some(Decimal::parse("0.2").unwrap()),
+        honorarios_gross: Some(100_000),
+        honorarios_rate: Some(Decimal::parse("13.75").unwrap()),
+        impuesto_unico: Some(0),
+        previous_remanente: Some(0),
+        ..Inputs::default()
+    };
+    (docs, inputs)
+}
+
+/// Computes `docs` with the shipped mapping, default options and table.
+pub fn compute_default(docs: &[RcvDocument], inputs: &Inputs) -> (Computation, Mapping) {
+    let mapping = Mapping::default_mapping().unwrap();
+    let options = ComputeOptions::default();
+    let utm = UtmTable::shipped().unwrap();
+    let computation = compute(
+        docs,
+        &Context {
+            period: period(),
+            mapping: &mapping,
+            options: &options,
+            inputs,
+            utm: &utm,
+            previous: None,
+            sales_history: None,
+        },
+    )
+    .unwrap();
+    (computation, mapping)
+}
