@@ -6,6 +6,9 @@
 use std::fmt::Write;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+#[path = "support/cpu_time.rs"]
+mod cpu_time;
 use ofitec_core::{Period, Rut};
 use sii_client::rcv::csv::{Layout, parse_reader};
 
@@ -57,7 +60,16 @@ fn generate(rows: usize) -> Vec<u8> {
     text.into_bytes()
 }
 
-fn bench(c: &mut Criterion) {
+/// `_cpu` for the CPU-time run, so both results are kept apart.
+fn suffix<M: 'static>() -> &'static str {
+    if std::any::TypeId::of::<M>() == std::any::TypeId::of::<cpu_time::ThreadCpuTime>() {
+        "_cpu"
+    } else {
+        ""
+    }
+}
+
+fn bench<M: criterion::measurement::Measurement + 'static>(c: &mut Criterion<M>) {
     let file = generate(ROWS);
     let company = Rut::parse("76123456-0").unwrap();
     let period = Period::parse("2024-11").unwrap();
@@ -66,7 +78,7 @@ fn bench(c: &mut Criterion) {
     assert!(outcome.errors.is_empty(), "{:?}", &outcome.errors[..1]);
     assert_eq!(outcome.documents.len(), ROWS - ROWS / 21, "documents");
 
-    let mut group = c.benchmark_group("rcv_csv");
+    let mut group = c.benchmark_group(format!("rcv_csv{}", suffix::<M>()));
     group.throughput(Throughput::Elements(ROWS as u64));
     group.sample_size(20);
     group.bench_function("parse_200k_rows", |b| {
@@ -79,5 +91,15 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
-criterion_main!(benches);
+/// The same benchmarks measured in thread CPU time (see `support/cpu_time.rs`).
+fn cpu() -> Criterion<cpu_time::ThreadCpuTime> {
+    Criterion::default().with_measurement(cpu_time::ThreadCpuTime)
+}
+
+criterion_group!(benches, bench::<criterion::measurement::WallTime>);
+criterion_group! {
+    name = cpu_benches;
+    config = cpu();
+    targets = bench::<cpu_time::ThreadCpuTime>
+}
+criterion_main!(benches, cpu_benches);

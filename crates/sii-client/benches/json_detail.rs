@@ -4,6 +4,9 @@
 #![recursion_limit = "256"]
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+#[path = "support/cpu_time.rs"]
+mod cpu_time;
 use ofitec_core::rcv::{Operation, PurchaseState};
 use ofitec_core::{Period, Rut};
 use serde_json::json;
@@ -49,7 +52,16 @@ fn generate() -> Vec<u8> {
     .into_bytes()
 }
 
-fn bench(c: &mut Criterion) {
+/// `_cpu` for the CPU-time run, so both results are kept apart.
+fn suffix<M: 'static>() -> &'static str {
+    if std::any::TypeId::of::<M>() == std::any::TypeId::of::<cpu_time::ThreadCpuTime>() {
+        "_cpu"
+    } else {
+        ""
+    }
+}
+
+fn bench<M: criterion::measurement::Measurement + 'static>(c: &mut Criterion<M>) {
     let body = generate();
     let query = RcvQuery {
         company: Rut::parse("76123456-0").unwrap(),
@@ -62,7 +74,7 @@ fn bench(c: &mut Criterion) {
     assert_eq!(parsed.items.documents.len(), DOCS);
     assert!(parsed.items.errors.is_empty());
 
-    let mut group = c.benchmark_group("rcv_json");
+    let mut group = c.benchmark_group(format!("rcv_json{}", suffix::<M>()));
     group.throughput(Throughput::Elements(DOCS as u64));
     group.sample_size(20);
     group.bench_function("parse_detalle_10k_docs", |b| {
@@ -77,5 +89,15 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
-criterion_main!(benches);
+/// The same benchmarks measured in thread CPU time (see `support/cpu_time.rs`).
+fn cpu() -> Criterion<cpu_time::ThreadCpuTime> {
+    Criterion::default().with_measurement(cpu_time::ThreadCpuTime)
+}
+
+criterion_group!(benches, bench::<criterion::measurement::WallTime>);
+criterion_group! {
+    name = cpu_benches;
+    config = cpu();
+    targets = bench::<cpu_time::ThreadCpuTime>
+}
+criterion_main!(benches, cpu_benches);

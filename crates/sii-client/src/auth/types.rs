@@ -33,12 +33,14 @@ impl fmt::Display for Seed {
 pub struct Token(String);
 
 impl Token {
-    /// Accepts a non-empty token of ASCII letters and digits (SII's are 12-13 characters;
-    /// the length is not enforced because it is not documented).
+    /// Accepts a non-empty token of printable ASCII that can travel in a cookie (no space,
+    /// `;`, `,`, `"` or `\`). SII's own are 12-13 upper-case letters and digits, but neither
+    /// the alphabet nor the length is documented, and browser-session tokens pasted by hand
+    /// must fit too.
     pub fn new(text: &str) -> Option<Token> {
         let text = text.trim();
-        (!text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric()))
-            .then(|| Token(text.to_owned()))
+        let cookie_safe = |b: u8| b.is_ascii_graphic() && !matches!(b, b';' | b',' | b'"' | b'\\');
+        (!text.is_empty() && text.bytes().all(cookie_safe)).then(|| Token(text.to_owned()))
     }
 
     /// The token itself, for the `Cookie: TOKEN=…` header and `conversationId`. Never log it.
@@ -99,5 +101,7 @@ mod tests {
             Some("abc")
         );
         assert_eq!(Token::new("has space"), None);
+        assert_eq!(Token::new("a;b"), None);
+        assert!(Token::new("Ab-12_x.Y").is_some());
     }
 }

@@ -149,7 +149,7 @@ impl RowContext {
                 Col::TipoTransaccion => doc.transaction_type = TransactionType::from_text(text),
                 Col::Rut => {
                     if !value::is_null(text) {
-                        match Rut::parse(text) {
+                        match rut_fast(text) {
                             Ok(r) => rut = Some(r),
                             Err(e) => fail(e.to_string()),
                         }
@@ -217,10 +217,13 @@ impl RowContext {
                 .find(|(_, c)| *c == wanted)
                 .map(|(name, _)| (*name).to_owned())
         };
+        // The column name is only looked up (and allocated) when something is missing.
         let require = |present: bool, col: Col, errors: &mut Vec<RowError>| {
+            if present {
+                return;
+            }
             let name = column_of(col);
-            let already = errors.iter().any(|e| e.column == name);
-            if !present && !already {
+            if !errors.iter().any(|e| e.column == name) {
                 errors.push(RowError {
                     line,
                     column: name,
@@ -323,5 +326,57 @@ impl RowContext {
         doc.total = total.unwrap_or(0);
         doc.other_taxes.extend(tax);
         Ok(Parsed::Document(doc))
+    }
+}
+
+/// `12345678-5` without allocating (the common form); anything else (dots, lower-case k,
+/// spaces) goes through [`Rut::parse`]. Runs once per row, so it matters.
+fn rut_fast(text: &str) -> Result<Rut, ofitec_core::RutError> {
+    let b = text.as_bytes();
+    if let Some(dash) = b.iter().position(|c| *c == b'-')
+        && dash > 0
+        && dash <= 8
+        && b.len() == dash + 2
+        && b[..dash].iter().all(u8::is_ascii_digit)
+    {
+        let body = b[..dash]
+            .iter()
+            .fold(0u32, |acc, c| acc * 10 + u32::from(c - b'0'));
+        let dv = char::from(b[dash + 1]);
+        if body > 0 && (dv.is_ascii_digit() || dv == 'K') {
+            return Rut::from_parts(body, dv).map_err(|_| match Rut::parse(text) {
+                Err(e) => e,
+                Ok(_) => ofitec_core::RutError::Malformed(text.to_owned()),
+            });
+        }
+    }
+    Rut::parse(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rut_fast;
+    use ofitec_core::Rut;
+
+    #[test]
+    fn fast_rut_agrees_with_the_full_parser() {
+        for text in [
+            "12345678-5",
+            "76354771-K",
+            "1-9",
+            "12345678-6",
+            "12.345.678-5",
+            "76354771-k",
+            "0-0",
+            "123456789-2",
+            "-5",
+            "12345678-",
+        ] {
+            assert_eq!(
+                rut_fast(text).map_err(|e| e.to_string()),
+                Rut::parse(text).map_err(|e| e.to_string()),
+                "{text}"
+            );
+        }
     }
 }
