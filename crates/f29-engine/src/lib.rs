@@ -11,6 +11,7 @@
 //! * `metrics`: the `f29_*` metrics of docs/metrics.md.
 
 mod app;
+pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod grpc;

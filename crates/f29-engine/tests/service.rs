@@ -11,186 +11,23 @@ use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use f29_engine::{Application, Config};
-use ofitec_core::grpc::metadata::{CALLER_SUB, REQUEST_ID};
+use common::gateway::{FakeGateway, Seen, UnimplementedGateway, serve_gateway, summarize, to_pb};
+use common::start_engine;
 use ofitec_core::grpc::status::error_code;
 use ofitec_core::grpc::{CallContext, RequestId};
 use ofitec_core::identity::{Caller, CompanyScope, Role};
-use ofitec_core::rcv::{Operation, PurchaseState, RcvDocument};
+use ofitec_core::rcv::RcvDocument;
 use ofitec_proto::f29::v1 as pb;
-use ofitec_proto::f29::v1::f29_engine_client::F29EngineClient;
 use ofitec_proto::sii::v1 as sii;
-use ofitec_proto::sii::v1::sii_gateway_server::{SiiGateway, SiiGatewayServer};
 use ofitec_testkit::TestDatabase;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tonic::transport::Channel;
-use tonic::{Code, Request, Response, Status};
-
-/// Largest page the stand-in serves, so pagination is exercised.
-const PAGE: usize = 2;
-
-#[derive(Default)]
-struct Seen {
-    request_ids: BTreeSet<String>,
-    callers: BTreeSet<String>,
-    list_calls: usize,
-}
-
-struct FakeGateway {
-    documents: Vec<sii::RcvDocument>,
-    summary: Vec<sii::SummaryRow>,
-    imports: Vec<sii::PeriodImportInfo>,
-    seen: Arc<Mutex<Seen>>,
-}
-
-fn record<T>(seen: &Mutex<Seen>, request: &Request<T>) {
-    let get = |k: &str| {
-        request
-            .metadata()
-            .get(k)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let mut seen = seen.lock().unwrap();
-    seen.request_ids.extend(get(REQUEST_ID));
-    seen.callers.extend(get(CALLER_SUB));
-}
-
-#[tonic::async_trait]
-impl SiiGateway for FakeGateway {
-    async fn list_documents(
-        &self,
-        request: Request<sii::ListDocumentsRequest>,
-    ) -> Result<Response<sii::ListDocumentsResponse>, Status> {
-        record(&self.seen, &request);
-        self.seen.lock().unwrap().list_calls += 1;
-        let r = request.into_inner();
-        let matching: Vec<&sii::RcvDocument> = self
-            .documents
-            .iter()
-            .filter(|d| d.company == r.company && d.period == r.period)
-            .collect();
-        let page = matching
-            .iter()
-            .skip(r.offset as usize)
-            .take(PAGE.min(r.limit as usize))
-            .map(|d| (*d).clone())
-            .collect();
-        Ok(Response::new(sii::ListDocumentsResponse {
-            documents: page,
-            total: matching.len() as u64,
-        }))
-    }
-
-    async fn get_summary(
-        &self,
-        request: Request<sii::GetSummaryRequest>,
-    ) -> Result<Response<sii::GetSummaryResponse>, Status> {
-        record(&self.seen, &request);
-        Ok(Response::new(sii::GetSummaryResponse {
-            rows: self.summary.clone(),
-            imports: self.imports.clone(),
-        }))
-    }
-}
-
-/// A gateway that implements nothing: what sii-gateway answers today.
-struct UnimplementedGateway;
-
-#[tonic::async_trait]
-impl SiiGateway for UnimplementedGateway {}
-
-fn to_pb(d: &RcvDocument) -> sii::RcvDocument {
-    sii::RcvDocument {
-        company: d.company.to_string(),
-        period: d.period.to_string(),
-        operation: match d.operation {
-            Operation::Compra => sii::Operation::Compra,
-            Operation::Venta => sii::Operation::Venta,
-        } as i32,
-        tipo_dte: i32::from(d.tipo_dte),
-        counterpart_rut: d.counterpart.map(|r| r.to_string()).unwrap_or_default(),
-        folio: d.folio,
-        state: match d.state {
-            Some(PurchaseState::Registro) => sii::PurchaseState::Registro,
-            Some(PurchaseState::Pendiente) => sii::PurchaseState::Pendiente,
-            Some(PurchaseState::NoIncluir) => sii::PurchaseState::NoIncluir,
-            Some(PurchaseState::Reclamado) => sii::PurchaseState::Reclamado,
-            None => sii::PurchaseState::Unspecified,
-        } as i32,
-        transaction_type: d.transaction_type.map_or(0, |t| i32::from(t.code())),
-        exento: d.exento,
-        neto: d.neto,
-        iva: d.iva,
-        total: d.total,
-        activo_fijo_neto: d.activo_fijo_neto,
-        activo_fijo_iva: d.activo_fijo_iva,
-        document_count: d.document_count,
-        ..Default::default()
-    }
-}
-
-/// Summary rows as sii-gateway would total `docs`.
-fn summarize(docs: &[RcvDocument]) -> Vec<sii::SummaryRow> {
-    let mut rows: Vec<sii::SummaryRow> = Vec::new();
-    for d in docs.iter().map(to_pb) {
-        match rows
-            .iter_mut()
-            .find(|r| r.operation == d.operation && r.tipo_dte == d.tipo_dte && r.state == d.state)
-        {
-            Some(r) => {
-                r.count += u64::from(d.document_count);
-                r.exento += d.exento;
-                r.neto += d.neto;
-                r.iva += d.iva;
-                r.total += d.total;
-            }
-            None => rows.push(sii::SummaryRow {
-                period: d.period.clone(),
-                operation: d.operation,
-                tipo_dte: d.tipo_dte,
-                state: d.state,
-                count: u64::from(d.document_count),
-                exento: d.exento,
-                neto: d.neto,
-                iva: d.iva,
-                total: d.total,
-            }),
-        }
-    }
-    rows
-}
-
-async fn serve_gateway<S: SiiGateway>(gateway: S) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(
-        tonic::transport::Server::builder()
-            .add_service(SiiGatewayServer::new(gateway))
-            .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener)),
-    );
-    address
-}
+use tonic::{Code, Request};
 
 struct Harness {
-    client: F29EngineClient<Channel>,
+    client: common::Client,
     metrics: SocketAddr,
     seen: Arc<Mutex<Seen>>,
     _database: TestDatabase,
-}
-
-async fn start_engine(gateway: SocketAddr) -> (F29EngineClient<Channel>, SocketAddr, TestDatabase) {
-    let database = TestDatabase::new();
-    let config = Config::for_tests(database.url()).with_sii_gateway(format!("http://{gateway}"));
-    let app = Application::build(config).await.expect("engine builds");
-    let (address, metrics) = (app.address(), app.metrics_address());
-    tokio::spawn(app.run_until_stopped());
-    let channel = Channel::from_shared(format!("http://{address}"))
-        .unwrap()
-        .connect()
-        .await
-        .expect("engine reachable");
-    (F29EngineClient::new(channel), metrics, database)
 }
 
 async fn start(docs: &[RcvDocument]) -> Harness {
@@ -244,10 +81,20 @@ fn worked_inputs() -> pb::DeclarationInputs {
 }
 
 fn with_caller<T>(message: T, role: Role, companies: CompanyScope, request_id: &str) -> Request<T> {
+    as_user("ana@example.cl", message, role, companies, request_id)
+}
+
+fn as_user<T>(
+    sub: &str,
+    message: T,
+    role: Role,
+    companies: CompanyScope,
+    request_id: &str,
+) -> Request<T> {
     CallContext {
         request_id: RequestId(request_id.into()),
         caller: Some(Caller {
-            sub: "ana@example.cl".into(),
+            sub: sub.into(),
             role,
             companies,
         }),
@@ -412,10 +259,19 @@ async fn a_sent_declaration_refuses_recompute() {
         .compute(compute_request(Some(worked_inputs())))
         .await
         .unwrap();
-    let set = |status: pb::DeclarationStatus| pb::SetStatusRequest {
-        key: Some(key()),
-        status: status as i32,
-        by: "bea".into(),
+    let set = |status: pb::DeclarationStatus| {
+        let message = pb::SetStatusRequest {
+            key: Some(key()),
+            status: status as i32,
+            by: "ignored: the caller identity wins".into(),
+        };
+        as_user(
+            "bea",
+            message,
+            Role::Operator,
+            CompanyScope::All,
+            "r-status",
+        )
     };
     let skipped = h
         .client

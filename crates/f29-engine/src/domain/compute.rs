@@ -286,7 +286,8 @@ fn document_findings(tally: &Tally) -> Vec<Finding> {
             "pending_documents",
             format!(
                 "{} purchase document(s) in PENDIENTE (IVA {}) are not counted: SII counts only REGISTRO; accept or claim them first",
-                tally.pending, tally.pending_iva
+                tally.pending,
+                ofitec_core::Clp(tally.pending_iva)
             ),
             None,
         ));

@@ -2,14 +2,47 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
+pub mod gateway;
+
 use f29_engine::domain::compute::{Computation, Context, compute};
 use f29_engine::domain::decimal::Decimal;
 use f29_engine::domain::inputs::Inputs;
 use f29_engine::domain::mapping::Mapping;
 use f29_engine::domain::options::ComputeOptions;
 use f29_engine::domain::utm::UtmTable;
+use ofitec_core::grpc::metadata::CALLER_SUB;
+use ofitec_core::grpc::{CallContext, RequestId};
+use ofitec_core::identity::{Caller, CompanyScope, Role};
 use ofitec_core::rcv::{Operation, PurchaseState, RcvDocument, TransactionType};
 use ofitec_core::{Period, Rut};
+use ofitec_proto::f29::v1::f29_engine_client::F29EngineClient;
+use ofitec_testkit::TestDatabase;
+use std::net::SocketAddr;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+use tonic::{Request, Status};
+
+/// What adds the default caller to requests that carry none.
+pub type DefaultCaller = fn(Request<()>) -> Result<Request<()>, Status>;
+
+/// A client of the engine that identifies as `tests` (admin, every company) unless a
+/// request names its own caller: internal services refuse calls without one.
+pub type Client = F29EngineClient<InterceptedService<Channel, DefaultCaller>>;
+
+fn default_caller(mut request: Request<()>) -> Result<Request<()>, Status> {
+    if request.metadata().get(CALLER_SUB).is_none() {
+        CallContext {
+            request_id: RequestId::generate(),
+            caller: Some(Caller {
+                sub: "tests".into(),
+                role: Role::Admin,
+                companies: CompanyScope::All,
+            }),
+        }
+        .apply(request.metadata_mut());
+    }
+    Ok(request)
+}
 
 pub fn company() -> Rut {
     Rut::parse("76123456-0").unwrap()
@@ -99,4 +132,23 @@ pub fn compute_default(docs: &[RcvDocument], inputs: &Inputs) -> (Computation, M
     )
     .unwrap();
     (computation, mapping)
+}
+
+/// The real engine on port 0, reading documents from the sii-gateway at `gateway`.
+pub async fn start_engine(gateway: SocketAddr) -> (Client, SocketAddr, TestDatabase) {
+    let database = TestDatabase::new();
+    let config =
+        f29_engine::Config::for_tests(database.url()).with_sii_gateway(format!("http://{gateway}"));
+    let app = f29_engine::Application::build(config)
+        .await
+        .expect("engine builds");
+    let (address, metrics) = (app.address(), app.metrics_address());
+    tokio::spawn(app.run_until_stopped());
+    let channel = Channel::from_shared(format!("http://{address}"))
+        .unwrap()
+        .connect()
+        .await
+        .expect("engine reachable");
+    let client = F29EngineClient::with_interceptor(channel, default_caller as DefaultCaller);
+    (client, metrics, database)
 }

@@ -1,0 +1,268 @@
+//! `f29-engine compute` on SII's real CSV layouts (`../shared/testdata/sii/rcv-csv`): the
+//! expected códigos, the same result as the service computing from the same documents
+//! (served by the stand-in sii-gateway), and clear refusals.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
+
+use common::gateway::{FakeGateway, serve_gateway, summarize, to_pb};
+use ofitec_core::{Period, Rut};
+use ofitec_proto::f29::v1 as pb;
+use sii_client::rcv::csv::parse_reader;
+
+const COMPANY: &str = "76123456-0";
+const PERIOD: &str = "2019-06";
+
+fn testdata(name: &str) -> PathBuf {
+    ofitec_testkit::sii_testdata("rcv-csv").join(name)
+}
+
+fn compras() -> Vec<PathBuf> {
+    ["registro", "pendiente", "no_incluir", "reclamado"]
+        .iter()
+        .map(|state| {
+            testdata(&format!(
+                "RCV-compra-{state}-rz_leading_trailing_whitespace.csv"
+            ))
+        })
+        .collect()
+}
+
+fn ventas() -> PathBuf {
+    testdata("RCV-venta-rz_leading_trailing_whitespace.csv")
+}
+
+fn run(args: &[&str], files: &[(&str, PathBuf)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_f29-engine"));
+    command.args(["compute", "--company", COMPANY, "--period", PERIOD]);
+    command.args(args);
+    for (flag, path) in files {
+        command.arg(flag).arg(path);
+    }
+    command.env_remove("OFITEC_CONFIG");
+    command.output().expect("f29-engine runs")
+}
+
+fn all_files() -> Vec<(&'static str, PathBuf)> {
+    let mut files: Vec<(&str, PathBuf)> = compras().into_iter().map(|p| ("--compras", p)).collect();
+    files.push(("--ventas", ventas()));
+    files
+}
+
+fn csv_codes(text: &str) -> BTreeMap<u16, String> {
+    text.lines()
+        .skip(1)
+        .map(|line| {
+            let mut parts = line.split(';');
+            let code = parts.next().unwrap().parse().unwrap();
+            let value = parts.next_back().unwrap().to_owned();
+            (code, value)
+        })
+        .collect()
+}
+
+#[test]
+fn computes_the_expected_codigos_from_sii_csv_files() {
+    let output = run(&["--format", "csv"], &all_files());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let codes = csv_codes(&String::from_utf8(output.stdout).unwrap());
+    let expected: BTreeMap<u16, String> = [
+        // Two facturas 33 sold: IVA 332,534 + 419,823; nets 1,750,181 + 2,209,597.
+        (503, "2"),
+        (502, "752357"),
+        (563, "3959778"),
+        // Two facturas 33 del giro in REGISTRO: IVA 45,632 + 5,198. PENDIENTE,
+        // NO_INCLUIR and RECLAMADO files count for nothing.
+        (519, "2"),
+        (520, "50830"),
+        (511, "50830"),
+        (538, "752357"),
+        (537, "50830"),
+        (89, "701527"),
+        (77, "0"),
+        (595, "701527"),
+        (547, "701527"),
+        (91, "701527"),
+    ]
+    .into_iter()
+    .map(|(c, v)| (c, v.to_owned()))
+    .collect();
+    assert_eq!(codes, expected);
+    // Findings go to stderr, so stdout stays a clean CSV.
+    assert!(stderr.contains("pending_documents"), "{stderr}");
+    assert!(
+        stderr.contains("2 purchase document(s) in PENDIENTE"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn agrees_with_the_service_computing_from_the_same_documents() {
+    let company = Rut::parse(COMPANY).unwrap();
+    let period = Period::parse(PERIOD).unwrap();
+    let mut documents = Vec::new();
+    for path in compras().into_iter().chain([ventas()]) {
+        let outcome = parse_reader(File::open(&path).unwrap(), company, period, None).unwrap();
+        assert!(
+            outcome.errors.is_empty(),
+            "{}: {:?}",
+            path.display(),
+            outcome.errors
+        );
+        documents.extend(outcome.documents);
+    }
+    assert_eq!(documents.len(), 10);
+    let gateway = serve_gateway(FakeGateway {
+        documents: documents.iter().map(to_pb).collect(),
+        summary: summarize(&documents),
+        imports: Vec::new(),
+        seen: Arc::new(Mutex::new(Default::default())),
+    })
+    .await;
+    let (mut client, _, _database) = common::start_engine(gateway).await;
+    let key = pb::DeclarationKey {
+        company: COMPANY.into(),
+        period: PERIOD.into(),
+    };
+    let inputs = pb::DeclarationInputs {
+        ppm_rate: "0.125".into(),
+        ..Default::default()
+    };
+    client
+        .compute(pb::ComputeRequest {
+            key: Some(key.clone()),
+            inputs: Some(inputs),
+            requested_by: "cli-test".into(),
+        })
+        .await
+        .unwrap();
+    let export = client
+        .export(pb::ExportRequest {
+            key: Some(key),
+            format: "csv".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+
+    let dir = tempfile::tempdir().unwrap();
+    let inputs_file = dir.path().join("inputs.yaml");
+    std::fs::write(&inputs_file, "ppm_rate: \"0.125\"\n").unwrap();
+    let output = run(
+        &["--format", "csv", "--inputs", inputs_file.to_str().unwrap()],
+        &all_files(),
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(export.content).unwrap()
+    );
+}
+
+#[test]
+fn other_formats_and_the_table() {
+    let output = run(&["--format", "json"], &all_files());
+    assert!(output.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["company"], COMPANY);
+    assert_eq!(json["period"], PERIOD);
+    assert_eq!(json["status"], "draft");
+
+    let output = run(&["--format", "xml"], &all_files());
+    let xml = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        xml.contains("<F29 periodo=\"201906\" rut=\"76123456-0\" estado=\"draft\" version=\"0\">"),
+        "{xml}"
+    );
+
+    let output = run(&[], &all_files());
+    let table = String::from_utf8(output.stdout).unwrap();
+    assert!(table.contains("Débito facturas emitidas"), "{table}");
+    assert!(table.contains("$752.357"), "{table}");
+    assert!(
+        table.contains("pending_documents"),
+        "findings are part of the table: {table}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("F29.csv");
+    let output = run(
+        &["--format", "csv", "--output", target.to_str().unwrap()],
+        &all_files(),
+    );
+    assert!(output.status.success());
+    assert!(output.stdout.is_empty());
+    assert!(
+        std::fs::read_to_string(target)
+            .unwrap()
+            .starts_with("codigo;glosa;valor\n")
+    );
+}
+
+#[test]
+fn refused_rows_are_reported_and_wrong_files_refused() {
+    let output = run(
+        &["--format", "csv"],
+        &[(
+            "--ventas",
+            testdata("RCV-venta-missing-required-fields.csv"),
+        )],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("csv_row_refused"), "{stderr}");
+    assert!(
+        stderr.contains("RCV-venta-missing-required-fields.csv"),
+        "{stderr}"
+    );
+
+    let output = run(&[], &[("--ventas", compras().remove(0))]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("holds the compra register"));
+
+    let mut command = Command::new(env!("CARGO_BIN_EXE_f29-engine"));
+    let output = command
+        .args([
+            "compute",
+            "--company",
+            "76123456-1",
+            "--period",
+            PERIOD,
+            "--ventas",
+        ])
+        .arg(ventas())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--company"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad_inputs = dir.path().join("inputs.yaml");
+    std::fs::write(
+        &bad_inputs,
+        "adjustments: [{codigo: 502, delta: 5, reason: \"\"}]\n",
+    )
+    .unwrap();
+    let output = run(
+        &["--inputs", bad_inputs.to_str().unwrap()],
+        &[("--ventas", ventas())],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("reason"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
