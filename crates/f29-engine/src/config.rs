@@ -109,3 +109,51 @@ fn default_metrics() -> MetricsConfig {
 fn default_database() -> DatabaseConfig {
     DatabaseConfig::sqlite_file("data/f29-engine.db")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::decimal::Rounding;
+    use crate::domain::options::PpmBase;
+
+    fn load(env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        config::load_from(None, &env, ENV_ALIASES)
+    }
+
+    #[test]
+    fn defaults_document_the_open_points() {
+        let config = load(&[]).expect("defaults");
+        assert_eq!(config.sii_gateway, "http://127.0.0.1:50051");
+        assert_eq!(config.compute.ppm_base, PpmBase::Mapping);
+        assert_eq!(config.compute.ppm_rounding, Rounding::HalfUp);
+        assert!(!config.compute.credito_511_includes_525_762);
+        assert_eq!(config.compute.uso_comun_non_credited_codigo, None);
+        assert!(config.utm_table.is_none() && config.mapping_file.is_none());
+    }
+
+    #[test]
+    fn alias_and_overrides() {
+        let config = load(&[
+            ("SII_GATEWAY_URL", "http://gateway:50051"),
+            ("OFITEC__COMPUTE__PPM_BASE", "sii_proposal"),
+            ("OFITEC__COMPUTE__PPM_ROUNDING", "truncate"),
+            ("OFITEC__COMPUTE__USO_COMUN_NON_CREDITED_CODIGO", "514"),
+            ("OFITEC__UTM_TABLE", "/etc/ofitec/utm.yaml"),
+        ])
+        .expect("config");
+        assert_eq!(config.sii_gateway, "http://gateway:50051");
+        assert_eq!(config.compute.ppm_base, PpmBase::SiiProposal);
+        assert_eq!(config.compute.ppm_rounding, Rounding::Truncate);
+        assert_eq!(config.compute.uso_comun_non_credited_codigo, Some(514));
+        assert_eq!(
+            config.utm_table,
+            Some(PathBuf::from("/etc/ofitec/utm.yaml"))
+        );
+        let err = load(&[("OFITEC__COMPUTE__PPM_BASES", "x")]).expect_err("unknown key");
+        assert!(err.to_string().contains("ppm_bases"), "{err}");
+    }
+}
