@@ -22,6 +22,7 @@ pub mod mapping;
 pub mod options;
 pub mod reconcile;
 pub mod remanente;
+pub mod uso_comun;
 pub mod utm;
 pub mod validate;
 mod yaml_lines;
