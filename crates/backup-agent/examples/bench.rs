@@ -28,9 +28,13 @@ struct Size {
 }
 
 fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
-    let host = base[scheme_end..].find('/').map_or(base, |i| &base[..scheme_end + i]);
+    let host = base[scheme_end..]
+        .find('/')
+        .map_or(base, |i| &base[..scheme_end + i]);
     match query {
         Some(q) => format!("{host}/{name}?{q}"),
         None => format!("{host}/{name}"),
@@ -65,13 +69,15 @@ async fn main() {
     let name = format!("bench_{}", uuid::Uuid::new_v4().simple());
     let url = with_database(&admin, &name);
     let mut conn = PgConnection::establish(&admin).expect("reach PostgreSQL");
-    conn.batch_execute(&format!("CREATE DATABASE \"{name}\"")).unwrap();
+    conn.batch_execute(&format!("CREATE DATABASE \"{name}\""))
+        .unwrap();
     let mut db = PgConnection::establish(&url).unwrap();
     // ~150 bytes per row on disk with its index: mixed text that compresses like real data.
+    // UNLOGGED keeps the WAL (disk) small on the shared machine; pg_dump dumps its data.
     let rows = size_mb * 1024 * 1024 / 150;
     let t = Instant::now();
     db.batch_execute(&format!(
-        "CREATE TABLE registers AS SELECT g AS id, md5(g::text) AS folio, \
+        "CREATE UNLOGGED TABLE registers AS SELECT g AS id, md5(g::text) AS folio, \
              'rut-' || (g % 50000) AS rut, (random() * 1e9)::bigint AS amount, \
              now() - (g || ' seconds')::interval AS at, md5((g * 7)::text) AS note \
          FROM generate_series(1, {rows}) g; \
@@ -81,7 +87,11 @@ async fn main() {
     let size: Size = diesel::sql_query("SELECT pg_database_size(current_database()) AS bytes")
         .get_result(&mut db)
         .unwrap();
-    eprintln!("database {name}: {} MB, {rows} rows, built in {:.0} s", size.bytes >> 20, t.elapsed().as_secs_f64());
+    eprintln!(
+        "database {name}: {} MB, {rows} rows, built in {:.0} s",
+        size.bytes >> 20,
+        t.elapsed().as_secs_f64()
+    );
 
     let mut baseline = Vec::new();
     let mut agent_times = Vec::new();
@@ -93,7 +103,12 @@ async fn main() {
         restic_init(&repo, &password);
         let t = Instant::now();
         let status = std::process::Command::new("bash")
-            .args(["-o", "pipefail", "-c", "pg_dump -Fc -d \"$SRC\" | restic backup -q --stdin --stdin-filename db.pgdump"])
+            .args([
+                "-o",
+                "pipefail",
+                "-c",
+                "pg_dump -Fc -d \"$SRC\" | restic backup -q --stdin --stdin-filename db.pgdump",
+            ])
             .env("SRC", &url)
             .env("RESTIC_REPOSITORY", &repo)
             .env("RESTIC_PASSWORD_FILE", &password)
@@ -112,13 +127,20 @@ async fn main() {
         );
         let plans_file = dir.path().join("plans.yaml");
         std::fs::write(&plans_file, plans).unwrap();
-        let mut config = backup_agent::Config::for_tests(ofitec_core::db::DatabaseUrl::Sqlite(dir.path().join(format!("catalog-{round}.db"))));
+        let mut config = backup_agent::Config::for_tests(ofitec_core::db::DatabaseUrl::Sqlite(
+            dir.path().join(format!("catalog-{round}.db")),
+        ));
         config.backup.work_dir = dir.path().join("work");
         config.backup.plans_file = Some(plans_file);
         config.resolve_plans("bench").unwrap();
-        let agent: Arc<backup_agent::agent::Agent> = backup_agent::local_agent(&config).await.unwrap();
+        let agent: Arc<backup_agent::agent::Agent> =
+            backup_agent::local_agent(&config).await.unwrap();
         let t = Instant::now();
-        let run = agent.start_run("bench", Reason::Manual, "bench").unwrap().result.await;
+        let run = agent
+            .start_run("bench", Reason::Manual, "bench")
+            .unwrap()
+            .result
+            .await;
         agent_times.push(t.elapsed().as_secs_f64());
         assert_eq!(run.result, "succeeded", "{}", run.error);
         artefact_bytes = run.size_bytes;
@@ -127,20 +149,29 @@ async fn main() {
             round + 1,
             baseline[round],
             agent_times[round],
-            run.steps.iter().map(|s| format!("{} {:.1}s", s.step, s.duration_seconds)).collect::<Vec<_>>().join(", ")
+            run.steps
+                .iter()
+                .map(|s| format!("{} {:.1}s", s.step, s.duration_seconds))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         if round + 1 == rounds {
-            let drill = backup_agent::drill::run(&agent, "bench", "bench").await.unwrap();
+            let drill = backup_agent::drill::run(&agent, "bench", "bench")
+                .await
+                .unwrap();
             assert_eq!(drill.result, "succeeded", "{:?}", drill.problems);
             drill_seconds = drill.duration_seconds;
         }
         std::fs::remove_dir_all(&repo).ok();
     }
     drop(db);
-    conn.batch_execute(&format!("DROP DATABASE \"{name}\" WITH (FORCE)")).unwrap();
+    conn.batch_execute(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
+        .unwrap();
 
     let (b, a) = (median(baseline.clone()), median(agent_times.clone()));
-    println!("| database | dump (-Fc) | baseline `pg_dump -Fc \\| restic backup --stdin` | agent run | overhead | restore drill |");
+    println!(
+        "| database | dump (-Fc) | baseline `pg_dump -Fc \\| restic backup --stdin` | agent run | overhead | restore drill |"
+    );
     println!("|---|---|---|---|---|---|");
     println!(
         "| {} MB | {} MB | {:.1} s | {:.1} s | {:+.1} % | {:.1} s |",

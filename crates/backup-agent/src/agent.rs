@@ -75,8 +75,9 @@ impl std::fmt::Debug for Agent {
 }
 
 impl Agent {
-    /// Builds the agent: closes runs a crash left open and restores the metrics from the
-    /// catalog, so a restart neither loses nor invents a success.
+    /// Builds the agent: closes runs a crash left open (only the serving agent, `recover`:
+    /// a CLI process must not close the running agent's run) and restores the metrics from
+    /// the catalog, so a restart neither loses nor invents a success.
     pub async fn start(
         db: Db,
         plans: Vec<Plan>,
@@ -84,15 +85,15 @@ impl Agent {
         clock: SharedClock,
         metrics: BackupMetrics,
         work_dir: &Path,
+        recover: bool,
     ) -> anyhow::Result<Arc<Agent>> {
         use anyhow::Context as _;
         // Without plans nothing is staged: leave no empty directories behind.
         let work_dir = if plans.is_empty() {
             work_dir.to_owned()
         } else {
-            std::fs::create_dir_all(work_dir).with_context(|| {
-                format!("creating the work directory {}", work_dir.display())
-            })?;
+            std::fs::create_dir_all(work_dir)
+                .with_context(|| format!("creating the work directory {}", work_dir.display()))?;
             std::fs::canonicalize(work_dir)
                 .with_context(|| format!("resolving {}", work_dir.display()))?
         };
@@ -111,9 +112,13 @@ impl Agent {
             plan_locks,
             repositories: Mutex::new(HashMap::new()),
         };
-        let closed = store::runs::close_interrupted(&agent.db, agent.clock.now())
-            .await
-            .context("closing interrupted runs")?;
+        let closed = if recover {
+            store::runs::close_interrupted(&agent.db, agent.clock.now())
+                .await
+                .context("closing interrupted runs")?
+        } else {
+            Vec::new()
+        };
         for id in &closed {
             tracing::warn!(run = %id, "a run was interrupted by the previous stop; recorded as failed");
         }

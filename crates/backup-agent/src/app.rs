@@ -56,6 +56,7 @@ impl Application {
             clock,
             metrics,
             &config.backup.work_dir,
+            true,
         )
         .await?;
         tracing::info!(plans = agent.plans.len(), missing_tools = ?agent.tools.missing(), "backup agent ready");
@@ -111,6 +112,7 @@ pub async fn local_agent(config: &Config) -> anyhow::Result<Arc<Agent>> {
         Arc::new(SystemClock),
         metrics,
         &config.backup.work_dir,
+        false,
     )
     .await
 }

@@ -54,11 +54,7 @@ async fn a_kill_in_the_middle_of_a_run_leaves_a_clean_catalog_and_the_next_run_s
     let address = process
         .wait_for_address("serving gRPC", "grpc", Duration::from_secs(20))
         .await;
-    let mut client = ofitec_proto::backup::v1::backup_agent_client::BackupAgentClient::connect(
-        format!("http://{address}"),
-    )
-    .await
-    .unwrap();
+    let mut client = support::connect(address).await;
     let started = client
         .run_backup(pb::RunBackupRequest {
             plan: "crash".into(),

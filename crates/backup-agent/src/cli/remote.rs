@@ -2,12 +2,28 @@
 
 use std::process::ExitCode;
 
+use ofitec_core::grpc::{CallContext, RequestId};
+use ofitec_core::identity::{Caller, CompanyScope, Role};
 use ofitec_proto::backup::v1 as pb;
 use ofitec_proto::backup::v1::backup_agent_client::BackupAgentClient;
 
 use super::{EXIT_UNREACHABLE, exit_for, print_run};
 use crate::config::Config;
 use crate::run::Reason;
+
+/// Internal services require a caller identity (normally set by edge-api); the operator CLI
+/// runs on the agent's host with its configuration and identifies itself as an admin.
+fn request<T>(message: T) -> tonic::Request<T> {
+    CallContext {
+        request_id: RequestId::generate(),
+        caller: Some(Caller {
+            sub: "backup-agent-cli".to_owned(),
+            role: Role::Admin,
+            companies: CompanyScope::All,
+        }),
+    }
+    .request(message)
+}
 
 /// The agent's address: `--agent`, else the configured gRPC listener (0.0.0.0 → loopback).
 fn agent_url(config: &Config, given: Option<String>) -> String {
@@ -39,7 +55,7 @@ pub async fn run(config: &Config, given: Option<String>, plan: &str, reason: Rea
         requested_by: "cli".to_owned(),
         wait: true,
     };
-    match client.run_backup(request).await {
+    match client.run_backup(self::request(request)).await {
         Ok(response) => {
             let run = response.into_inner();
             if run.joined {
@@ -75,7 +91,7 @@ pub async fn drill(config: &Config, given: Option<String>, plan: &str) -> ExitCo
         plan: plan.to_owned(),
         requested_by: "cli".to_owned(),
     };
-    match client.run_drill(request).await {
+    match client.run_drill(self::request(request)).await {
         Ok(response) => {
             let drill = response.into_inner();
             println!(

@@ -156,7 +156,7 @@ async fn drill_postgres(
     pg_restore: &std::path::Path,
 ) -> Vec<String> {
     let source_url = plan.sources.iter().find_map(|s| match &s.kind {
-        SourceKind::Postgres { url } if s.name == artefact.source => Some(url.clone()),
+        SourceKind::Postgres { url, .. } if s.name == artefact.source => Some(url.clone()),
         _ => None,
     });
     let Some(server) = plan.drill.scratch_postgres.clone().or(source_url) else {

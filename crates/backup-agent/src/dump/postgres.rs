@@ -65,6 +65,7 @@ pub async fn dump(
     source: &str,
     url: &Secret,
     tools: PgTools<'_>,
+    compression: u8,
     dest: &Path,
 ) -> Result<(Artefact, Timings), DumpError> {
     let started = Instant::now();
@@ -88,7 +89,16 @@ pub async fn dump(
         }
     };
     let target = pgurl::split(url);
-    let result = stream_dump(source, &target, &snapshot, tools, dest, started).await;
+    let result = stream_dump(
+        source,
+        &target,
+        &snapshot,
+        tools,
+        compression,
+        dest,
+        started,
+    )
+    .await;
     // pg_dump is done (or failed): the snapshot may go.
     drop(done_tx);
     let counts = counter
@@ -179,6 +189,7 @@ async fn stream_dump(
     target: &PgTarget,
     snapshot: &str,
     tools: PgTools<'_>,
+    compression: u8,
     dest: &Path,
     started: Instant,
 ) -> Result<(String, u64, Timings), DumpError> {
@@ -192,6 +203,7 @@ async fn stream_dump(
     };
     let mut dump = pg_command(tools.pg_dump, target);
     dump.args(["-Fc", "--no-password"])
+        .arg(format!("--compress={compression}"))
         .arg(format!("--snapshot={snapshot}"))
         .arg("-d")
         .arg(&target.url)

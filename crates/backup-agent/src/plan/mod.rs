@@ -72,6 +72,9 @@ pub enum SourceKind {
     Postgres {
         /// Connection URL (may contain a password: only ever shown redacted).
         url: Secret,
+        /// `pg_dump -Z` level (0 = uncompressed, the default: restic compresses and, unlike
+        /// with a compressed dump, deduplicates unchanged tables from one run to the next).
+        compression: u8,
     },
     /// A SQLite database file, copied with `VACUUM INTO`.
     Sqlite {

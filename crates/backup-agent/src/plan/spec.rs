@@ -74,6 +74,11 @@ pub struct PostgresSpec {
     /// A file holding the URL.
     #[serde(default)]
     pub url_file: Option<PathBuf>,
+    /// `pg_dump -Z` level, 0-9 (default 0: restic compresses and deduplicates; a compressed
+    /// dump changes completely when one row changes, so nothing deduplicates). Raise it only
+    /// when the staging disk cannot hold an uncompressed dump.
+    #[serde(default)]
+    pub compression: u8,
 }
 
 /// restic `--keep-*` counts.

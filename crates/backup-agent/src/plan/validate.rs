@@ -204,7 +204,16 @@ fn validate_source(
                 "the URL must start with postgres:// or postgresql://".to_owned(),
             ));
         }
-        SourceKind::Postgres { url }
+        if pg.compression > 9 {
+            return Err(err(
+                &format!("{key}.compression"),
+                "must be 0-9 (pg_dump -Z)".to_owned(),
+            ));
+        }
+        SourceKind::Postgres {
+            url,
+            compression: pg.compression,
+        }
     } else if let Some(path) = &source.sqlite {
         SourceKind::Sqlite { path: path.clone() }
     } else if let Some(path) = &source.directory {

@@ -325,6 +325,7 @@ async fn safety_backup(
 ) -> Result<String, RestoreError> {
     let kind = match DatabaseUrl::parse(request.target.expose()) {
         Ok(DatabaseUrl::Postgres(url)) => SourceKind::Postgres {
+            compression: 0,
             url: Secret::new(url),
         },
         Ok(DatabaseUrl::Sqlite(path)) => SourceKind::Sqlite { path },

@@ -141,7 +141,7 @@ async fn steps(
         let dump_step = format!("dump:{}", source.name);
         let verify_step = format!("verify:{}", source.name);
         let produced: Result<(Artefact, dump::Timings), DumpError> = match &source.kind {
-            SourceKind::Postgres { url } => {
+            SourceKind::Postgres { url, compression } => {
                 let (Some(pg_dump), Some(pg_restore)) = (&tools.pg_dump, &tools.pg_restore) else {
                     return Err(format!("{dump_step}: pg_dump/pg_restore missing"));
                 };
@@ -153,6 +153,7 @@ async fn steps(
                         pg_dump,
                         pg_restore,
                     },
+                    *compression,
                     &dest,
                 )
                 .await

@@ -164,11 +164,9 @@ impl Running {
         }
     }
 
-    /// A gRPC client.
-    pub async fn client(&self) -> BackupAgentClient<tonic::transport::Channel> {
-        BackupAgentClient::connect(format!("http://{}", self.address))
-            .await
-            .expect("connect to the agent")
+    /// A gRPC client that identifies itself like edge-api does.
+    pub async fn client(&self) -> Client {
+        connect(self.address).await
     }
 
     /// The Prometheus text.
@@ -388,4 +386,39 @@ pub fn restic_locks(repo: &Path, password_file: &Path) -> Vec<String> {
         .filter(|l| !l.trim().is_empty())
         .map(str::to_owned)
         .collect()
+}
+
+/// A client whose calls carry an admin caller identity (internal services require one).
+pub type Client = BackupAgentClient<
+    tonic::service::interceptor::InterceptedService<
+        tonic::transport::Channel,
+        fn(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status>,
+    >,
+>;
+
+fn add_caller(mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+    use ofitec_core::identity::{Caller, CompanyScope, Role};
+    ofitec_core::grpc::CallContext {
+        request_id: ofitec_core::grpc::RequestId::generate(),
+        caller: Some(Caller {
+            sub: "test-admin".to_owned(),
+            role: Role::Admin,
+            companies: CompanyScope::All,
+        }),
+    }
+    .apply(request.metadata_mut());
+    Ok(request)
+}
+
+/// Connects to an agent at `address`.
+pub async fn connect(address: std::net::SocketAddr) -> Client {
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{address}"))
+        .expect("endpoint")
+        .connect()
+        .await
+        .expect("connect to the agent");
+    BackupAgentClient::with_interceptor(
+        channel,
+        add_caller as fn(tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status>,
+    )
 }
