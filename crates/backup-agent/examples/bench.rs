@@ -93,94 +93,102 @@ async fn main() {
         t.elapsed().as_secs_f64()
     );
 
-    let mut baseline = Vec::new();
-    let mut agent_times = Vec::new();
+    // (label, pg_dump -Z level): pg_dump's own default (zlib 6 for -Fc) and uncompressed,
+    // the agent's default.
+    let levels: [(&str, u8); 2] = [("-Z6 (pg_dump default)", 6), ("-Z0 (agent default)", 0)];
+    let mut baseline = vec![Vec::new(); levels.len()];
+    let mut agent_times = vec![Vec::new(); levels.len()];
+    let mut artefacts = vec![0u64; levels.len()];
     let mut drill_seconds = 0.0;
-    let mut artefact_bytes = 0;
     for round in 0..rounds {
-        // Baseline: the plain pipeline into a fresh repository.
-        let repo = dir.path().join(format!("baseline-{round}"));
-        restic_init(&repo, &password);
-        let t = Instant::now();
-        let status = std::process::Command::new("bash")
-            .args([
-                "-o",
-                "pipefail",
-                "-c",
-                "pg_dump -Fc -d \"$SRC\" | restic backup -q --stdin --stdin-filename db.pgdump",
-            ])
-            .env("SRC", &url)
-            .env("RESTIC_REPOSITORY", &repo)
-            .env("RESTIC_PASSWORD_FILE", &password)
-            .status()
-            .unwrap();
-        assert!(status.success());
-        baseline.push(t.elapsed().as_secs_f64());
-        std::fs::remove_dir_all(&repo).ok();
-
-        // The agent: dump + streamed verification + row counts + manifest + restic backup.
-        let repo = dir.path().join(format!("agent-{round}"));
-        let plans = format!(
-            "plans:\n  - name: bench\n    sources:\n      - name: db\n        postgres: {{ url: \"{url}\" }}\n    repositories:\n      primary: {{ name: local, url: \"{}\", password_file: \"{}\" }}\n",
-            repo.display(),
-            password.display()
-        );
-        let plans_file = dir.path().join("plans.yaml");
-        std::fs::write(&plans_file, plans).unwrap();
-        let mut config = backup_agent::Config::for_tests(ofitec_core::db::DatabaseUrl::Sqlite(
-            dir.path().join(format!("catalog-{round}.db")),
-        ));
-        config.backup.work_dir = dir.path().join("work");
-        config.backup.plans_file = Some(plans_file);
-        config.resolve_plans("bench").unwrap();
-        let agent: Arc<backup_agent::agent::Agent> =
-            backup_agent::local_agent(&config).await.unwrap();
-        let t = Instant::now();
-        let run = agent
-            .start_run("bench", Reason::Manual, "bench")
-            .unwrap()
-            .result
-            .await;
-        agent_times.push(t.elapsed().as_secs_f64());
-        assert_eq!(run.result, "succeeded", "{}", run.error);
-        artefact_bytes = run.size_bytes;
-        eprintln!(
-            "round {}: baseline {:.1} s, agent {:.1} s ({})",
-            round + 1,
-            baseline[round],
-            agent_times[round],
-            run.steps
-                .iter()
-                .map(|s| format!("{} {:.1}s", s.step, s.duration_seconds))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        if round + 1 == rounds {
-            let drill = backup_agent::drill::run(&agent, "bench", "bench")
-                .await
+        for (i, (label, level)) in levels.iter().enumerate() {
+            // Baseline: the plain pipeline into a fresh repository.
+            let repo = dir.path().join(format!("baseline-{round}-{level}"));
+            restic_init(&repo, &password);
+            let t = Instant::now();
+            let status = std::process::Command::new("bash")
+                .args(["-o", "pipefail", "-c", "pg_dump -Fc -Z \"$LEVEL\" -d \"$SRC\" | restic backup -q --stdin --stdin-filename db.pgdump"])
+                .env("SRC", &url)
+                .env("LEVEL", level.to_string())
+                .env("RESTIC_REPOSITORY", &repo)
+                .env("RESTIC_PASSWORD_FILE", &password)
+                .status()
                 .unwrap();
-            assert_eq!(drill.result, "succeeded", "{:?}", drill.problems);
-            drill_seconds = drill.duration_seconds;
+            assert!(status.success());
+            baseline[i].push(t.elapsed().as_secs_f64());
+            std::fs::remove_dir_all(&repo).ok();
+
+            // The agent: dump + streamed verification + row counts + manifest + restic backup.
+            let repo = dir.path().join(format!("agent-{round}-{level}"));
+            let plans = format!(
+                "plans:\n  - name: bench\n    sources:\n      - name: db\n        postgres: {{ url: \"{url}\", compression: {level} }}\n    repositories:\n      primary: {{ name: local, url: \"{}\", password_file: \"{}\" }}\n",
+                repo.display(),
+                password.display()
+            );
+            let plans_file = dir.path().join("plans.yaml");
+            std::fs::write(&plans_file, plans).unwrap();
+            let mut config = backup_agent::Config::for_tests(ofitec_core::db::DatabaseUrl::Sqlite(
+                dir.path().join(format!("catalog-{round}-{level}.db")),
+            ));
+            config.backup.work_dir = dir.path().join("work");
+            config.backup.plans_file = Some(plans_file);
+            config.resolve_plans("bench").unwrap();
+            let agent: Arc<backup_agent::agent::Agent> =
+                backup_agent::local_agent(&config).await.unwrap();
+            let t = Instant::now();
+            let run = agent
+                .start_run("bench", Reason::Manual, "bench")
+                .unwrap()
+                .result
+                .await;
+            agent_times[i].push(t.elapsed().as_secs_f64());
+            assert_eq!(run.result, "succeeded", "{}", run.error);
+            artefacts[i] = run.size_bytes;
+            eprintln!(
+                "round {} {label}: baseline {:.1} s, agent {:.1} s ({})",
+                round + 1,
+                baseline[i][round],
+                agent_times[i][round],
+                run.steps
+                    .iter()
+                    .map(|s| format!("{} {:.1}s", s.step, s.duration_seconds))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            if round + 1 == rounds && *level == 0 {
+                let drill = backup_agent::drill::run(&agent, "bench", "bench")
+                    .await
+                    .unwrap();
+                assert_eq!(drill.result, "succeeded", "{:?}", drill.problems);
+                drill_seconds = drill.duration_seconds;
+            }
+            std::fs::remove_dir_all(&repo).ok();
         }
-        std::fs::remove_dir_all(&repo).ok();
     }
     drop(db);
     conn.batch_execute(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
         .unwrap();
 
-    let (b, a) = (median(baseline.clone()), median(agent_times.clone()));
     println!(
-        "| database | dump (-Fc) | baseline `pg_dump -Fc \\| restic backup --stdin` | agent run | overhead | restore drill |"
+        "database: {} MB ({rows} rows); medians of {rounds} rounds\n",
+        size.bytes >> 20
+    );
+    println!(
+        "| pg_dump -Fc | dump size | baseline `pg_dump -Fc \\| restic backup --stdin` | agent run | agent vs this baseline | agent (-Z0) vs this baseline |"
     );
     println!("|---|---|---|---|---|---|");
+    let agent_default = median(agent_times[1].clone());
+    for (i, (label, _)) in levels.iter().enumerate() {
+        let (b, a) = (median(baseline[i].clone()), median(agent_times[i].clone()));
+        println!(
+            "| {label} | {} MB | {b:.1} s | {a:.1} s | {:+.1} % | {:+.1} % |",
+            artefacts[i] >> 20,
+            (a / b - 1.0) * 100.0,
+            (agent_default / b - 1.0) * 100.0
+        );
+    }
     println!(
-        "| {} MB | {} MB | {:.1} s | {:.1} s | {:+.1} % | {:.1} s |",
-        size.bytes >> 20,
-        artefact_bytes >> 20,
-        b,
-        a,
-        (a / b - 1.0) * 100.0,
-        drill_seconds
+        "\nrestore drill of the -Z0 snapshot (restic restore, SHA-256, pg_restore into a scratch database, row counts): {drill_seconds:.1} s"
     );
-    println!("\nrounds: baseline {baseline:.1?} s, agent {agent_times:.1?} s (medians above)");
+    println!("rounds: baseline {baseline:.1?} s, agent {agent_times:.1?} s");
 }
