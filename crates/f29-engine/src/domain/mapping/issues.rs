@@ -46,6 +46,9 @@ impl fmt::Display for MappingError {
     }
 }
 
+/// Most problems reported (and located) for one document.
+pub const MAX_REPORTED: usize = 50;
+
 /// Collects issues with their paths; lines are resolved at the end.
 pub(super) struct Issues {
     pub(super) found: Vec<(Vec<Seg>, String)>,
@@ -63,15 +66,26 @@ impl Issues {
         if self.found.is_empty() {
             return Ok(());
         }
-        let issues = self
+        // Locating a line costs a parse; a document wrong everywhere is reported by its
+        // first problems, which is what a person fixes first anyway.
+        let total = self.found.len();
+        let mut issues: Vec<MappingIssue> = self
             .found
             .into_iter()
+            .take(MAX_REPORTED)
             .map(|(path, message)| MappingIssue {
                 line: line_of(text, &path),
                 path: display_path(&path),
                 message,
             })
             .collect();
+        if total > MAX_REPORTED {
+            issues.push(MappingIssue {
+                line: None,
+                path: String::new(),
+                message: format!("… and {} more problems", total - MAX_REPORTED),
+            });
+        }
         Err(MappingError { issues })
     }
 }

@@ -1,0 +1,203 @@
+//! Deterministic synthetic RCV data: what "SII" holds for a company, period and register.
+//!
+//! The same `(seed, company, period, operation, volume, revision)` always gives the same
+//! documents, so tests compare what a client imported with [`period_documents`] exactly.
+//!
+//! * `rng`: SplitMix64 (stable across dependency updates);
+//! * `catalog`: type names, the mix of types, states and purchase types, other taxes, words;
+//! * `counterparts`: each company's suppliers/customers, the same every period;
+//! * `amounts`: IVA = round(neto × 19 %) placed by purchase type, totals that add up;
+//! * `generate`: one document per index, references from 56/61 to earlier 33s, the 39/48
+//!   summary lines;
+//! * `revision`: the changes each revision makes;
+//! * `cache`: generated periods kept in a bounded cache, generated once when asked
+//!   concurrently.
+//!
+//! What each format carries of a document is [`detail_view`] (the JSON detail) and
+//! [`export_view`] (the CSV export); together they carry all of it.
+
+mod amounts;
+pub mod cache;
+mod catalog;
+mod counterparts;
+mod generate;
+mod revision;
+pub(crate) mod rng;
+
+use chrono::{Duration, NaiveDateTime};
+use ofitec_core::rcv::{Operation, PurchaseState, RcvDocument};
+use ofitec_core::{Period, Rut};
+
+pub use amounts::iva_of;
+pub use catalog::{SUMMARY_ONLY_TYPES, type_name};
+pub use revision::RevisionChanges;
+
+/// The documents SII holds for `company`'s `operation` register of `period` at `revision`
+/// (0 = as first generated), in the order the simulator serves them: detail documents by
+/// state (REGISTRO, PENDIENTE, NO_INCLUIR, RECLAMADO; sales have none), type and folio,
+/// then, for sales, the boleta (39) and voucher (48) summary lines. `volume` is the number
+/// of detail documents at revision 0; 0 means the period has no RCV.
+pub fn period_documents(
+    seed: u64,
+    company: Rut,
+    period: Period,
+    operation: Operation,
+    volume: u32,
+    revision: u32,
+) -> Vec<RcvDocument> {
+    PeriodData::generate(seed, company, period, operation, volume, revision).documents
+}
+
+/// `dcvFecModificacion` of a register at `revision`: early on the first day of the next
+/// month, one day and some minutes later per revision.
+pub fn modified_at(
+    seed: u64,
+    company: Rut,
+    period: Period,
+    operation: Operation,
+    revision: u32,
+) -> NaiveDateTime {
+    let first = generate::first_day(period.next().unwrap_or(period));
+    let mut rng = rng::Rng::from_parts(&[
+        seed,
+        u64::from(company.body()),
+        u64::from(period.year()),
+        u64::from(period.month()),
+        generate::op_code(operation),
+        0xFEC,
+    ]);
+    let base = generate::at(first, 2 * 3600 + rng.between(0, 3 * 3600));
+    base + Duration::seconds(i64::from(revision) * (86_400 + 17 * 60 + 3))
+}
+
+/// What the JSON detail (`getDetalleCompra`/`getDetalleVenta`) carries of a document: SII's
+/// JSON has no list of other taxes, only their sum (`totalDtoiMontoImp`, which sii-client
+/// keeps as `extra["otros_impuestos_total"]`).
+pub fn detail_view(doc: &RcvDocument) -> RcvDocument {
+    let mut view = doc.clone();
+    let others: i64 = view.other_taxes.iter().map(|t| t.valor).sum();
+    view.other_taxes.clear();
+    if others != 0 {
+        view.extra
+            .insert("otros_impuestos_total".to_owned(), others);
+    }
+    view
+}
+
+/// What the CSV export carries of a document: no receiver event, cancellation flag or VAT
+/// rate, and purchases have no reference columns.
+pub fn export_view(doc: &RcvDocument) -> RcvDocument {
+    let mut view = doc.clone();
+    view.receiver_event = None;
+    view.anulado = false;
+    view.tasa_iva = None;
+    if view.operation == Operation::Compra {
+        view.references.clear();
+    }
+    view
+}
+
+/// A generated register: its documents in serving order and when SII last changed it.
+#[derive(Debug, Clone)]
+pub struct PeriodData {
+    documents: Vec<RcvDocument>,
+    /// Where the summary-only lines start in `documents`.
+    summary_start: usize,
+    modified_at: NaiveDateTime,
+    changes: Vec<RevisionChanges>,
+}
+
+impl PeriodData {
+    /// Generates a register (see [`period_documents`]).
+    pub fn generate(
+        seed: u64,
+        company: Rut,
+        period: Period,
+        operation: Operation,
+        volume: u32,
+        revision: u32,
+    ) -> PeriodData {
+        let ctx = generate::Context::new(seed, company, period, operation, volume);
+        let mut documents = generate::documents(&ctx, volume);
+        let mut changes = Vec::new();
+        if volume > 0 {
+            for r in 1..=revision {
+                changes.push(revision::apply(&ctx, &mut documents, r));
+            }
+        }
+        documents.sort_unstable_by_key(sort_key);
+        let summary_start = documents.partition_point(|d| !d.is_summary());
+        PeriodData {
+            documents,
+            summary_start,
+            modified_at: modified_at(seed, company, period, operation, revision),
+            changes,
+        }
+    }
+
+    /// Every line: detail documents, then summary-only lines.
+    pub fn documents(&self) -> &[RcvDocument] {
+        &self.documents
+    }
+
+    /// Whether the period has an RCV at all (`codRespuesta 3` when not).
+    pub fn is_empty(&self) -> bool {
+        self.documents.is_empty()
+    }
+
+    /// The detail documents (what the detail and export methods serve).
+    pub fn detail(&self) -> &[RcvDocument] {
+        &self.documents[..self.summary_start]
+    }
+
+    /// The summary-only lines (boletas, vouchers).
+    pub fn summaries(&self) -> &[RcvDocument] {
+        &self.documents[self.summary_start..]
+    }
+
+    /// Detail documents in one purchase state (`None` for sales), every type.
+    pub fn of_state(&self, state: Option<PurchaseState>) -> &[RcvDocument] {
+        let detail = self.detail();
+        let rank = state_rank(state);
+        let start = detail.partition_point(|d| state_rank(d.state) < rank);
+        let end = detail.partition_point(|d| state_rank(d.state) <= rank);
+        &detail[start..end]
+    }
+
+    /// Detail documents of one state and type.
+    pub fn of_state_and_type(&self, state: Option<PurchaseState>, tipo: u16) -> &[RcvDocument] {
+        let docs = self.of_state(state);
+        let start = docs.partition_point(|d| d.tipo_dte < tipo);
+        let end = docs.partition_point(|d| d.tipo_dte <= tipo);
+        &docs[start..end]
+    }
+
+    /// `dcvFecModificacion`.
+    pub fn modified_at(&self) -> NaiveDateTime {
+        self.modified_at
+    }
+
+    /// What each revision changed, in order.
+    pub fn changes(&self) -> &[RevisionChanges] {
+        &self.changes
+    }
+}
+
+fn state_rank(state: Option<PurchaseState>) -> u8 {
+    match state {
+        None | Some(PurchaseState::Registro) => 0,
+        Some(PurchaseState::Pendiente) => 1,
+        Some(PurchaseState::NoIncluir) => 2,
+        Some(PurchaseState::Reclamado) => 3,
+    }
+}
+
+fn sort_key(doc: &RcvDocument) -> (bool, u8, u16, i64, Option<Rut>) {
+    (
+        doc.is_summary(),
+        state_rank(doc.state),
+        doc.tipo_dte,
+        doc.folio,
+        doc.counterpart,
+    )
+}
