@@ -122,7 +122,10 @@ class Harness:
         with open(common, "w") as f:
             f.write(f"SII_GATEWAY_URL=http://127.0.0.1:{gw}\nF29_ENGINE_URL=http://127.0.0.1:{f29}\n"
                     f"BACKUP_AGENT_URL=http://127.0.0.1:{backup}\nOFITEC__SERVICES__HEALTH_TIMEOUT_MS=1000\n"
-                    "OFITEC__HTTP__SHUTDOWN_GRACE_S=10\nOFITEC__TELEMETRY__FORMAT=compact\n")
+                    "OFITEC__HTTP__SHUTDOWN_GRACE_S=10\nOFITEC__TELEMETRY__FORMAT=compact\n"
+                    # The load generator is one abusive client on 127.0.0.1, like the deploy
+                    # script's own probes: lift the per-IP limit so it measures routing only.
+                    "OFITEC__RATE_LIMIT__PER_IP_RPS=1000000\nOFITEC__RATE_LIMIT__PER_IP_BURST=1000000\n")
         # Tag-specific environments: a green that can never be healthy, and one whose
         # dependency the test kills while it takes traffic.
         with open(os.path.join(self.dir, "tag-v3-broken.env"), "w") as f:
@@ -367,6 +370,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin-dir", default=os.path.join(ROOT, "target", "debug"))
     args = parser.parse_args()
+    args.bin_dir = os.path.abspath(args.bin_dir)  # processes start in other directories
     for binary in ("edge-api", "sii-gateway", "f29-engine", "backup-agent"):
         if not os.access(os.path.join(args.bin_dir, binary), os.X_OK):
             sys.exit(f"missing {args.bin_dir}/{binary}: build with cargo build -p {binary} --bins")
