@@ -290,3 +290,16 @@ fn create_parent_dir(path: &Path) -> Result<(), DbError> {
         _ => Ok(()),
     }
 }
+
+/// Runs `$body` with `$c` bound to the concrete connection of whichever backend `$conn` is.
+/// For code that must use backend-specific diesel features (batch inserts, upserts): the
+/// body is compiled once per backend.
+#[macro_export]
+macro_rules! on_backend {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Pg($c) => $body,
+            $crate::db::DbConnection::Sqlite($c) => $body,
+        }
+    };
+}

@@ -1,4 +1,6 @@
--- RCV documents, one row per document and natural key. Amounts are whole pesos.
+-- RCV documents, one row per document and natural key (the unique constraint's index also
+-- serves the listing order). Amounts are whole pesos; booleans are SMALLINT 0/1 and JSON is
+-- TEXT, the types both backends share.
 CREATE TABLE rcv_documents (
     id BIGSERIAL PRIMARY KEY,
     company TEXT NOT NULL,
@@ -40,7 +42,6 @@ CREATE TABLE rcv_documents (
     updated_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
     CONSTRAINT rcv_documents_natural_key UNIQUE (company, period, operation, tipo_dte, counterpart_rut, folio)
 );
-CREATE INDEX rcv_documents_listing ON rcv_documents (company, period, operation, tipo_dte, counterpart_rut, folio);
 
 -- Import jobs: the truth about every import, whatever the queue says.
 CREATE TABLE import_jobs (
@@ -60,6 +61,7 @@ CREATE TABLE import_jobs (
     requested_by TEXT NOT NULL DEFAULT '',
     request_id TEXT NOT NULL DEFAULT '',
     worker TEXT NOT NULL DEFAULT '',
+    next_attempt_at TIMESTAMP,
     created_at TIMESTAMP NOT NULL,
     started_at TIMESTAMP,
     finished_at TIMESTAMP,

@@ -1,0 +1,536 @@
+//! RCV documents: idempotent storage by natural key, listing, summaries.
+//!
+//! A period's documents are stored as one set: documents SII still lists are inserted or
+//! updated in place (a content hash says whether anything changed), documents SII no longer
+//! lists are marked `vanished` (never deleted: a declaration may already rely on them), and
+//! a redelivered job writes nothing new. Batched writes keep a 200,000-document period within
+//! the import benchmark on both backends.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use ofitec_core::db::DbConnection;
+use ofitec_core::rcv::{
+    DocumentReference, Operation, OtherTax, PurchaseState, RcvDocument, TransactionType,
+};
+use ofitec_core::{Period, Rut, on_backend};
+use sha2::{Digest as _, Sha256};
+
+use super::error::StoreError;
+use super::schema::rcv_documents;
+
+/// Rows per multi-row INSERT: 36 columns × 400 rows stays below SQLite's 32,766 bound
+/// parameters and PostgreSQL's 65,535.
+const INSERT_CHUNK: usize = 400;
+/// Ids per `UPDATE … WHERE id IN (…)`.
+const ID_CHUNK: usize = 1_000;
+
+/// A document as written.
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = rcv_documents)]
+#[diesel(treat_none_as_null = true)]
+struct NewRow {
+    company: String,
+    period: String,
+    operation: String,
+    tipo_dte: i32,
+    counterpart_rut: String,
+    folio: i64,
+    state: String,
+    transaction_type: i32,
+    counterpart_name: String,
+    issued_on: String,
+    received_at: Option<String>,
+    acknowledged_at: Option<String>,
+    claimed_at: Option<String>,
+    exento: i64,
+    neto: i64,
+    iva: i64,
+    iva_no_recuperable: i64,
+    iva_no_recuperable_code: i32,
+    total: i64,
+    activo_fijo_neto: i64,
+    activo_fijo_iva: i64,
+    iva_uso_comun: i64,
+    sin_derecho_credito: i64,
+    iva_retenido_total: i64,
+    iva_retenido_parcial: i64,
+    iva_no_retenido: i64,
+    document_count: i32,
+    extra: String,
+    tasa_iva: Option<f64>,
+    other_taxes: String,
+    doc_references: String,
+    receiver_event: String,
+    anulado: i16,
+    vanished: i16,
+    content_hash: String,
+    last_job_id: String,
+    updated_at: NaiveDateTime,
+}
+
+/// A document as read.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = rcv_documents)]
+pub struct StoredRow {
+    company: String,
+    period: String,
+    operation: String,
+    tipo_dte: i32,
+    counterpart_rut: String,
+    folio: i64,
+    state: String,
+    transaction_type: i32,
+    counterpart_name: String,
+    issued_on: String,
+    received_at: Option<String>,
+    acknowledged_at: Option<String>,
+    claimed_at: Option<String>,
+    exento: i64,
+    neto: i64,
+    iva: i64,
+    iva_no_recuperable: i64,
+    iva_no_recuperable_code: i32,
+    total: i64,
+    activo_fijo_neto: i64,
+    activo_fijo_iva: i64,
+    iva_uso_comun: i64,
+    sin_derecho_credito: i64,
+    iva_retenido_total: i64,
+    iva_retenido_parcial: i64,
+    iva_no_retenido: i64,
+    document_count: i32,
+    extra: String,
+    tasa_iva: Option<f64>,
+    other_taxes: String,
+    doc_references: String,
+    receiver_event: String,
+    anulado: i16,
+    vanished: i16,
+}
+
+/// A stored document with the flag saying whether SII still lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredDocument {
+    /// The document.
+    pub document: RcvDocument,
+    /// SII no longer listed it at the last import.
+    pub vanished: bool,
+}
+
+/// What storing a period's documents did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreOutcome {
+    /// Documents received.
+    pub fetched: u64,
+    /// New documents.
+    pub inserted: u64,
+    /// Documents whose content changed (or that reappeared).
+    pub updated: u64,
+    /// Documents identical to what was stored.
+    pub unchanged: u64,
+    /// Stored documents SII no longer lists.
+    pub vanished: u64,
+    /// Sum of `total` over the received documents.
+    pub total_amount: i64,
+}
+
+impl StoreOutcome {
+    /// Inserted or changed.
+    pub fn stored(&self) -> u64 {
+        self.inserted + self.updated
+    }
+}
+
+fn timestamp(at: Option<NaiveDateTime>) -> Option<String> {
+    at.map(|t| t.format("%Y-%m-%dT%H:%M:%S").to_string())
+}
+
+fn to_row(doc: &RcvDocument, job_id: &str, now: NaiveDateTime) -> Result<NewRow, StoreError> {
+    let json = |v: &dyn erased::Serialize| v.to_json();
+    let content = serde_json::to_vec(doc).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(NewRow {
+        company: doc.company.to_string(),
+        period: doc.period.to_string(),
+        operation: doc.operation.as_str().to_owned(),
+        tipo_dte: i32::from(doc.tipo_dte),
+        counterpart_rut: doc.counterpart.map(|r| r.to_string()).unwrap_or_default(),
+        folio: doc.folio,
+        state: doc.state.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+        transaction_type: doc
+            .transaction_type
+            .map(|t| i32::from(t.code()))
+            .unwrap_or(0),
+        counterpart_name: doc.counterpart_name.clone(),
+        issued_on: doc
+            .issued_on
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
+        received_at: timestamp(doc.received_at),
+        acknowledged_at: timestamp(doc.acknowledged_at),
+        claimed_at: timestamp(doc.claimed_at),
+        exento: doc.exento,
+        neto: doc.neto,
+        iva: doc.iva,
+        iva_no_recuperable: doc.iva_no_recuperable,
+        iva_no_recuperable_code: doc.iva_no_recuperable_code.map(i32::from).unwrap_or(0),
+        total: doc.total,
+        activo_fijo_neto: doc.activo_fijo_neto,
+        activo_fijo_iva: doc.activo_fijo_iva,
+        iva_uso_comun: doc.iva_uso_comun,
+        sin_derecho_credito: doc.sin_derecho_credito,
+        iva_retenido_total: doc.iva_retenido_total,
+        iva_retenido_parcial: doc.iva_retenido_parcial,
+        iva_no_retenido: doc.iva_no_retenido,
+        document_count: i32::try_from(doc.document_count).unwrap_or(i32::MAX),
+        extra: json(&doc.extra)?,
+        tasa_iva: doc.tasa_iva,
+        other_taxes: json(&doc.other_taxes)?,
+        doc_references: json(&doc.references)?,
+        receiver_event: doc.receiver_event.clone().unwrap_or_default(),
+        anulado: i16::from(doc.anulado),
+        vanished: 0,
+        content_hash: hex::encode(Sha256::digest(&content)),
+        last_job_id: job_id.to_owned(),
+        updated_at: now,
+    })
+}
+
+/// Serialising through one helper keeps the error mapping in one place.
+mod erased {
+    use super::StoreError;
+
+    pub trait Serialize {
+        fn to_json(&self) -> Result<String, StoreError>;
+    }
+
+    impl<T: serde::Serialize> Serialize for T {
+        fn to_json(&self) -> Result<String, StoreError> {
+            serde_json::to_string(self).map_err(|e| StoreError::Corrupt(e.to_string()))
+        }
+    }
+}
+
+impl StoredRow {
+    /// Reads the row back into the domain type.
+    pub fn into_document(self) -> Result<StoredDocument, StoreError> {
+        let corrupt =
+            |what: &str, e: &dyn std::fmt::Display| StoreError::Corrupt(format!("{what}: {e}"));
+        let company = Rut::parse(&self.company).map_err(|e| corrupt("company", &e))?;
+        let period = Period::parse(&self.period).map_err(|e| corrupt("period", &e))?;
+        let operation: Operation = self
+            .operation
+            .parse()
+            .map_err(|e: String| corrupt("operation", &e))?;
+        let counterpart = if self.counterpart_rut.is_empty() {
+            None
+        } else {
+            Some(Rut::parse(&self.counterpart_rut).map_err(|e| corrupt("counterpart", &e))?)
+        };
+        let state = if self.state.is_empty() {
+            None
+        } else {
+            Some(
+                self.state
+                    .parse::<PurchaseState>()
+                    .map_err(|e| corrupt("state", &e))?,
+            )
+        };
+        let parse_time = |t: &Option<String>| -> Result<Option<NaiveDateTime>, StoreError> {
+            t.as_deref()
+                .map(|s| {
+                    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S")
+                        .map_err(|e| corrupt("timestamp", &e))
+                })
+                .transpose()
+        };
+        let issued_on = if self.issued_on.is_empty() {
+            None
+        } else {
+            Some(
+                chrono::NaiveDate::parse_from_str(&self.issued_on, "%Y-%m-%d")
+                    .map_err(|e| corrupt("issued_on", &e))?,
+            )
+        };
+        let tipo_dte = u16::try_from(self.tipo_dte).map_err(|e| corrupt("tipo_dte", &e))?;
+        let mut doc = RcvDocument::new(
+            company,
+            period,
+            operation,
+            tipo_dte,
+            counterpart,
+            self.folio,
+        );
+        doc.counterpart_name = self.counterpart_name;
+        doc.issued_on = issued_on;
+        doc.received_at = parse_time(&self.received_at)?;
+        doc.acknowledged_at = parse_time(&self.acknowledged_at)?;
+        doc.claimed_at = parse_time(&self.claimed_at)?;
+        doc.state = state;
+        doc.transaction_type = u8::try_from(self.transaction_type)
+            .ok()
+            .and_then(TransactionType::from_code);
+        doc.exento = self.exento;
+        doc.neto = self.neto;
+        doc.iva = self.iva;
+        doc.iva_no_recuperable = self.iva_no_recuperable;
+        doc.iva_no_recuperable_code = u8::try_from(self.iva_no_recuperable_code)
+            .ok()
+            .filter(|c| *c != 0);
+        doc.total = self.total;
+        doc.activo_fijo_neto = self.activo_fijo_neto;
+        doc.activo_fijo_iva = self.activo_fijo_iva;
+        doc.iva_uso_comun = self.iva_uso_comun;
+        doc.sin_derecho_credito = self.sin_derecho_credito;
+        doc.iva_retenido_total = self.iva_retenido_total;
+        doc.iva_retenido_parcial = self.iva_retenido_parcial;
+        doc.iva_no_retenido = self.iva_no_retenido;
+        doc.document_count = u32::try_from(self.document_count).unwrap_or(0);
+        doc.extra = serde_json::from_str(&self.extra).map_err(|e| corrupt("extra", &e))?;
+        doc.tasa_iva = self.tasa_iva;
+        doc.other_taxes = serde_json::from_str::<Vec<OtherTax>>(&self.other_taxes)
+            .map_err(|e| corrupt("other_taxes", &e))?;
+        doc.references = serde_json::from_str::<Vec<DocumentReference>>(&self.doc_references)
+            .map_err(|e| corrupt("references", &e))?;
+        doc.receiver_event = (!self.receiver_event.is_empty()).then_some(self.receiver_event);
+        doc.anulado = self.anulado != 0;
+        Ok(StoredDocument {
+            document: doc,
+            vanished: self.vanished != 0,
+        })
+    }
+}
+
+type Key = (i32, String, i64);
+
+/// Stores the complete set of documents SII lists for (company, period, operation), inside
+/// the caller's transaction. Every document must belong to that register.
+pub fn store_period(
+    conn: &mut DbConnection,
+    job_id: &str,
+    company: Rut,
+    period: Period,
+    operation: Operation,
+    documents: &[RcvDocument],
+) -> Result<StoreOutcome, StoreError> {
+    use rcv_documents::dsl as d;
+    let now = now();
+    let (company_text, period_text) = (company.to_string(), period.to_string());
+
+    let existing: Vec<(i64, i32, String, i64, String, i16)> = d::rcv_documents
+        .filter(d::company.eq(&company_text))
+        .filter(d::period.eq(&period_text))
+        .filter(d::operation.eq(operation.as_str()))
+        .select((
+            d::id,
+            d::tipo_dte,
+            d::counterpart_rut,
+            d::folio,
+            d::content_hash,
+            d::vanished,
+        ))
+        .load(conn)?;
+    let mut stored: HashMap<Key, (i64, String, i16)> = existing
+        .into_iter()
+        .map(|(id, tipo, rut, folio, hash, vanished)| ((tipo, rut, folio), (id, hash, vanished)))
+        .collect();
+
+    let mut outcome = StoreOutcome {
+        fetched: documents.len() as u64,
+        ..StoreOutcome::default()
+    };
+    // SII occasionally repeats a document; the last occurrence wins, counted once.
+    let mut incoming: HashMap<Key, NewRow> = HashMap::with_capacity(documents.len());
+    for doc in documents {
+        if doc.company != company || doc.period != period || doc.operation != operation {
+            return Err(StoreError::Conflict(format!(
+                "document {} belongs to {} {} {}, not to the register being stored",
+                doc.key(),
+                doc.company,
+                doc.period,
+                doc.operation
+            )));
+        }
+        outcome.total_amount += doc.total;
+        let row = to_row(doc, job_id, now)?;
+        incoming.insert((row.tipo_dte, row.counterpart_rut.clone(), row.folio), row);
+    }
+
+    let mut inserts = Vec::new();
+    let mut updates = Vec::new();
+    for (key, row) in incoming {
+        match stored.remove(&key) {
+            None => inserts.push(row),
+            Some((id, hash, vanished)) if hash != row.content_hash || vanished != 0 => {
+                updates.push((id, row))
+            }
+            Some(_) => outcome.unchanged += 1,
+        }
+    }
+    let gone: Vec<i64> = stored
+        .into_values()
+        .filter(|(_, _, vanished)| *vanished == 0)
+        .map(|(id, _, _)| id)
+        .collect();
+
+    outcome.inserted = inserts.len() as u64;
+    outcome.updated = updates.len() as u64;
+    outcome.vanished = gone.len() as u64;
+    for chunk in inserts.chunks(INSERT_CHUNK) {
+        on_backend!(conn, c => diesel::insert_into(d::rcv_documents).values(chunk).execute(c))?;
+    }
+    for (id, row) in &updates {
+        diesel::update(d::rcv_documents.find(*id))
+            .set(row)
+            .execute(conn)?;
+    }
+    for chunk in gone.chunks(ID_CHUNK) {
+        diesel::update(d::rcv_documents.filter(d::id.eq_any(chunk)))
+            .set((
+                d::vanished.eq(1i16),
+                d::last_job_id.eq(job_id),
+                d::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(outcome)
+}
+
+/// Filters for [`list`].
+#[derive(Debug, Clone)]
+pub struct DocumentFilter {
+    /// Company (required).
+    pub company: Rut,
+    /// Period (required).
+    pub period: Period,
+    /// Register; `None` for both.
+    pub operation: Option<Operation>,
+    /// Tipo DTE; `None` for any.
+    pub tipo_dte: Option<u16>,
+    /// Purchase state; `None` for any.
+    pub state: Option<PurchaseState>,
+    /// Include documents SII no longer lists.
+    pub include_vanished: bool,
+}
+
+/// One page of documents in a stable order (operation, tipo DTE, counterpart RUT, folio),
+/// and the total matching the filter.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &DocumentFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<StoredDocument>, u64), StoreError> {
+    use rcv_documents::dsl as d;
+    let build = || {
+        let mut query = d::rcv_documents
+            .filter(d::company.eq(filter.company.to_string()))
+            .filter(d::period.eq(filter.period.to_string()))
+            .into_boxed::<ofitec_core::db::MultiBackend>();
+        if let Some(operation) = filter.operation {
+            query = query.filter(d::operation.eq(operation.as_str()));
+        }
+        if let Some(tipo) = filter.tipo_dte {
+            query = query.filter(d::tipo_dte.eq(i32::from(tipo)));
+        }
+        if let Some(state) = filter.state {
+            query = query.filter(d::state.eq(state.as_str()));
+        }
+        if !filter.include_vanished {
+            query = query.filter(d::vanished.eq(0i16));
+        }
+        query
+    };
+    let total: i64 = build().count().get_result(conn)?;
+    let rows: Vec<StoredRow> = build()
+        .order((d::operation, d::tipo_dte, d::counterpart_rut, d::folio))
+        .limit(limit)
+        .offset(offset)
+        .select(StoredRow::as_select())
+        .load(conn)?;
+    let documents = rows
+        .into_iter()
+        .map(StoredRow::into_document)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((documents, u64::try_from(total).unwrap_or(0)))
+}
+
+/// Totals of one (period, operation, tipo DTE, state) group.
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+pub struct SummaryRow {
+    /// Period `YYYY-MM`.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub period: String,
+    /// `compra` / `venta`.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub operation: String,
+    /// Tipo DTE.
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub tipo_dte: i32,
+    /// Purchase state, empty for sales.
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub state: String,
+    /// Documents (summary lines count as the documents they stand for).
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub count: i64,
+    /// Exempt amounts.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub exento: i64,
+    /// Net amounts.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub neto: i64,
+    /// IVA.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub iva: i64,
+    /// Totals.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub total: i64,
+}
+
+/// Totals per (period, operation, tipo DTE, state) of the documents SII still lists.
+pub fn summary(
+    conn: &mut DbConnection,
+    company: Rut,
+    period: Option<Period>,
+) -> Result<Vec<SummaryRow>, StoreError> {
+    use diesel::sql_types::Text;
+    // Raw SQL because SUM(BIGINT) is NUMERIC on PostgreSQL, a type the shared backend lacks;
+    // the placeholders differ per backend.
+    let (first, second) = match conn {
+        DbConnection::Pg(_) => ("$1", "$2"),
+        DbConnection::Sqlite(_) => ("?", "?"),
+    };
+    let period_clause = if period.is_some() {
+        format!(" AND period = {second}")
+    } else {
+        String::new()
+    };
+    let sql = format!(
+        "SELECT period, operation, tipo_dte, state, \
+         CAST(SUM(document_count) AS BIGINT) AS count, CAST(SUM(exento) AS BIGINT) AS exento, \
+         CAST(SUM(neto) AS BIGINT) AS neto, CAST(SUM(iva) AS BIGINT) AS iva, CAST(SUM(total) AS BIGINT) AS total \
+         FROM rcv_documents WHERE company = {first} AND vanished = 0{period_clause} \
+         GROUP BY period, operation, tipo_dte, state ORDER BY period, operation, tipo_dte, state"
+    );
+    let company = company.to_string();
+    let rows = match period {
+        Some(p) => on_backend!(conn, c => diesel::sql_query(&sql)
+            .bind::<Text, _>(&company)
+            .bind::<Text, _>(p.to_string())
+            .load::<SummaryRow>(c))?,
+        None => {
+            on_backend!(conn, c => diesel::sql_query(&sql).bind::<Text, _>(&company).load::<SummaryRow>(c))?
+        }
+    };
+    Ok(rows)
+}
+
+/// The current time, at the microsecond precision both backends keep.
+pub fn now() -> NaiveDateTime {
+    let now = Utc::now().naive_utc();
+    now.with_nanosecond((now.and_utc().timestamp_subsec_micros()) * 1_000)
+        .unwrap_or(now)
+}
+
+use chrono::Timelike as _;
