@@ -1,6 +1,7 @@
-//! Talking to SII (Servicio de Impuestos Internos) the way SII expects — the pure parts:
-//! no sockets, no clocks, no files except where a path is handed in. The HTTP client
-//! (retries, token cache, manual session) is built on top of these functions.
+//! Talking to SII (Servicio de Impuestos Internos) the way SII expects. Everything but
+//! [`client`] is pure (no sockets, no clocks, no files except where a path is handed in);
+//! [`client`] is the HTTP side built on top: deadlines, SII's retry rules, the token cache
+//! and manual sessions, register downloads.
 //!
 //! Layout, in the order a request flows:
 //! * [`environment`]: which SII (simulator, certification `maullin`, production `palena`)
@@ -20,6 +21,7 @@
 pub mod auth;
 pub mod c14n;
 pub mod cert;
+pub mod client;
 pub mod dsig;
 pub mod environment;
 pub mod rcv;

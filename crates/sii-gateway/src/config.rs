@@ -27,6 +27,9 @@ pub struct Config {
     /// Logs and traces.
     #[serde(default)]
     pub telemetry: TelemetryConfig,
+    /// How SII is reached.
+    #[serde(default)]
+    pub sii: crate::sii::config::SiiConfig,
 }
 
 /// Environment variables accepted besides `OFITEC__…`.
@@ -49,6 +52,7 @@ impl Config {
             metrics: MetricsConfig::loopback(0),
             database: DatabaseConfig::new(database),
             telemetry: TelemetryConfig::default(),
+            sii: crate::sii::config::SiiConfig::default(),
         }
     }
 }

@@ -9,6 +9,7 @@
 mod app;
 pub mod config;
 pub mod grpc;
+pub mod sii;
 pub mod store;
 
 pub use app::Application;

@@ -329,7 +329,7 @@ async fn job_life_cycle_with_one_active_job_per_register() {
     let claimed = db
         .run({
             let id = id.clone();
-            move |c| jobs::claim(c, &id, "worker-a").map_err(to_db)
+            move |c| jobs::claim(c, &id, "worker-a", false).map_err(to_db)
         })
         .await
         .unwrap()
@@ -370,7 +370,7 @@ async fn job_life_cycle_with_one_active_job_per_register() {
     let reclaimed = db
         .run({
             let id = id.clone();
-            move |c| jobs::claim(c, &id, "worker-b").map_err(to_db)
+            move |c| jobs::claim(c, &id, "worker-b", true).map_err(to_db)
         })
         .await
         .unwrap();

@@ -120,8 +120,10 @@ pub struct StoredDocument {
 }
 
 /// What storing a period's documents did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StoreOutcome {
+    /// Per (tipo DTE, purchase state or ""): documents received and documents written.
+    pub by_type: std::collections::BTreeMap<(i32, String), (u64, u64)>,
     /// Documents received.
     pub fetched: u64,
     /// New documents.
@@ -354,6 +356,11 @@ pub fn store_period(
         }
         outcome.total_amount += doc.total;
         let row = to_row(doc, job_id, now)?;
+        outcome
+            .by_type
+            .entry((row.tipo_dte, row.state.clone()))
+            .or_default()
+            .0 += 1;
         incoming.insert((row.tipo_dte, row.counterpart_rut.clone(), row.folio), row);
     }
 
@@ -374,6 +381,13 @@ pub fn store_period(
         .map(|(id, _, _)| id)
         .collect();
 
+    for row in inserts.iter().chain(updates.iter().map(|(_, row)| row)) {
+        outcome
+            .by_type
+            .entry((row.tipo_dte, row.state.clone()))
+            .or_default()
+            .1 += 1;
+    }
     outcome.inserted = inserts.len() as u64;
     outcome.updated = updates.len() as u64;
     outcome.vanished = gone.len() as u64;

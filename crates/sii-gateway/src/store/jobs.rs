@@ -103,6 +103,9 @@ pub struct JobRow {
     pub worker: String,
     /// Earliest time of the next attempt (embedded mode's delayed retries).
     pub next_attempt_at: Option<NaiveDateTime>,
+    /// When the broker confirmed the job's message; `None` until then (the outbox sweeper
+    /// republishes such jobs, so a broker outage at request time loses nothing).
+    pub published_at: Option<NaiveDateTime>,
     /// Creation time.
     pub created_at: NaiveDateTime,
     /// Start of the last attempt.
@@ -180,6 +183,7 @@ pub fn create(
             request_id: request_id.to_owned(),
             worker: String::new(),
             next_attempt_at: None,
+            published_at: None,
             created_at: now,
             started_at: None,
             finished_at: None,
@@ -293,18 +297,21 @@ pub fn list(
     Ok((rows, u64::try_from(total).unwrap_or(0)))
 }
 
-/// Takes a job for an attempt: queued → running (or a crashed worker's running job taken
-/// over). Returns `None` when the job is final (cancelled meanwhile, or already done by a
-/// redelivered copy), so the caller acknowledges the message without work.
+/// Takes a job for an attempt: queued → running. A running job is taken over only with
+/// `takeover` (the broker redelivered its message because the worker holding it died).
+/// Returns `None` when there is nothing to do — the job is final (cancelled meanwhile, or
+/// done by an earlier copy of the message) or another worker holds it — so the caller
+/// acknowledges the message without work.
 pub fn claim(
     conn: &mut DbConnection,
     id: &str,
     worker: &str,
+    takeover: bool,
 ) -> Result<Option<JobRow>, StoreError> {
     use import_jobs::dsl as j;
     conn.transaction(|c| {
         let job = get(c, id)?;
-        if job.status().is_final() {
+        if job.status().is_final() || (job.status() == JobStatus::Running && !takeover) {
             return Ok(None);
         }
         let now = now();
@@ -396,6 +403,7 @@ pub fn finish(conn: &mut DbConnection, id: &str, outcome: &Finish) -> Result<Job
                     j::last_error_code.eq(code),
                     j::last_error_message.eq(message),
                     j::next_attempt_at.eq(Some(*at)),
+                    j::published_at.eq(None::<NaiveDateTime>),
                     j::updated_at.eq(now),
                 ))
                 .execute(c)?,
@@ -465,6 +473,7 @@ pub fn retry(conn: &mut DbConnection, id: &str) -> Result<JobRow, StoreError> {
                     j::status.eq(JobStatus::Queued.as_str()),
                     j::attempts.eq(0),
                     j::next_attempt_at.eq(None::<NaiveDateTime>),
+                    j::published_at.eq(None::<NaiveDateTime>),
                     j::finished_at.eq(None::<NaiveDateTime>),
                     j::updated_at.eq(now),
                 ))
@@ -516,5 +525,32 @@ pub fn count_by_status(conn: &mut DbConnection) -> Result<Vec<(String, i64)>, St
     Ok(j::import_jobs
         .group_by(j::status)
         .select((j::status, diesel::dsl::count_star()))
+        .load(conn)?)
+}
+
+/// Records that the broker confirmed the messages of these jobs.
+pub fn mark_published(conn: &mut DbConnection, ids: &[String]) -> Result<(), StoreError> {
+    use import_jobs::dsl as j;
+    diesel::update(j::import_jobs.filter(j::id.eq_any(ids)))
+        .set(j::published_at.eq(Some(now())))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Queued jobs whose message the broker never confirmed, older than `grace` (the outbox).
+pub fn unpublished(
+    conn: &mut DbConnection,
+    grace: chrono::Duration,
+    limit: i64,
+) -> Result<Vec<JobRow>, StoreError> {
+    use import_jobs::dsl as j;
+    let before = now() - grace;
+    Ok(j::import_jobs
+        .filter(j::status.eq(JobStatus::Queued.as_str()))
+        .filter(j::published_at.is_null())
+        .filter(j::updated_at.le(before))
+        .order(j::created_at)
+        .limit(limit)
+        .select(JobRow::as_select())
         .load(conn)?)
 }

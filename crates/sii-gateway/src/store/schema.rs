@@ -63,6 +63,7 @@ diesel::table! {
         request_id -> Text,
         worker -> Text,
         next_attempt_at -> Nullable<Timestamp>,
+        published_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         started_at -> Nullable<Timestamp>,
         finished_at -> Nullable<Timestamp>,

@@ -62,6 +62,7 @@ CREATE TABLE import_jobs (
     request_id TEXT NOT NULL DEFAULT '',
     worker TEXT NOT NULL DEFAULT '',
     next_attempt_at TIMESTAMP,
+    published_at TIMESTAMP,
     created_at TIMESTAMP NOT NULL,
     started_at TIMESTAMP,
     finished_at TIMESTAMP,

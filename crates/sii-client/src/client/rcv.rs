@@ -1,0 +1,274 @@
+//! Downloading one company's register for one period (SII.md §4).
+//!
+//! `getResumen` first (per purchase state), then, for each document type with documents:
+//! the synchronous detail when the type has at most `detail_sync_limit` documents, the CSV
+//! export otherwise; types SII only totals (boletas, vouchers) become summary lines. Every
+//! call retries SII's bad days with growing delays and, on an invalid-token signal, gets a
+//! new token once and repeats the call once.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::NaiveDateTime;
+use ofitec_core::rcv::{Operation, PurchaseState, RcvDocument};
+use ofitec_core::{Period, Rut};
+
+use super::config::ClientConfig;
+use super::error::SiiError;
+use super::tokens::TokenCache;
+use super::transport::{Transport, http_error};
+use crate::auth::RetryAdvice;
+use crate::rcv::request::{RcvQuery, build};
+use crate::rcv::response::{
+    Answer, RcvError, RcvStatus, SummaryRow, parse_detalle, parse_export_documents, parse_resumen,
+};
+use crate::rcv::{FacadeMethod, RowError};
+
+/// Document types SII only totals in the summary (boletas, vouchers): no detail exists.
+const SUMMARY_ONLY_TYPES: &[u16] = &[35, 38, 39, 41, 47, 48];
+
+/// Progress of a download, reported after each call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Document type.
+    pub tipo_dte: u16,
+    /// Purchase state (purchases).
+    pub state: Option<PurchaseState>,
+    /// Documents received for it.
+    pub fetched: u64,
+}
+
+/// One register as SII serves it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RegisterFetch {
+    /// Every document (and summary line).
+    pub documents: Vec<RcvDocument>,
+    /// SII's summary rows, per state for purchases.
+    pub summary: Vec<(Option<PurchaseState>, SummaryRow)>,
+    /// `dcvFecModificacion`, the latest seen.
+    pub modified_at: Option<NaiveDateTime>,
+    /// Rows SII sent that could not be read (kept for the job's report).
+    pub row_errors: Vec<RowError>,
+}
+
+/// The RCV client of one environment.
+#[derive(Debug, Clone)]
+pub struct RcvClient {
+    transport: Transport,
+    tokens: Arc<TokenCache>,
+    config: ClientConfig,
+}
+
+impl RcvClient {
+    /// A client using `tokens` (its environment decides the hosts).
+    pub fn new(transport: Transport, tokens: Arc<TokenCache>, config: ClientConfig) -> RcvClient {
+        RcvClient {
+            transport,
+            tokens,
+            config,
+        }
+    }
+
+    /// The token cache.
+    pub fn tokens(&self) -> &Arc<TokenCache> {
+        &self.tokens
+    }
+
+    /// Downloads the whole register, reporting progress after each call.
+    pub async fn fetch_register(
+        &self,
+        company: Rut,
+        period: Period,
+        operation: Operation,
+        mut progress: impl FnMut(Progress) + Send,
+    ) -> Result<RegisterFetch, SiiError> {
+        if self.tokens.environment().rcv_facade_base().is_none() {
+            return Err(SiiError::RcvNotAvailable {
+                environment: self.tokens.environment().name(),
+            });
+        }
+        let states: Vec<Option<PurchaseState>> = match operation {
+            Operation::Compra => PurchaseState::ALL.into_iter().map(Some).collect(),
+            Operation::Venta => vec![None],
+        };
+        let mut out = RegisterFetch::default();
+        for state in states {
+            let query = RcvQuery {
+                company,
+                period,
+                operation,
+                state,
+                tipo_doc: None,
+            };
+            let resumen = self
+                .call(FacadeMethod::GetResumen, &query, parse_resumen)
+                .await?;
+            out.modified_at = out.modified_at.max(resumen.modified_at);
+            if resumen.status != RcvStatus::Ok {
+                continue;
+            }
+            out.row_errors.extend(resumen.items.errors);
+            for row in resumen.items.rows {
+                if row.document_count == 0 {
+                    out.summary.push((state, row));
+                    continue;
+                }
+                let typed = RcvQuery {
+                    tipo_doc: Some(row.tipo_dte),
+                    ..query
+                };
+                let before = out.documents.len();
+                if !has_detail(&row) {
+                    out.documents.push(row.to_document(&typed));
+                } else if row.document_count <= self.config.detail_sync_limit {
+                    let detail = self
+                        .call(FacadeMethod::detail(operation), &typed, |b| {
+                            parse_detalle(b, &typed)
+                        })
+                        .await?;
+                    out.modified_at = out.modified_at.max(detail.modified_at);
+                    out.documents.extend(detail.items.documents);
+                    out.row_errors.extend(detail.items.errors);
+                } else {
+                    let export = self
+                        .call(FacadeMethod::export(operation), &typed, |b| {
+                            parse_export_documents(b, &typed)
+                        })
+                        .await?;
+                    out.modified_at = out.modified_at.max(export.modified_at);
+                    if let Some(csv) = export.items {
+                        out.documents.extend(csv.documents);
+                        out.row_errors.extend(csv.errors);
+                    }
+                }
+                progress(Progress {
+                    tipo_dte: row.tipo_dte,
+                    state,
+                    fetched: (out.documents.len() - before) as u64,
+                });
+                out.summary.push((state, row));
+            }
+        }
+        Ok(out)
+    }
+
+    /// One facade call with SII's retry rules.
+    async fn call<T>(
+        &self,
+        method: FacadeMethod,
+        query: &RcvQuery,
+        parse: impl Fn(&[u8]) -> Result<Answer<T>, RcvError>,
+    ) -> Result<Answer<T>, SiiError> {
+        let call = call_name(method);
+        let mut refreshed = false;
+        let mut once_used = false;
+        let mut attempt = 1;
+        loop {
+            let (token, _) = self.tokens.token().await?;
+            let request =
+                build(method, &token, query).map_err(|e| SiiError::Request(e.to_string()))?;
+            let url = request
+                .url(self.tokens.environment())
+                .ok_or(SiiError::RcvNotAvailable {
+                    environment: self.tokens.environment().name(),
+                })?;
+            let started = Instant::now();
+            let result = match self
+                .transport
+                .post(call, &url, &request.headers, request.body)
+                .await
+            {
+                Ok(reply) => match parse(&reply.body) {
+                    Ok(answer) if reply.status < 400 => Ok(answer),
+                    Ok(_) | Err(RcvError::Malformed(_)) if reply.status >= 400 => {
+                        Err(http_error(call, &reply))
+                    }
+                    Ok(answer) => Ok(answer),
+                    Err(e) => Err(SiiError::Rcv(e)),
+                },
+                Err(e) => Err(e),
+            };
+            let error = match result {
+                Ok(answer) => {
+                    let outcome = if answer.status == RcvStatus::Ok {
+                        "ok"
+                    } else {
+                        "empty"
+                    };
+                    self.transport
+                        .observer()
+                        .call(call, outcome, started.elapsed());
+                    return Ok(answer);
+                }
+                Err(error) => error,
+            };
+            if !matches!(
+                error,
+                SiiError::Timeout { .. } | SiiError::Unavailable { .. }
+            ) {
+                // Transport errors were counted by the transport itself.
+                self.transport
+                    .observer()
+                    .call(call, error.outcome(), started.elapsed());
+            }
+            // An invalid token — or an HTML page, which is also what SII shows a dead
+            // session — gets one new token and one repetition of the call.
+            let token_signal = matches!(error, SiiError::Rcv(RcvError::TokenInvalid(_)))
+                || (matches!(error, SiiError::Rcv(RcvError::SiiUnavailable(_))) && !refreshed);
+            if token_signal && !refreshed {
+                refreshed = true;
+                self.tokens.invalidate(&token);
+                tracing::info!(
+                    call,
+                    "SII rejected the token; getting a new one and repeating the call once"
+                );
+                continue;
+            }
+            let advice = match &error {
+                SiiError::Rcv(e) => e.advice(),
+                e if e.is_transient() => RetryAdvice::RetryWithBackoff,
+                _ => RetryAdvice::DoNotRetry,
+            };
+            let again = match advice {
+                RetryAdvice::RetryWithBackoff => true,
+                RetryAdvice::RetryOnce => !std::mem::replace(&mut once_used, true),
+                RetryAdvice::DoNotRetry | RetryAdvice::NewSeed | RetryAdvice::RefreshToken => false,
+            };
+            if !again || attempt >= self.config.max_attempts {
+                tracing::warn!(
+                    call,
+                    code = error.code(),
+                    attempts = attempt,
+                    "SII call failed"
+                );
+                return Err(error);
+            }
+            attempt += 1;
+            tracing::info!(call, code = error.code(), attempt, "retrying SII call");
+            tokio::time::sleep(self.config.delay_before(attempt)).await;
+        }
+    }
+}
+
+/// Whether SII has a per-document detail for a summary row.
+fn has_detail(row: &SummaryRow) -> bool {
+    let link_says_no = row
+        .link
+        .as_deref()
+        .is_some_and(|l| l.eq_ignore_ascii_case("false") || l == "0");
+    let summary_entry = row
+        .tipo_ingreso
+        .as_deref()
+        .is_some_and(|t| t.to_ascii_uppercase().starts_with("RES"));
+    !(link_says_no || summary_entry || SUMMARY_ONLY_TYPES.contains(&row.tipo_dte))
+}
+
+fn call_name(method: FacadeMethod) -> &'static str {
+    match method {
+        FacadeMethod::GetResumen => "get_resumen",
+        FacadeMethod::GetDetalleCompra => "get_detalle_compra",
+        FacadeMethod::GetDetalleVenta => "get_detalle_venta",
+        FacadeMethod::GetDetalleCompraExport => "get_detalle_compra_export",
+        FacadeMethod::GetDetalleVentaExport => "get_detalle_venta_export",
+    }
+}
