@@ -16,7 +16,7 @@ use ofitec_core::{Period, Rut};
 use super::config::ClientConfig;
 use super::error::SiiError;
 use super::tokens::TokenCache;
-use super::transport::{Transport, http_error};
+use super::transport::{Reply, Transport, http_error};
 use crate::auth::RetryAdvice;
 use crate::rcv::request::{RcvQuery, build};
 use crate::rcv::response::{
@@ -178,14 +178,7 @@ impl RcvClient {
                 .post(call, &url, &request.headers, request.body)
                 .await
             {
-                Ok(reply) => match parse(&reply.body) {
-                    Ok(answer) if reply.status < 400 => Ok(answer),
-                    Ok(_) | Err(RcvError::Malformed(_)) if reply.status >= 400 => {
-                        Err(http_error(call, &reply))
-                    }
-                    Ok(answer) => Ok(answer),
-                    Err(e) => Err(SiiError::Rcv(e)),
-                },
+                Ok(reply) => classify(call, &reply, parse(&reply.body)),
                 Err(e) => Err(e),
             };
             let error = match result {
@@ -211,8 +204,8 @@ impl RcvClient {
                     .observer()
                     .call(call, error.outcome(), started.elapsed());
             }
-            // An invalid token — or an HTML page, which is also what SII shows a dead
-            // session — gets one new token and one repetition of the call.
+            // An invalid token — or an HTML page with status 200, which is also what SII
+            // shows a dead session — gets one new token and one repetition of the call.
             let token_signal = matches!(error, SiiError::Rcv(RcvError::TokenInvalid(_)))
                 || (matches!(error, SiiError::Rcv(RcvError::SiiUnavailable(_))) && !refreshed);
             if token_signal && !refreshed {
@@ -247,6 +240,27 @@ impl RcvClient {
             tracing::info!(call, code = error.code(), attempt, "retrying SII call");
             tokio::time::sleep(self.config.delay_before(attempt)).await;
         }
+    }
+}
+
+/// Combines the HTTP status with what the body says. A token signal wins (SII.md §2: the
+/// bad-token message, "TOKEN NO EXISTE", HTTP 401); SII's own refusals (`codRespuesta` 2
+/// and others) are kept whatever the status; any other answer with an error status is an
+/// outage — an HTML 503 page is SII being down, not a dead session, so it is retried with
+/// backoff and never costs a new token.
+fn classify<T>(
+    call: &'static str,
+    reply: &Reply,
+    parsed: Result<Answer<T>, RcvError>,
+) -> Result<Answer<T>, SiiError> {
+    match parsed {
+        Err(e @ RcvError::TokenInvalid(_)) => Err(SiiError::Rcv(e)),
+        _ if reply.status == 401 => Err(SiiError::Rcv(RcvError::TokenInvalid(
+            "HTTP 401 Unauthorized".into(),
+        ))),
+        _ if reply.status < 400 => parsed.map_err(SiiError::Rcv),
+        Err(e @ (RcvError::BadRequest(_) | RcvError::Sii { .. })) => Err(SiiError::Rcv(e)),
+        _ => Err(http_error(call, reply)),
     }
 }
 

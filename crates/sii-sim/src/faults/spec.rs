@@ -62,10 +62,13 @@ pub enum FaultKind {
     /// Hang `ms` (default 10 minutes) — longer than any client deadline — then answer.
     Timeout,
     /// HTTP 500: a SOAP Fault on the SOAP endpoints, an HTML error page on the facade.
+    #[serde(rename = "http_500", alias = "http500")]
     Http500,
     /// HTTP 503 with SII's HTML maintenance page.
+    #[serde(rename = "html_503", alias = "html503")]
     Html503,
     /// HTTP 200 with an HTML error page where XML or JSON was expected (SII does that).
+    #[serde(rename = "html_200", alias = "html200")]
     Html200,
     /// An ESTADO `code` (seed: `-1`, `-2`; token: `05`, `-3`, `12`, …) with `message` as GLOSA.
     Estado,

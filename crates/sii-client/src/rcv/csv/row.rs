@@ -119,6 +119,11 @@ impl RowContext {
                 doc.counterpart_name = self.encoding.decode(bytes).trim().to_owned();
                 continue;
             }
+            // "Bienes Raíces", "IVA Uso Común": SII.md §5's own texts carry accents.
+            if *col == Col::TipoTransaccion {
+                doc.transaction_type = TransactionType::from_text(&self.encoding.decode(bytes));
+                continue;
+            }
             if matches!(col, Col::Ignore | Col::Nro) {
                 continue;
             }
@@ -146,7 +151,6 @@ impl RowContext {
                         }
                     })
                 }
-                Col::TipoTransaccion => doc.transaction_type = TransactionType::from_text(text),
                 Col::Rut => {
                     if !value::is_null(text) {
                         match rut_fast(text) {

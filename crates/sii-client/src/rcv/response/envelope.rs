@@ -40,11 +40,16 @@ pub(super) fn read(bytes: &[u8]) -> Result<(Answer<()>, Value), RcvError> {
         return Err(RcvError::SiiUnavailable("empty answer".into()));
     }
     if trimmed.starts_with('<') {
-        return Err(RcvError::SiiUnavailable(if looks_like_html(trimmed) {
-            html_summary(trimmed)
-        } else {
-            "XML instead of JSON".into()
-        }));
+        if looks_like_html(trimmed) {
+            return Err(RcvError::SiiUnavailable(html_summary(trimmed)));
+        }
+        // SII's services answer a dead token with the SOAP services' XML ("ESTADO 001
+        // TOKEN NO EXISTE") even where JSON is expected (SII.md §2): that is a token
+        // signal, not an outage.
+        return Err(match crate::auth::parse_respuesta(trimmed) {
+            Err(crate::auth::AuthError::TokenInvalid(message)) => RcvError::TokenInvalid(message),
+            _ => RcvError::SiiUnavailable("XML instead of JSON".into()),
+        });
     }
     let mut root: Value =
         serde_json::from_str(trimmed).map_err(|e| RcvError::Malformed(format!("not JSON: {e}")))?;

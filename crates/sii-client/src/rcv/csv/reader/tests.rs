@@ -186,3 +186,27 @@ proptest::proptest! {
         let _ = parse_reader(file.as_slice(), company(), period(), None);
     }
 }
+
+#[test]
+fn accented_purchase_types_are_read_in_utf8_and_latin1() {
+    // SII.md §5's own "Tipo Compra" texts carry accents; the sii-sim export sends them.
+    let rows = [
+        "1;33;Bienes Raíces;12345678-5;Inmobiliaria;10;02/11/2024;03/11/2024 10:00:00;;0;1000;190;;;1190;;;;;0;;;;0;;;;",
+        "2;33;IVA Uso Común;12345678-5;Comercial;11;02/11/2024;03/11/2024 10:00:00;;0;1000;190;;;1190;;;;;0;;;;0;;;;",
+    ];
+    let utf8 = compra_registro(&rows);
+    let (latin1, _, _) = encoding_rs::WINDOWS_1252
+        .encode(std::str::from_utf8(&utf8).unwrap_or_else(|e| panic!("{e}")));
+    for file in [utf8.clone(), latin1.into_owned()] {
+        let out = parse(&file);
+        assert_eq!(out.errors, vec![]);
+        let types: Vec<_> = out.documents.iter().map(|d| d.transaction_type).collect();
+        assert_eq!(
+            types,
+            vec![
+                Some(TransactionType::BienesRaices),
+                Some(TransactionType::IvaUsoComun)
+            ]
+        );
+    }
+}
