@@ -1,4 +1,4 @@
-//! Every file in shared/testdata/sii/auth, parsed as the HTTP client will meet it.
+//! Every file in testdata/sii/auth, parsed as the HTTP client will meet it.
 // Helpers outside #[test] functions panic too: that is how a test fails.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

@@ -1,4 +1,4 @@
-//! Verifying real SII-signed DTEs (tests/../shared/testdata/sii/dsig), cross-checked with
+//! Verifying real SII-signed DTEs (tests/../testdata/sii/dsig), cross-checked with
 //! xmlsec1: `#ID` references canonicalised in document context, windows-1252 and
 //! ISO-8859-1 input, and a document edited after signing.
 // Helpers outside #[test] functions panic too: that is how a test fails.

@@ -1,4 +1,4 @@
-//! Every file in shared/testdata/sii/rcv-csv parses to what a person reads in it.
+//! Every file in testdata/sii/rcv-csv parses to what a person reads in it.
 // Helpers outside #[test] functions panic too: that is how a test fails.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

@@ -1,4 +1,4 @@
-//! The captured getResumen answer (shared/testdata/sii/rcv-api) and an export answer.
+//! The captured getResumen answer (testdata/sii/rcv-api) and an export answer.
 // Helpers outside #[test] functions panic too: that is how a test fails.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

@@ -324,3 +324,55 @@ async fn soap_faults_html_and_cut_answers_from_auth_are_transient() {
         assert_eq!(stats.total(endpoint), ATTEMPTS, "{fault}");
     }
 }
+
+#[tokio::test]
+async fn latency_beyond_the_deadline_is_a_timeout() {
+    let sim = Sim::start().await;
+    let config = ClientConfig {
+        timeout: Duration::from_millis(500),
+        max_attempts: 2,
+        ..fast_config()
+    };
+    let c = ready(&sim, config).await;
+    sim.fault(json!({"endpoint": "export", "kind": "latency", "ms": 3000}))
+        .await;
+    sim.fault(json!({"endpoint": "detalle", "kind": "latency", "ms": 3000}))
+        .await;
+    let error = fetch(&c, Operation::Venta).await.expect_err("too slow");
+    assert!(matches!(error, SiiError::Timeout { .. }), "{error:?}");
+    assert_eq!(error.code(), "sii_timeout");
+    // The summary answered; the slow call was never mistaken for a token problem. (The
+    // slow requests themselves are counted only when sii-sim finishes them.)
+    let stats = sim.stats().await;
+    assert_eq!(stats.outcome("resumen", "ok"), 1);
+    assert_eq!(stats.total("token"), 1);
+}
+
+#[tokio::test]
+async fn token_no_existe_where_json_was_expected_is_a_token_signal() {
+    let sim = Sim::start().await;
+    let c = ready(&sim, fast_config()).await;
+    sim.fault(json!({"endpoint": "resumen", "kind": "token_no_existe", "times": 1}))
+        .await;
+    fetch(&c, Operation::Venta)
+        .await
+        .expect("one new token fixes it");
+    let stats = sim.stats().await;
+    assert_eq!(stats.outcome("resumen", "fault_token_no_existe"), 1);
+    assert_eq!(stats.outcome("resumen", "ok"), 1);
+    assert_eq!(stats.total("token"), 2);
+
+    sim.fault(json!({"endpoint": "resumen", "kind": "token_no_existe"}))
+        .await;
+    let error = fetch(&c, Operation::Venta)
+        .await
+        .expect_err("never accepted");
+    assert!(
+        matches!(error, SiiError::Rcv(RcvError::TokenInvalid(_))),
+        "{error:?}"
+    );
+    let stats = sim.stats().await;
+    // Exactly one more re-authentication and one repetition.
+    assert_eq!(stats.outcome("resumen", "fault_token_no_existe"), 3);
+    assert_eq!(stats.total("token"), 3);
+}

@@ -8,12 +8,12 @@ use std::process::Command;
 use chrono::{DateTime, TimeZone, Utc};
 use sii_client::cert::{Certificate, Password};
 
-/// `shared/testdata/sii`, beside the repository (override with `OFITEC_SII_TESTDATA`).
+/// `testdata/sii` in the repository (a copy of the shared SII samples) (override with `OFITEC_SII_TESTDATA`).
 pub fn sii_testdata() -> PathBuf {
     if let Ok(dir) = std::env::var("OFITEC_SII_TESTDATA") {
         return PathBuf::from(dir);
     }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/sii")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/sii")
 }
 
 /// A file of the SII sample set.

@@ -1,5 +1,6 @@
 //! One period's documents, each drawn from its own random stream (seed, company, period,
-//! register, index), so a document does not change when the volume around it does.
+//! register, index), so a document keeps its type, folio, dates and amounts when the volume
+//! around it changes (its counterpart comes from a pool sized by the volume).
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use ofitec_core::rcv::{

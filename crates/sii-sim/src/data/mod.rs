@@ -201,3 +201,133 @@ fn sort_key(doc: &RcvDocument) -> (bool, u8, u16, i64, Option<Rut>) {
         doc.counterpart,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    fn fixtures() -> (Rut, Period) {
+        let (Ok(company), Ok(period)) = (Rut::parse("76123456-0"), Period::parse("2024-11")) else {
+            panic!("fixtures")
+        };
+        (company, period)
+    }
+
+    #[test]
+    fn the_same_inputs_give_the_same_register() {
+        let (company, period) = fixtures();
+        for operation in [Operation::Compra, Operation::Venta] {
+            let a = period_documents(7, company, period, operation, 300, 0);
+            let b = period_documents(7, company, period, operation, 300, 0);
+            assert_eq!(a, b);
+            // Another seed is another register.
+            assert_ne!(a, period_documents(8, company, period, operation, 300, 0));
+        }
+        assert_eq!(
+            modified_at(7, company, period, Operation::Compra, 0),
+            modified_at(7, company, period, Operation::Compra, 0)
+        );
+    }
+
+    #[test]
+    fn a_document_keeps_its_numbers_when_the_volume_grows() {
+        // Each document has its own random stream: raising the volume adds documents and
+        // leaves the type, folio, dates and amounts of the existing ones alone. Only the
+        // counterpart may change: it is drawn from a pool sized by the volume.
+        let (company, period) = fixtures();
+        let small = PeriodData::generate(3, company, period, Operation::Compra, 200, 0);
+        let large = PeriodData::generate(3, company, period, Operation::Compra, 500, 0);
+        let numbers = |d: &RcvDocument| {
+            (
+                d.tipo_dte,
+                d.folio,
+                d.state,
+                d.received_at,
+                d.exento,
+                d.neto,
+                d.total,
+            )
+        };
+        let large_numbers: std::collections::BTreeMap<_, _> = large
+            .detail()
+            .iter()
+            .map(|d| (d.folio, numbers(d)))
+            .collect();
+        for doc in small.detail() {
+            assert_eq!(large_numbers.get(&doc.folio), Some(&numbers(doc)));
+        }
+        assert_eq!(large.detail().len(), 500);
+    }
+
+    #[test]
+    fn registers_have_the_realistic_mix_and_unique_keys() {
+        let (company, period) = fixtures();
+        let compras = PeriodData::generate(1, company, period, Operation::Compra, 3000, 0);
+        let ventas = PeriodData::generate(1, company, period, Operation::Venta, 3000, 0);
+        let types = |docs: &[RcvDocument]| docs.iter().map(|d| d.tipo_dte).collect::<BTreeSet<_>>();
+        assert_eq!(
+            types(compras.detail()),
+            BTreeSet::from([33, 34, 43, 46, 56, 61, 914])
+        );
+        assert_eq!(
+            types(ventas.detail()),
+            BTreeSet::from([33, 34, 43, 46, 56, 61, 110])
+        );
+        // Purchases have every state; only sales have summary-only lines (39, 48).
+        let states: BTreeSet<_> = compras.detail().iter().filter_map(|d| d.state).collect();
+        assert_eq!(states.len(), 4);
+        assert!(compras.summaries().is_empty());
+        assert_eq!(
+            ventas
+                .summaries()
+                .iter()
+                .map(|d| d.tipo_dte)
+                .collect::<Vec<_>>(),
+            SUMMARY_ONLY_TYPES.to_vec()
+        );
+        assert!(
+            ventas
+                .summaries()
+                .iter()
+                .all(|d| d.is_summary() && d.document_count > 1)
+        );
+        // Other taxes and references occur.
+        assert!(compras.detail().iter().any(|d| !d.other_taxes.is_empty()));
+        assert!(ventas.detail().iter().any(|d| !d.references.is_empty()));
+        for data in [&compras, &ventas] {
+            let keys: BTreeSet<_> = data.documents().iter().map(RcvDocument::key).collect();
+            assert_eq!(
+                keys.len(),
+                data.documents().len(),
+                "natural keys are unique"
+            );
+        }
+    }
+
+    #[test]
+    fn totals_add_up_to_the_peso() {
+        let (company, period) = fixtures();
+        for operation in [Operation::Compra, Operation::Venta] {
+            for doc in PeriodData::generate(5, company, period, operation, 800, 0).detail() {
+                let others: i64 = doc.other_taxes.iter().map(|t| t.valor).sum();
+                let vat = doc.iva + doc.iva_uso_comun + doc.iva_no_recuperable;
+                assert_eq!(
+                    doc.total,
+                    doc.exento + doc.neto + vat + others + doc.sin_derecho_credito,
+                    "{:?}",
+                    doc.key()
+                );
+                assert_eq!(vat, iva_of(doc.neto), "{:?}", doc.key());
+            }
+        }
+    }
+
+    #[test]
+    fn volume_zero_is_a_period_without_rcv() {
+        let (company, period) = fixtures();
+        let data = PeriodData::generate(1, company, period, Operation::Venta, 0, 0);
+        assert!(data.is_empty());
+    }
+}

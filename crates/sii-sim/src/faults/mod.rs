@@ -305,4 +305,77 @@ mod tests {
         s.code = Some("-2".into());
         assert_eq!(s.validate(), Ok(()));
     }
+
+    #[test]
+    fn kinds_are_written_as_documented() {
+        // The README, the configuration file and the stats outcomes (`fault_http_500`)
+        // all spell the kinds this way.
+        let names = [
+            (FaultKind::Latency, "latency"),
+            (FaultKind::Timeout, "timeout"),
+            (FaultKind::Http500, "http_500"),
+            (FaultKind::Html503, "html_503"),
+            (FaultKind::Html200, "html_200"),
+            (FaultKind::Estado, "estado"),
+            (FaultKind::CodRespuesta, "cod_respuesta"),
+            (FaultKind::TokenNoExiste, "token_no_existe"),
+            (FaultKind::InvalidateTokens, "invalidate_tokens"),
+            (FaultKind::Truncated, "truncated"),
+        ];
+        for (kind, name) in names {
+            assert_eq!(
+                serde_json::to_value(kind).ok(),
+                Some(serde_json::json!(name))
+            );
+            let back: Result<FaultKind, _> = serde_json::from_value(serde_json::json!(name));
+            assert_eq!(back.ok(), Some(kind));
+            // Parameterised kinds add their code to the outcome; latency has none.
+            if !matches!(
+                kind,
+                FaultKind::Latency | FaultKind::Estado | FaultKind::CodRespuesta
+            ) {
+                let spec = FaultSpec::new(Endpoint::Resumen, kind);
+                assert_eq!(action(&spec).outcome(), format!("fault_{name}"));
+            }
+        }
+        // The spelling without underscore is still accepted.
+        let old: Result<FaultKind, _> = serde_json::from_value(serde_json::json!("http500"));
+        assert_eq!(old.ok(), Some(FaultKind::Http500));
+    }
+
+    #[test]
+    fn invalid_rules_are_refused_with_a_reason() {
+        let with = |kind, change: &dyn Fn(&mut FaultSpec)| {
+            let mut s = spec(Endpoint::Detalle, kind);
+            change(&mut s);
+            s.validate()
+        };
+        assert!(
+            with(FaultKind::Html503, &|s| s.times = Some(0)).is_err_and(|e| e.contains("times"))
+        );
+        assert!(
+            with(FaultKind::Html503, &|s| s.probability = Some(1.5))
+                .is_err_and(|e| e.contains("probability"))
+        );
+        assert!(
+            with(FaultKind::Truncated, &|s| s.keep = Some(1.0)).is_err_and(|e| e.contains("keep"))
+        );
+        assert_eq!(with(FaultKind::Truncated, &|s| s.keep = Some(0.0)), Ok(()));
+        assert!(
+            with(FaultKind::CodRespuesta, &|s| s.code = Some("x".into()))
+                .is_err_and(|e| e.contains("numeric"))
+        );
+        assert_eq!(
+            with(FaultKind::CodRespuesta, &|s| s.code = Some("99".into())),
+            Ok(())
+        );
+        let mut estado = spec(Endpoint::Token, FaultKind::Estado);
+        assert!(estado.validate().is_err_and(|e| e.contains("code")));
+        estado.code = Some("05".into());
+        assert_eq!(estado.validate(), Ok(()));
+        let unknown: Result<FaultSpec, _> = serde_json::from_value(serde_json::json!(
+            {"endpoint": "resumen", "kind": "html_503", "tmes": 1}
+        ));
+        assert!(unknown.is_err(), "unknown fields are refused");
+    }
 }
