@@ -113,6 +113,34 @@ async fn concurrent_callers_share_one_token_request() {
 }
 
 #[tokio::test]
+async fn concurrent_callers_share_one_failed_token_request() {
+    let sim = Sim::start().await;
+    sim.fault(serde_json::json!({"endpoint": "token", "kind": "latency", "ms": 300}))
+        .await;
+    // 11111111-1 is not enrolled: ESTADO -3, which no retry fixes.
+    let certificate = load_cert_at("valid-utf8.p12", Utc::now());
+    let c = client(&sim, Some(certificate), fast_config());
+    let handles: Vec<_> = (0..6)
+        .map(|_| {
+            let tokens = c.tokens.clone();
+            tokio::spawn(async move { tokens.token().await })
+        })
+        .collect();
+    for handle in handles {
+        let error = handle.await.unwrap().expect_err("not enrolled");
+        assert_eq!(token_failure(&error), TokenFailure::AuthenticationRejected);
+    }
+    // One login for all of them, not one per caller.
+    let stats = sim.stats().await;
+    assert_eq!(stats.total("token"), 1);
+    assert_eq!(stats.total("seed"), 1);
+
+    // A caller arriving later asks SII again (the failure is not cached for good).
+    c.tokens.token().await.expect_err("still not enrolled");
+    assert_eq!(sim.stats().await.total("token"), 2);
+}
+
+#[tokio::test]
 async fn a_seed_is_single_use_and_expires() {
     let sim = Sim::start().await;
     let env = sim.environment();

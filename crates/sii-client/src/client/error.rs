@@ -89,6 +89,27 @@ impl SiiError {
         }
     }
 
+    /// A copy, for sharing one failed token request with every caller that waited for it
+    /// (`None` for certificate errors, which carry an I/O error that cannot be copied).
+    pub(crate) fn duplicate(&self) -> Option<SiiError> {
+        Some(match self {
+            SiiError::Auth(e) => SiiError::Auth(e.clone()),
+            SiiError::Rcv(e) => SiiError::Rcv(e.clone()),
+            SiiError::Timeout { call, seconds } => SiiError::Timeout {
+                call,
+                seconds: *seconds,
+            },
+            SiiError::Unavailable { call, detail } => SiiError::Unavailable {
+                call,
+                detail: detail.clone(),
+            },
+            SiiError::NoCredentials { environment } => SiiError::NoCredentials { environment },
+            SiiError::RcvNotAvailable { environment } => SiiError::RcvNotAvailable { environment },
+            SiiError::Request(message) => SiiError::Request(message.clone()),
+            SiiError::Certificate(_) => return None,
+        })
+    }
+
     /// The outcome label for `sii_requests_total`.
     pub fn outcome(&self) -> &'static str {
         match self {

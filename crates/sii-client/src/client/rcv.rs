@@ -286,3 +286,59 @@ fn call_name(method: FacadeMethod) -> &'static str {
         FacadeMethod::GetDetalleVentaExport => "get_detalle_venta_export",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rcv::response::parse_resumen;
+
+    fn classified(status: u16, body: &str) -> Result<(), SiiError> {
+        let reply = Reply {
+            status,
+            body: body.as_bytes().to_vec(),
+        };
+        classify("get_resumen", &reply, parse_resumen(&reply.body)).map(|_| ())
+    }
+
+    #[test]
+    fn status_and_body_together_decide() {
+        let html = "<html><head><title>Servicio no disponible</title></head></html>";
+        // An HTML page with an error status is an outage: retried, no new token.
+        assert!(matches!(
+            classified(503, html),
+            Err(SiiError::Unavailable { .. })
+        ));
+        // With 200 it may be a dead session: the caller tries one new token.
+        assert!(matches!(
+            classified(200, html),
+            Err(SiiError::Rcv(RcvError::SiiUnavailable(_)))
+        ));
+        // 401 and SII's bad-token answers are token signals whatever the status.
+        assert!(matches!(
+            classified(401, ""),
+            Err(SiiError::Rcv(RcvError::TokenInvalid(_)))
+        ));
+        let bad_token = r#"{"data":null,"respEstado":{"codRespuesta":99,"msgeRespuesta":"El token no es valido"}}"#;
+        assert!(matches!(
+            classified(500, bad_token),
+            Err(SiiError::Rcv(RcvError::TokenInvalid(_)))
+        ));
+        let no_existe = "<?xml version=\"1.0\"?>\r\n<SII:RESPUESTA xmlns:SII=\"http://www.sii.cl/XMLSchema\"><SII:RESP_HDR><ESTADO>001</ESTADO><GLOSA>TOKEN NO EXISTE</GLOSA></SII:RESP_HDR></SII:RESPUESTA>";
+        assert!(matches!(
+            classified(200, no_existe),
+            Err(SiiError::Rcv(RcvError::TokenInvalid(_)))
+        ));
+        // SII's own refusal is kept even with an error status.
+        let refused = r#"{"data":null,"respEstado":{"codRespuesta":2,"msgeRespuesta":"x"}}"#;
+        assert!(matches!(
+            classified(400, refused),
+            Err(SiiError::Rcv(RcvError::BadRequest(_)))
+        ));
+        let ok = r#"{"data":[],"respEstado":{"codRespuesta":0}}"#;
+        assert!(classified(200, ok).is_ok());
+        assert!(matches!(
+            classified(502, ok),
+            Err(SiiError::Unavailable { .. })
+        ));
+    }
+}

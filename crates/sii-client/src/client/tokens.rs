@@ -3,7 +3,8 @@
 //! * A token from the certificate is used for `token_lifetime` (SII does not document the
 //!   real lifetime; 50 minutes is what works).
 //! * Concurrent callers that find no valid token share ONE request to SII: the first takes
-//!   the refresh lock, the others wait for it and then read the cached result.
+//!   the refresh lock, the others wait for it and then read the cached result — or share
+//!   its failure.
 //! * On an invalid-token signal the caller invalidates the exact token it used; a token
 //!   someone else already refreshed is not thrown away.
 //! * A manual session (a token a person got in a browser) is used instead of the
@@ -53,6 +54,11 @@ struct State {
     dropped: Option<&'static str>,
     /// The last authentication failure, for the status view.
     problem: Option<String>,
+    /// Counts finished requests to SII for a token, so a caller that waited for the
+    /// refresh lock knows whether one finished meanwhile.
+    attempts: u64,
+    /// The failure of the last finished request, shared with the callers that waited for it.
+    last_failure: Option<SiiError>,
 }
 
 /// What the status API shows. Never the token: at most its first 4 characters.
@@ -123,10 +129,21 @@ impl TokenCache {
         if let Some(found) = self.cached() {
             return Ok(found);
         }
+        let seen = self.with_state(|s| s.attempts);
         let _guard = self.refresh.lock().await;
         // Someone else may have refreshed while we waited.
         if let Some(found) = self.cached() {
             return Ok(found);
+        }
+        // …or tried and failed: callers that arrived together share that one answer instead
+        // of each asking SII again (an unenrolled RUT must not cost one login per caller).
+        let shared = self.with_state(|s| {
+            (s.attempts != seen)
+                .then(|| s.last_failure.as_ref().and_then(SiiError::duplicate))
+                .flatten()
+        });
+        if let Some(error) = shared {
+            return Err(error);
         }
         let Some(authenticator) = &self.authenticator else {
             return Err(SiiError::NoCredentials {
@@ -141,6 +158,8 @@ impl TokenCache {
                         expires_at: Utc::now() + self.lifetime,
                     });
                     s.problem = None;
+                    s.attempts += 1;
+                    s.last_failure = None;
                     s.dropped.take().unwrap_or("first")
                 });
                 self.observer
@@ -149,7 +168,11 @@ impl TokenCache {
                 Ok((token, TokenSource::Certificate))
             }
             Err(e) => {
-                self.with_state(|s| s.problem = Some(e.to_string()));
+                self.with_state(|s| {
+                    s.problem = Some(e.to_string());
+                    s.attempts += 1;
+                    s.last_failure = e.duplicate();
+                });
                 Err(e)
             }
         }

@@ -95,7 +95,8 @@ impl Transport {
         if error.is_timeout() {
             SiiError::Timeout {
                 call,
-                seconds: self.timeout.as_secs(),
+                // Rounded up: a 500 ms deadline is not "0 s".
+                seconds: self.timeout.as_secs() + u64::from(self.timeout.subsec_nanos() > 0),
             }
         } else {
             // The error names the URL (no secret in it), never headers or the body (the token).
