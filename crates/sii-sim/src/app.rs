@@ -67,6 +67,14 @@ impl Application {
         let router = router(self.state.clone());
         let shutdown = self.shutdown.clone();
         tracing::info!(address = %self.address(), "listening");
+        if !self.address().ip().is_loopback() {
+            // Only containers should need this (deploy/config): the simulator hands out
+            // tokens to anyone and its admin API changes what every client sees.
+            tracing::warn!(
+                address = %self.address(),
+                "sii-sim is listening beyond loopback; never publish it outside the host"
+            );
+        }
         let server = axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),

@@ -1,5 +1,5 @@
 //! sii-sim configuration: defaults ← YAML file ← `OFITEC__…` environment variables, unknown
-//! keys rejected (see docs/configuration.md and docs/sii-sim.md).
+//! keys rejected (see docs/configuration.md and crates/sii-sim/README.md).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -38,7 +38,7 @@ pub struct Config {
     #[serde(default = "default_seed_lifetime_s")]
     pub seed_lifetime_s: u64,
     /// Most documents one synchronous detail call answers; above it the call fails (see
-    /// docs/sii-sim.md) and clients must use the export methods.
+    /// crates/sii-sim/README.md) and clients must use the export methods.
     #[serde(default = "default_sync_detail_limit")]
     pub sync_detail_limit: usize,
     /// Most documents kept in the cache of generated registers.
@@ -315,6 +315,20 @@ volume:
         );
         let config: Config = serde_yaml_from("enrolled_ruts: ['*']");
         assert_eq!(config.enrolled(), Ok(Enrolled::Everyone));
+    }
+
+    #[test]
+    fn the_default_listener_is_loopback_only() {
+        let config: Config = serde_yaml_from("seed: 1");
+        let addr = config.listen.resolve().unwrap_or_else(|e| panic!("{e}"));
+        assert!(addr.ip().is_loopback(), "{addr}");
+        assert_eq!(addr.port(), 50060);
+        assert!(
+            Config::for_tests()
+                .listen
+                .resolve()
+                .is_ok_and(|a| a.ip().is_loopback())
+        );
     }
 
     #[test]

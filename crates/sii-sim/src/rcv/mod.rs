@@ -28,7 +28,7 @@ use crate::faults::{Endpoint, respond};
 use crate::reply::{self, Reply};
 use crate::state::SimState;
 
-/// `codRespuesta` of a detail call above the synchronous limit (see docs/sii-sim.md).
+/// `codRespuesta` of a detail call above the synchronous limit (see crates/sii-sim/README.md).
 pub const OVER_LIMIT_CODE: i64 = 1;
 
 /// The endpoint a method counts under.
