@@ -1,4 +1,4 @@
-//! `f29-engine compute` on SII's real CSV layouts (`../shared/testdata/sii/rcv-csv`): the
+//! `f29-engine compute` on SII's real CSV layouts (`../testdata/sii/rcv-csv`): the
 //! expected códigos, the same result as the service computing from the same documents
 //! (served by the stand-in sii-gateway), and clear refusals.
 

@@ -1,5 +1,6 @@
 //! Building and running the gateway.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -12,6 +13,10 @@ use tonic::service::Routes;
 
 use crate::config::Config;
 use crate::grpc::GatewayService;
+use crate::imports::metrics::ImportMetrics;
+use crate::imports::{Imports, pool};
+use crate::sii::Sii;
+use crate::sii::metrics::SiiMetrics;
 use crate::store::MIGRATIONS;
 
 /// A built gateway: listeners bound, database migrated, not yet serving.
@@ -19,6 +24,7 @@ use crate::store::MIGRATIONS;
 pub struct Application {
     host: ServiceHost,
     db: Db,
+    imports: Arc<Imports>,
 }
 
 impl Application {
@@ -27,21 +33,39 @@ impl Application {
         let db = Db::connect(&config.database, MIGRATIONS)
             .await
             .with_context(|| format!("opening the gateway database {}", config.database.url))?;
+        if config.imports.amqp_url.is_some() {
+            anyhow::bail!(
+                "imports.amqp_url is set, but this version only runs imports with the embedded \
+                 worker pool; remove it (see docs/configuration.md)"
+            );
+        }
         let host = ServiceHost::bind("sii-gateway", &config.grpc, &config.metrics).await?;
-        Ok(Application { host, db })
+        let sii_metrics =
+            SiiMetrics::register(host.metrics()).context("registering SII metrics")?;
+        let import_metrics =
+            ImportMetrics::register(host.metrics()).context("registering import metrics")?;
+        let sii = Sii::build(&config.sii, sii_metrics).context("setting up the SII client")?;
+        let imports = Imports::new(db.clone(), sii, config.imports.clone(), import_metrics);
+        Ok(Application { host, db, imports })
     }
 
     /// Serves until the shutdown token is cancelled.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let service = SiiGatewayServer::new(GatewayService::new(self.db.clone()));
+        let service = SiiGatewayServer::new(GatewayService::new(self.imports.clone()));
+        let pool = tokio::spawn(pool::run(self.imports.clone(), self.host.shutdown_token()));
         let probe = database_probe(self.db.clone(), Duration::from_secs(2));
-        self.host
+        let served = self
+            .host
             .serve(
                 Routes::new(service),
                 vec![<SiiGatewayServer<GatewayService> as NamedService>::NAME],
                 probe,
             )
-            .await
+            .await;
+        if let Err(e) = pool.await {
+            tracing::error!(error = %e, "import pool task failed");
+        }
+        served
     }
 }
 

@@ -30,6 +30,9 @@ pub struct Config {
     /// How SII is reached.
     #[serde(default)]
     pub sii: crate::sii::config::SiiConfig,
+    /// How imports run.
+    #[serde(default)]
+    pub imports: crate::imports::config::ImportsConfig,
 }
 
 /// Environment variables accepted besides `OFITEC__…`.
@@ -53,6 +56,7 @@ impl Config {
             database: DatabaseConfig::new(database),
             telemetry: TelemetryConfig::default(),
             sii: crate::sii::config::SiiConfig::default(),
+            imports: crate::imports::config::ImportsConfig::default(),
         }
     }
 }

@@ -4,11 +4,14 @@
 //! * `app`: [`Application`] binds, migrates and serves (`Application::build(config)` →
 //!   `address()` + `run_until_stopped()`), so tests start the real gateway on port 0.
 //! * `grpc`: the `ofitec.sii.v1.SiiGateway` service.
+//! * `sii`: the certificate, token cache and RCV client.
+//! * `imports`: import jobs, workers, events.
 //! * `store`: the gateway's tables and migrations.
 
 mod app;
 pub mod config;
 pub mod grpc;
+pub mod imports;
 pub mod sii;
 pub mod store;
 

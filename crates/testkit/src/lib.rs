@@ -35,11 +35,9 @@ where
     }
 }
 
-/// Absolute path of a file in `../shared/testdata/sii` (the real SII samples).
+/// Absolute path of a file in `testdata/sii` (the real SII samples, copied from the shared set).
 pub fn sii_testdata(relative: &str) -> std::path::PathBuf {
-    workspace_root()
-        .join("../shared/testdata/sii")
-        .join(relative)
+    workspace_root().join("testdata/sii").join(relative)
 }
 
 /// The workspace root (where the top `Cargo.toml` is).

@@ -1,5 +1,6 @@
 //! gRPC plumbing shared by the internal services.
 
+pub mod guard;
 pub mod health;
 pub mod host;
 pub mod metadata;

@@ -1,22 +1,136 @@
-//! The `ofitec.sii.v1.SiiGateway` gRPC service.
+//! The `ofitec.sii.v1.SiiGateway` gRPC service: thin handlers that check the caller, convert
+//! the wire types and call the import machinery or the store.
+//!
+//! * `convert`: rows and sii-client types ↔ `ofitec.sii.v1`.
+//! * `token`: token status, manual session, synchronous fetch.
+//! * `imports`: start, get, list, retry, cancel and watch import jobs.
+//! * `documents`: stored documents and summaries.
 
-use ofitec_core::db::Db;
+pub mod convert;
+mod documents;
+mod errors;
+mod imports;
+mod token;
+
+use std::pin::Pin;
+use std::sync::Arc;
+
+use futures::Stream;
+use ofitec_proto::sii::v1 as pb;
 use ofitec_proto::sii::v1::sii_gateway_server::SiiGateway;
+use tonic::{Request, Response, Status};
 
-/// Serves the gateway contract from the gateway's database.
+use crate::imports::Imports;
+
+/// Serves the gateway contract.
 #[derive(Debug, Clone)]
 pub struct GatewayService {
-    /// The gateway's own database.
-    #[allow(dead_code)]
-    db: Db,
+    imports: Arc<Imports>,
 }
 
 impl GatewayService {
-    /// A service over `db`.
-    pub fn new(db: Db) -> GatewayService {
-        GatewayService { db }
+    /// A service over the import machinery (which holds the database and the SII client).
+    pub fn new(imports: Arc<Imports>) -> GatewayService {
+        GatewayService { imports }
     }
 }
 
+type EventStream = Pin<Box<dyn Stream<Item = Result<pb::ImportEvent, Status>> + Send + 'static>>;
+
 #[tonic::async_trait]
-impl SiiGateway for GatewayService {}
+impl SiiGateway for GatewayService {
+    async fn get_token_status(
+        &self,
+        request: Request<pb::GetTokenStatusRequest>,
+    ) -> Result<Response<pb::TokenStatus>, Status> {
+        token::status(&self.imports, request).map(Response::new)
+    }
+
+    async fn set_manual_session(
+        &self,
+        request: Request<pb::SetManualSessionRequest>,
+    ) -> Result<Response<pb::TokenStatus>, Status> {
+        token::set_manual(&self.imports, request).map(Response::new)
+    }
+
+    async fn fetch_rcv(
+        &self,
+        request: Request<pb::FetchRcvRequest>,
+    ) -> Result<Response<pb::FetchRcvResponse>, Status> {
+        token::fetch(&self.imports, request)
+            .await
+            .map(Response::new)
+    }
+
+    async fn start_import(
+        &self,
+        request: Request<pb::StartImportRequest>,
+    ) -> Result<Response<pb::StartImportResponse>, Status> {
+        imports::start(&self.imports, request)
+            .await
+            .map(Response::new)
+    }
+
+    async fn get_import(
+        &self,
+        request: Request<pb::GetImportRequest>,
+    ) -> Result<Response<pb::ImportJob>, Status> {
+        imports::get(&self.imports, request)
+            .await
+            .map(Response::new)
+    }
+
+    async fn list_imports(
+        &self,
+        request: Request<pb::ListImportsRequest>,
+    ) -> Result<Response<pb::ListImportsResponse>, Status> {
+        imports::list(&self.imports, request)
+            .await
+            .map(Response::new)
+    }
+
+    async fn retry_import(
+        &self,
+        request: Request<pb::GetImportRequest>,
+    ) -> Result<Response<pb::ImportJob>, Status> {
+        imports::retry(&self.imports, request)
+            .await
+            .map(Response::new)
+    }
+
+    async fn cancel_import(
+        &self,
+        request: Request<pb::GetImportRequest>,
+    ) -> Result<Response<pb::ImportJob>, Status> {
+        imports::cancel(&self.imports, request)
+            .await
+            .map(Response::new)
+    }
+
+    async fn watch_imports(
+        &self,
+        request: Request<pb::WatchImportsRequest>,
+    ) -> Result<Response<EventStream>, Status> {
+        imports::watch(&self.imports, request)
+            .await
+            .map(Response::new)
+    }
+
+    async fn list_documents(
+        &self,
+        request: Request<pb::ListDocumentsRequest>,
+    ) -> Result<Response<pb::ListDocumentsResponse>, Status> {
+        documents::list(&self.imports, request)
+            .await
+            .map(Response::new)
+    }
+
+    async fn get_summary(
+        &self,
+        request: Request<pb::GetSummaryRequest>,
+    ) -> Result<Response<pb::GetSummaryResponse>, Status> {
+        documents::summary(&self.imports, request)
+            .await
+            .map(Response::new)
+    }
+}

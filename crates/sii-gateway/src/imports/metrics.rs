@@ -32,22 +32,56 @@ impl ImportMetrics {
     /// Registers the metrics; final statuses start at 0 so the first failure is a change.
     pub fn register(metrics: &Metrics) -> Result<ImportMetrics, prometheus::Error> {
         let m = ImportMetrics {
-            jobs: metrics.register(IntGaugeVec::new(Opts::new("import_jobs", "Import jobs in the database by status."), &["status"])?)?,
-            finished: metrics.counter_vec("import_jobs_finished_total", "Import jobs that reached a final status.", &["status"])?,
+            jobs: metrics.register(IntGaugeVec::new(
+                Opts::new("import_jobs", "Import jobs in the database by status."),
+                &["status"],
+            )?)?,
+            finished: metrics.counter_vec(
+                "import_jobs_finished_total",
+                "Import jobs that reached a final status.",
+                &["status"],
+            )?,
             duration: metrics.histogram_vec(
                 "import_job_duration_seconds",
                 "Duration of successful import jobs.",
                 &["operation"],
-                Some(vec![0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0]),
+                Some(vec![
+                    0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0,
+                ]),
             )?,
-            documents: metrics.counter_vec("import_documents_total", "RCV documents inserted or changed.", &["operation"])?,
-            retries: metrics.register(IntCounter::new("import_retries_total", "Import attempts that were retried.")?)?,
-            dead_letters: metrics.register(IntCounter::new("import_dead_letters_total", "Import messages sent to the dead-letter queue.")?)?,
-            queue_depth: metrics.register(IntGaugeVec::new(Opts::new("import_queue_depth", "Messages seen in the import queues."), &["queue"])?)?,
-            pre_import_backups: metrics.counter_vec("import_pre_import_backups_total", "Pre-import backups by outcome.", &["outcome"])?,
-            watchers: metrics.register(IntGauge::new("import_event_watchers", "Open WatchImports streams.")?)?,
+            documents: metrics.counter_vec(
+                "import_documents_total",
+                "RCV documents inserted or changed.",
+                &["operation"],
+            )?,
+            retries: metrics.register(IntCounter::new(
+                "import_retries_total",
+                "Import attempts that were retried.",
+            )?)?,
+            dead_letters: metrics.register(IntCounter::new(
+                "import_dead_letters_total",
+                "Import messages sent to the dead-letter queue.",
+            )?)?,
+            queue_depth: metrics.register(IntGaugeVec::new(
+                Opts::new("import_queue_depth", "Messages seen in the import queues."),
+                &["queue"],
+            )?)?,
+            pre_import_backups: metrics.counter_vec(
+                "import_pre_import_backups_total",
+                "Pre-import backups by outcome.",
+                &["outcome"],
+            )?,
+            watchers: metrics.register(IntGauge::new(
+                "import_event_watchers",
+                "Open WatchImports streams.",
+            )?)?,
         };
-        for status in [JobStatus::Succeeded, JobStatus::Failed, JobStatus::Dead, JobStatus::Cancelled] {
+        for status in [
+            JobStatus::Succeeded,
+            JobStatus::Failed,
+            JobStatus::Dead,
+            JobStatus::Cancelled,
+        ] {
             m.finished.with_label_values(&[status.as_str()]).inc_by(0);
         }
         for status in JobStatus::ALL {

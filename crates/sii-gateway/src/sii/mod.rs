@@ -17,6 +17,7 @@ use self::metrics::SiiMetrics;
 pub struct Sii {
     /// The RCV client (its token cache is reachable from it).
     pub rcv: RcvClient,
+    environment: &'static str,
 }
 
 impl Sii {
@@ -25,6 +26,7 @@ impl Sii {
     /// the client.
     pub fn build(config: &SiiConfig, metrics: SiiMetrics) -> anyhow::Result<Sii> {
         let environment = config.environment();
+        let environment_name = environment.name();
         let client_config = config.client();
         let observer: Arc<dyn sii_client::client::Observer> = Arc::new(metrics.clone());
         let transport = Transport::new(&client_config, observer.clone())?;
@@ -63,7 +65,13 @@ impl Sii {
         ));
         Ok(Sii {
             rcv: RcvClient::new(transport, tokens, client_config),
+            environment: environment_name,
         })
+    }
+
+    /// `sim`, `cert` or `prod`.
+    pub fn environment_name(&self) -> &'static str {
+        self.environment
     }
 }
 

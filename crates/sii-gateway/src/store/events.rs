@@ -56,6 +56,15 @@ pub fn append(
         created_at: now(),
     };
     conn.transaction(|c| {
+        // On PostgreSQL, concurrent transactions could commit ids out of order and a watcher
+        // reading "after N" would skip the late one; the lock serializes writers until commit
+        // (SQLite has one writer anyway).
+        if matches!(c, DbConnection::Pg(_)) {
+            diesel::connection::SimpleConnection::batch_execute(
+                c,
+                "LOCK TABLE import_events IN SHARE ROW EXCLUSIVE MODE",
+            )?;
+        }
         diesel::insert_into(e::import_events)
             .values(&row)
             .execute(c)?;

@@ -315,16 +315,26 @@ pub fn claim(
             return Ok(None);
         }
         let now = now();
-        diesel::update(j::import_jobs.find(id))
-            .set((
-                j::status.eq(JobStatus::Running.as_str()),
-                j::attempts.eq(job.attempts + 1),
-                j::worker.eq(worker),
-                j::started_at.eq(Some(now)),
-                j::next_attempt_at.eq(None::<NaiveDateTime>),
-                j::updated_at.eq(now),
-            ))
-            .execute(c)?;
+        // Conditional on what was read: of two workers racing for the same job (several
+        // processes, or a redelivery while the first copy still runs) exactly one wins.
+        let taken = diesel::update(
+            j::import_jobs
+                .find(id)
+                .filter(j::status.eq(&job.status))
+                .filter(j::attempts.eq(job.attempts)),
+        )
+        .set((
+            j::status.eq(JobStatus::Running.as_str()),
+            j::attempts.eq(job.attempts + 1),
+            j::worker.eq(worker),
+            j::started_at.eq(Some(now)),
+            j::next_attempt_at.eq(None::<NaiveDateTime>),
+            j::updated_at.eq(now),
+        ))
+        .execute(c)?;
+        if taken == 0 {
+            return Ok(None);
+        }
         get(c, id).map(Some)
     })
 }

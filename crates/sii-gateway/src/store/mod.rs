@@ -20,3 +20,12 @@ pub const MIGRATIONS: Migrations = Migrations {
     postgres: &POSTGRES,
     sqlite: &SQLITE,
 };
+
+/// Runs store work on a pooled connection off the async runtime.
+pub async fn run<T, F>(db: &ofitec_core::db::Db, work: F) -> Result<T, StoreError>
+where
+    F: FnOnce(&mut ofitec_core::db::DbConnection) -> Result<T, StoreError> + Send + 'static,
+    T: Send + 'static,
+{
+    db.run(move |conn| Ok(work(conn))).await?
+}

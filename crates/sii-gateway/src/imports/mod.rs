@@ -1,0 +1,315 @@
+//! RCV imports: jobs in the database (the truth), workers that fetch from SII and store in
+//! one transaction, events for live progress.
+//!
+//! * `config`, `metrics`: settings and the import metrics.
+//! * `events`: the event hub (database-numbered events, watchers).
+//! * `politeness`: concurrency limits toward SII.
+//! * `worker`: one attempt of one job.
+//! * `pool`: the embedded worker pool (no broker): the job table is the queue.
+
+pub mod config;
+pub mod events;
+pub mod metrics;
+pub mod politeness;
+pub mod pool;
+pub mod worker;
+
+use std::sync::Arc;
+
+use diesel::Connection as _;
+
+use ofitec_core::db::Db;
+use ofitec_core::rcv::Operation;
+use ofitec_core::{Period, Rut};
+use tokio::sync::Notify;
+
+use self::config::ImportsConfig;
+use self::events::{EventHub, kind};
+use self::metrics::ImportMetrics;
+use self::politeness::Politeness;
+use crate::sii::Sii;
+use crate::store::jobs::{self, Created, JobRow, NewJob};
+use crate::store::{self, StoreError};
+
+/// Most jobs one request may create (12 months × 2 registers × 100 companies).
+pub const MAX_JOBS_PER_REQUEST: usize = 2_400;
+
+/// A request to import registers.
+#[derive(Debug, Clone)]
+pub struct ImportRequest {
+    /// Companies.
+    pub companies: Vec<Rut>,
+    /// First period.
+    pub from: Period,
+    /// Last period (inclusive).
+    pub to: Period,
+    /// Registers.
+    pub operations: Vec<Operation>,
+    /// Who asked.
+    pub requested_by: String,
+    /// Request id of the HTTP request.
+    pub request_id: String,
+}
+
+/// Why an import request is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum RequestError {
+    /// The request is malformed.
+    #[error("{message}")]
+    Invalid {
+        /// Stable code.
+        code: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The import machinery of one gateway process.
+pub struct Imports {
+    pub(crate) db: Db,
+    pub(crate) sii: Sii,
+    pub(crate) config: ImportsConfig,
+    pub(crate) metrics: ImportMetrics,
+    pub(crate) hub: EventHub,
+    pub(crate) limits: Politeness,
+    /// Wakes the embedded pool when jobs are queued.
+    pub(crate) wake: Notify,
+    /// This process's name in `import_jobs.worker`.
+    pub(crate) worker_id: String,
+}
+
+impl std::fmt::Debug for Imports {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Imports")
+            .field("worker_id", &self.worker_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Imports {
+    /// The import machinery over `db`, fetching with `sii`.
+    pub fn new(db: Db, sii: Sii, config: ImportsConfig, metrics: ImportMetrics) -> Arc<Imports> {
+        let hub = EventHub::new(
+            db.clone(),
+            std::time::Duration::from_millis(config.poll_ms.max(50)),
+        );
+        let limits = Politeness::new(config.concurrency, config.per_company_concurrency);
+        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "gateway".to_owned());
+        Arc::new(Imports {
+            db,
+            sii,
+            metrics,
+            hub,
+            limits,
+            wake: Notify::new(),
+            worker_id: format!(
+                "{host}-{}-{}",
+                std::process::id(),
+                &uuid::Uuid::new_v4().simple().to_string()[..8]
+            ),
+            config,
+        })
+    }
+
+    /// The event hub.
+    pub fn hub(&self) -> &EventHub {
+        &self.hub
+    }
+
+    /// The SII side.
+    pub fn sii(&self) -> &Sii {
+        &self.sii
+    }
+
+    /// Creates one job per (company, period, operation); an active job for the same register
+    /// is returned instead of a second one. Returns the batch id and the jobs.
+    pub async fn start(
+        &self,
+        request: ImportRequest,
+    ) -> Result<(String, Vec<Created>), RequestError> {
+        let wanted = plan(&request)?;
+        let batch_id = uuid::Uuid::new_v4().to_string();
+        let (batch, requested_by, request_id) = (
+            batch_id.clone(),
+            request.requested_by.clone(),
+            request.request_id.clone(),
+        );
+        let (created, newest) = store::run(&self.db, move |conn| {
+            conn.transaction(|c| {
+                let created = jobs::create(c, &batch, &wanted, &requested_by, &request_id)?;
+                let mut newest = 0;
+                for job in created.iter().filter(|c| c.new) {
+                    newest = EventHub::record(c, &job.job, kind::QUEUED, Vec::new())?;
+                }
+                Ok::<_, StoreError>((created, newest))
+            })
+        })
+        .await?;
+        self.hub.announce(newest);
+        let new = created.iter().filter(|c| c.new).count();
+        tracing::info!(
+            batch_id = %batch_id,
+            jobs = created.len(),
+            new,
+            requested_by = %request.requested_by,
+            "import requested"
+        );
+        self.wake.notify_one();
+        Ok((batch_id, created))
+    }
+
+    /// One job.
+    pub async fn get(&self, id: String) -> Result<JobRow, StoreError> {
+        store::run(&self.db, move |conn| jobs::get(conn, &id)).await
+    }
+
+    /// Cancels a queued or running job (a running attempt stores nothing).
+    pub async fn cancel(&self, id: String) -> Result<JobRow, StoreError> {
+        let (job, event) = store::run(&self.db, move |conn| {
+            conn.transaction(|c| {
+                let job = jobs::cancel(c, &id)?;
+                let event = EventHub::record(c, &job, kind::CANCELLED, Vec::new())?;
+                Ok::<_, StoreError>((job, event))
+            })
+        })
+        .await?;
+        self.hub.announce(event);
+        self.metrics
+            .finished
+            .with_label_values(&[jobs::JobStatus::Cancelled.as_str()])
+            .inc();
+        tracing::info!(job_id = %job.id, "import cancelled");
+        Ok(job)
+    }
+
+    /// Queues a failed, dead or cancelled job again.
+    pub async fn retry(&self, id: String) -> Result<JobRow, StoreError> {
+        let (job, event) = store::run(&self.db, move |conn| {
+            conn.transaction(|c| {
+                let job = jobs::retry(c, &id)?;
+                let event = EventHub::record(c, &job, kind::QUEUED, Vec::new())?;
+                Ok::<_, StoreError>((job, event))
+            })
+        })
+        .await?;
+        self.hub.announce(event);
+        self.wake.notify_one();
+        tracing::info!(job_id = %job.id, "import queued again");
+        Ok(job)
+    }
+}
+
+/// The jobs a request asks for, validated.
+fn plan(request: &ImportRequest) -> Result<Vec<NewJob>, RequestError> {
+    let invalid = |code, message: String| RequestError::Invalid { code, message };
+    if request.companies.is_empty() {
+        return Err(invalid(
+            "companies_required",
+            "at least one company is required".into(),
+        ));
+    }
+    if request.to < request.from {
+        return Err(invalid(
+            "period_range_invalid",
+            format!("`to` ({}) is before `from` ({})", request.to, request.from),
+        ));
+    }
+    let operations: Vec<Operation> = if request.operations.is_empty() {
+        vec![Operation::Compra, Operation::Venta]
+    } else {
+        let mut ops = request.operations.clone();
+        ops.sort_by_key(|o| o.as_str());
+        ops.dedup();
+        ops
+    };
+    let mut companies = request.companies.clone();
+    companies.sort();
+    companies.dedup();
+    let periods: Vec<Period> = request.from.through(request.to).collect();
+    let count = companies.len() * periods.len() * operations.len();
+    if count > MAX_JOBS_PER_REQUEST {
+        return Err(invalid(
+            "import_too_large",
+            format!("{count} jobs requested; at most {MAX_JOBS_PER_REQUEST} per request"),
+        ));
+    }
+    let mut out = Vec::with_capacity(count);
+    for company in &companies {
+        for period in &periods {
+            for operation in &operations {
+                out.push(NewJob {
+                    company: *company,
+                    period: *period,
+                    operation: *operation,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(companies: &[&str], from: &str, to: &str, ops: Vec<Operation>) -> ImportRequest {
+        ImportRequest {
+            companies: companies.iter().map(|c| Rut::parse(c).unwrap()).collect(),
+            from: Period::parse(from).unwrap(),
+            to: Period::parse(to).unwrap(),
+            operations: ops,
+            requested_by: "t".into(),
+            request_id: "r".into(),
+        }
+    }
+
+    #[test]
+    fn one_job_per_company_period_and_operation() {
+        let jobs = plan(&request(
+            &["76123456-0", "12345678-5", "76123456-0"],
+            "2024-11",
+            "2025-02",
+            vec![],
+        ))
+        .unwrap();
+        assert_eq!(jobs.len(), 2 * 4 * 2);
+        let periods: std::collections::BTreeSet<String> =
+            jobs.iter().map(|j| j.period.to_string()).collect();
+        assert_eq!(
+            periods.into_iter().collect::<Vec<_>>(),
+            ["2024-11", "2024-12", "2025-01", "2025-02"]
+        );
+    }
+
+    #[test]
+    fn bad_requests_have_codes() {
+        let code = |r: Result<Vec<NewJob>, RequestError>| match r {
+            Err(RequestError::Invalid { code, .. }) => code,
+            _ => "accepted",
+        };
+        assert_eq!(
+            code(plan(&request(&[], "2024-01", "2024-01", vec![]))),
+            "companies_required"
+        );
+        assert_eq!(
+            code(plan(&request(
+                &["76123456-0"],
+                "2024-05",
+                "2024-01",
+                vec![]
+            ))),
+            "period_range_invalid"
+        );
+        let many: Vec<String> = (1..=200)
+            .map(|n| Rut::from_body(10_000_000 + n).unwrap().to_string())
+            .collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        assert_eq!(
+            code(plan(&request(&many, "2024-01", "2024-12", vec![]))),
+            "import_too_large"
+        );
+    }
+}

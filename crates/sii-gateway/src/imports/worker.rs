@@ -1,0 +1,271 @@
+//! One attempt of one job: claim it, fetch the register from SII with progress events, and
+//! store it — documents, import facts, the job's outcome and the `completed` event in one
+//! transaction, so a crash at any point leaves either nothing or everything.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use diesel::Connection as _;
+use std::time::Instant;
+
+use ofitec_core::rcv::PurchaseState;
+use ofitec_proto::sii::v1 as pb;
+use sii_client::client::{Progress, SiiError};
+use tracing::Instrument as _;
+
+use super::Imports;
+use super::events::{EventHub, kind};
+use crate::grpc::convert::state_to_pb;
+use crate::store::documents::{StoreOutcome, store_period};
+use crate::store::jobs::{self, Finish, JobRow, JobStatus};
+use crate::store::{self, StoreError, periods};
+
+/// What an attempt ended with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt {
+    /// Nothing to do: the job is final or another worker holds it.
+    Skipped,
+    /// The job's status after the attempt.
+    Done(JobStatus),
+}
+
+/// Runs one attempt of `job_id`. `takeover` lets a `running` job be taken (its worker died
+/// and the broker redelivered the message). Errors are storage failures: the job is left as
+/// it was and the caller retries later.
+pub async fn process(
+    imports: &Arc<Imports>,
+    job_id: &str,
+    takeover: bool,
+) -> Result<Attempt, StoreError> {
+    let id = job_id.to_owned();
+    let job = imports.get(id.clone()).await?;
+    if job.status().is_final() {
+        return Ok(Attempt::Skipped);
+    }
+    let (company, period, operation) = job.key()?;
+    let span = tracing::info_span!(
+        "import",
+        job_id = %job.id,
+        request_id = %job.request_id,
+        company = %company,
+        period = %period,
+        operation = operation.as_str()
+    );
+    async move {
+        let Some(_permit) = imports.limits.acquire(company).await else {
+            return Ok(Attempt::Skipped);
+        };
+        let worker = imports.worker_id.clone();
+        let claimed = store::run(&imports.db, move |conn| {
+            conn.transaction(|c| {
+                let Some(job) = jobs::claim(c, &id, &worker, takeover)? else {
+                    return Ok::<_, StoreError>(None);
+                };
+                let event = EventHub::record(c, &job, kind::STARTED, Vec::new())?;
+                Ok(Some((job, event)))
+            })
+        })
+        .await?;
+        let Some((job, event)) = claimed else {
+            return Ok(Attempt::Skipped);
+        };
+        imports.hub.announce(event);
+        tracing::info!(attempt = job.attempts, "import started");
+        let started = Instant::now();
+        let fetched = fetch(imports, &job).await;
+        let status = match fetched {
+            Ok(register) => store(imports, &job, register, started).await?,
+            Err(e) => fail(imports, &job, &e).await?,
+        };
+        Ok(Attempt::Done(status))
+    }
+    .instrument(span)
+    .await
+}
+
+/// Downloads the register, turning each progress report into a `progress` event.
+async fn fetch(
+    imports: &Arc<Imports>,
+    job: &JobRow,
+) -> Result<sii_client::client::RegisterFetch, SiiError> {
+    let (company, period, operation) = job.key().map_err(|e| SiiError::Request(e.to_string()))?;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Progress>();
+    let reporter = {
+        let imports = imports.clone();
+        let job = job.clone();
+        tokio::spawn(async move {
+            let mut totals: BTreeMap<(u16, Option<PurchaseState>), u64> = BTreeMap::new();
+            while let Some(progress) = rx.recv().await {
+                *totals
+                    .entry((progress.tipo_dte, progress.state))
+                    .or_default() += progress.fetched;
+                let lines = totals
+                    .iter()
+                    .map(|((tipo, state), fetched)| pb::TypeProgress {
+                        tipo_dte: i32::from(*tipo),
+                        state: state_to_pb(*state) as i32,
+                        fetched: *fetched,
+                        stored: 0,
+                    })
+                    .collect();
+                // Progress is advisory: a failure to record it must not fail the import.
+                if let Err(e) = imports.hub.emit(job.clone(), kind::PROGRESS, lines).await {
+                    tracing::warn!(error = %e, "progress event not recorded");
+                }
+            }
+        })
+    };
+    let result = imports
+        .sii
+        .rcv
+        .fetch_register(company, period, operation, move |p| {
+            let _ = tx.send(p);
+        })
+        .await;
+    // The sender went with the closure; the reporter ends once it wrote what it has.
+    if let Err(e) = reporter.await {
+        tracing::warn!(error = %e, "progress reporter stopped");
+    }
+    result
+}
+
+/// Stores a fetched register and finishes the job, in one transaction.
+async fn store(
+    imports: &Arc<Imports>,
+    job: &JobRow,
+    register: sii_client::client::RegisterFetch,
+    started: Instant,
+) -> Result<JobStatus, StoreError> {
+    let (company, period, operation) = job.key()?;
+    let (id, worker) = (job.id.clone(), imports.worker_id.clone());
+    let modified = register
+        .modified_at
+        .map(|t| t.format("%d/%m/%Y %H:%M:%S").to_string())
+        .unwrap_or_default();
+    let row_errors = register.row_errors.len();
+    let committed = store::run(&imports.db, move |conn| {
+        conn.transaction(|c| {
+            // Cancelled meanwhile, or taken over by another worker after we were presumed
+            // dead: that worker's result counts, ours is dropped.
+            let current = jobs::get(c, &id)?;
+            if current.status() != JobStatus::Running || current.worker != worker {
+                return Ok::<_, StoreError>(None);
+            }
+            let outcome = store_period(c, &id, company, period, operation, &register.documents)?;
+            periods::record(c, &company, &period, operation, &modified, &id)?;
+            let finished = jobs::finish(
+                c,
+                &id,
+                &Finish::Succeeded {
+                    fetched: outcome.fetched,
+                    stored: outcome.stored(),
+                    vanished: outcome.vanished,
+                    total_amount: outcome.total_amount,
+                },
+            )?;
+            let event = EventHub::record(c, &finished, kind::COMPLETED, progress_lines(&outcome))?;
+            Ok(Some((finished, outcome, event)))
+        })
+    })
+    .await?;
+    let Some((finished, outcome, event)) = committed else {
+        tracing::info!("import result dropped: the job was cancelled or taken over meanwhile");
+        return imports.get(job.id.clone()).await.map(|j| j.status());
+    };
+    imports.hub.announce(event);
+    let m = &imports.metrics;
+    m.finished
+        .with_label_values(&[JobStatus::Succeeded.as_str()])
+        .inc();
+    m.duration
+        .with_label_values(&[operation.as_str()])
+        .observe(started.elapsed().as_secs_f64());
+    m.documents
+        .with_label_values(&[operation.as_str()])
+        .inc_by(outcome.stored());
+    tracing::info!(
+        fetched = outcome.fetched,
+        inserted = outcome.inserted,
+        updated = outcome.updated,
+        unchanged = outcome.unchanged,
+        vanished = outcome.vanished,
+        total_amount = outcome.total_amount,
+        row_errors,
+        seconds = started.elapsed().as_secs_f64(),
+        "import succeeded"
+    );
+    Ok(finished.status())
+}
+
+fn progress_lines(outcome: &StoreOutcome) -> Vec<pb::TypeProgress> {
+    outcome
+        .by_type
+        .iter()
+        .map(|((tipo, state), (fetched, stored))| pb::TypeProgress {
+            tipo_dte: *tipo,
+            state: state_to_pb(state.parse().ok()) as i32,
+            fetched: *fetched,
+            stored: *stored,
+        })
+        .collect()
+}
+
+/// Records a failed attempt: retried later when that can help, else failed, or dead when the
+/// attempts are used up.
+async fn fail(
+    imports: &Arc<Imports>,
+    job: &JobRow,
+    error: &SiiError,
+) -> Result<JobStatus, StoreError> {
+    let config = &imports.config;
+    let attempts = u32::try_from(job.attempts).unwrap_or(u32::MAX);
+    let (code, message) = (error.code().to_owned(), error.to_string());
+    let outcome = if !error.is_transient() {
+        Finish::Failed { code, message }
+    } else if attempts >= config.max_attempts {
+        Finish::Dead {
+            code,
+            message: format!("{message} (gave up after {attempts} attempts)"),
+        }
+    } else {
+        let delay = config.retry_delay(attempts + 1);
+        let at = crate::store::documents::now()
+            + chrono::Duration::from_std(delay).unwrap_or_else(|_| chrono::Duration::seconds(60));
+        Finish::Retry { code, message, at }
+    };
+    let id = job.id.clone();
+    let worker = imports.worker_id.clone();
+    let kind_of = match outcome {
+        Finish::Retry { .. } => kind::RETRYING,
+        _ => kind::FAILED,
+    };
+    let recorded = store::run(&imports.db, move |conn| {
+        conn.transaction(|c| {
+            let current = jobs::get(c, &id)?;
+            if current.status() != JobStatus::Running || current.worker != worker {
+                return Ok::<_, StoreError>(None);
+            }
+            let finished = jobs::finish(c, &id, &outcome)?;
+            let event = EventHub::record(c, &finished, kind_of, Vec::new())?;
+            Ok(Some((finished, event)))
+        })
+    })
+    .await?;
+    let Some((finished, event)) = recorded else {
+        return imports.get(job.id.clone()).await.map(|j| j.status());
+    };
+    imports.hub.announce(event);
+    let status = finished.status();
+    if status == JobStatus::Queued {
+        imports.metrics.retries.inc();
+        tracing::warn!(error_code = error.code(), error = %error, attempt = attempts, "import attempt failed; retrying later");
+    } else {
+        imports
+            .metrics
+            .finished
+            .with_label_values(&[status.as_str()])
+            .inc();
+        tracing::error!(error_code = error.code(), error = %error, attempt = attempts, status = status.as_str(), "import failed");
+    }
+    Ok(status)
+}
