@@ -323,4 +323,24 @@ async fn a_manual_session_is_used_instead_of_the_certificate() {
         .set_manual(pasted, Some(Utc::now() + ChronoDuration::minutes(10)));
     let (_, source) = manual_only.tokens.token().await.unwrap();
     assert_eq!(source, TokenSource::Manual);
+
+    // SII kills the session: the caller learns the token was refused (not merely "no
+    // credentials"), the session is dropped, and nothing logs in by password.
+    sim.invalidate_tokens().await;
+    let before = sim.stats().await;
+    let error = manual_only
+        .rcv
+        .fetch_register(
+            support::company(),
+            support::period(),
+            ofitec_core::rcv::Operation::Venta,
+            |_| {},
+        )
+        .await
+        .expect_err("session dead");
+    assert_eq!(error.code(), "sii_token_invalid", "{error:?}");
+    assert!(!manual_only.tokens.status().has_token);
+    let after = sim.stats().await;
+    assert_eq!(after.total("resumen") - before.total("resumen"), 1);
+    assert_eq!(after.total("seed"), before.total("seed"));
 }

@@ -161,10 +161,21 @@ impl RcvClient {
     ) -> Result<Answer<T>, SiiError> {
         let call = call_name(method);
         let mut refreshed = false;
+        // The token error that made us refresh: reported instead of "no credentials" when
+        // the rejected token was a manual session and no certificate can replace it.
+        let mut rejected: Option<SiiError> = None;
         let mut once_used = false;
         let mut attempt = 1;
         loop {
-            let (token, _) = self.tokens.token().await?;
+            let token = match self.tokens.token().await {
+                Ok((token, _)) => token,
+                Err(SiiError::NoCredentials { .. }) if rejected.is_some() => {
+                    return Err(rejected.take().unwrap_or(SiiError::NoCredentials {
+                        environment: self.tokens.environment().name(),
+                    }));
+                }
+                Err(e) => return Err(e),
+            };
             let request =
                 build(method, &token, query).map_err(|e| SiiError::Request(e.to_string()))?;
             let url = request
@@ -173,13 +184,14 @@ impl RcvClient {
                     environment: self.tokens.environment().name(),
                 })?;
             let started = Instant::now();
-            let result = match self
+            // Transport failures are reported to the observer by the transport itself.
+            let (result, observed) = match self
                 .transport
                 .post(call, &url, &request.headers, request.body)
                 .await
             {
-                Ok(reply) => classify(call, &reply, parse(&reply.body)),
-                Err(e) => Err(e),
+                Ok(reply) => (classify(call, &reply, parse(&reply.body)), false),
+                Err(e) => (Err(e), true),
             };
             let error = match result {
                 Ok(answer) => {
@@ -195,11 +207,7 @@ impl RcvClient {
                 }
                 Err(error) => error,
             };
-            if !matches!(
-                error,
-                SiiError::Timeout { .. } | SiiError::Unavailable { .. }
-            ) {
-                // Transport errors were counted by the transport itself.
+            if !observed {
                 self.transport
                     .observer()
                     .call(call, error.outcome(), started.elapsed());
@@ -211,6 +219,7 @@ impl RcvClient {
             if token_signal && !refreshed {
                 refreshed = true;
                 self.tokens.invalidate(&token);
+                rejected = error.duplicate();
                 tracing::info!(
                     call,
                     "SII rejected the token; getting a new one and repeating the call once"
