@@ -1,0 +1,468 @@
+//! Imports end to end: the real sii-sim over HTTP, the real gateway on port 0 (embedded worker
+//! pool) on the backend `OFITEC_TEST_BACKEND` selects, driven over gRPC like edge-api does.
+//! What is stored must equal what sii-sim serves, document for document and peso for peso.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use futures::StreamExt as _;
+use ofitec_core::grpc::{CallContext, RequestId};
+use ofitec_core::identity::{Caller, CompanyScope, Role};
+use ofitec_core::{Period, Rut};
+use ofitec_proto::sii::v1 as pb;
+use ofitec_proto::sii::v1::sii_gateway_client::SiiGatewayClient;
+use ofitec_testkit::TestDatabase;
+use serde_json::{Value, json};
+use sii_gateway::sii::config::{CertificateConfig, EnvironmentName};
+use sii_gateway::{Application, Config};
+use tonic::transport::Channel;
+
+struct Platform {
+    sim_base: String,
+    client: SiiGatewayClient<Channel>,
+    http: reqwest::Client,
+    _db: TestDatabase,
+    stops: Vec<ofitec_core::shutdown::CancellationToken>,
+}
+
+impl Drop for Platform {
+    fn drop(&mut self) {
+        for stop in &self.stops {
+            stop.cancel();
+        }
+    }
+}
+
+fn cert_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../sii-client/tests/data/certs")
+}
+
+fn company() -> Rut {
+    Rut::parse("76123456-0").unwrap()
+}
+
+fn period() -> Period {
+    Period::parse("2024-11").unwrap()
+}
+
+async fn start(max_attempts: u32) -> Platform {
+    let sim = sii_sim::Application::build(sii_sim::Config::for_tests())
+        .await
+        .expect("sii-sim builds");
+    let sim_base = format!("http://{}", sim.address());
+    let sim_stop = sim.shutdown_token();
+    tokio::spawn(sim.run_until_stopped());
+
+    let db = TestDatabase::new();
+    let mut config = Config::for_tests(db.url());
+    config.sii.environment = EnvironmentName::Sim;
+    config.sii.sim_url = sim_base.clone();
+    config.sii.certificate = Some(CertificateConfig {
+        file: cert_dir().join("valid.p12"),
+        password_file: Some(cert_dir().join("password.txt")),
+        password_env: None,
+    });
+    config.sii.timeout_s = 5;
+    config.sii.max_attempts = 2;
+    config.sii.backoff_ms = 10;
+    config.sii.max_backoff_ms = 20;
+    // Small enough that the larger types of the synthetic register go through the CSV export.
+    config.sii.detail_sync_limit = 20;
+    config.imports.poll_ms = 100;
+    config.imports.retry_delays_s = vec![0];
+    config.imports.max_attempts = max_attempts;
+    let gateway = Application::build(config).await.expect("gateway builds");
+    let address = gateway.address();
+    let gateway_stop = gateway.shutdown_token();
+    tokio::spawn(gateway.run_until_stopped());
+    let client = SiiGatewayClient::connect(format!("http://{address}"))
+        .await
+        .expect("gateway reachable");
+    Platform {
+        sim_base,
+        client,
+        http: reqwest::Client::new(),
+        _db: db,
+        stops: vec![sim_stop, gateway_stop],
+    }
+}
+
+fn as_caller<T>(message: T, role: Role, companies: CompanyScope) -> tonic::Request<T> {
+    CallContext {
+        request_id: RequestId("imports-test".into()),
+        caller: Some(Caller {
+            sub: "ana@example.cl".into(),
+            role,
+            companies,
+        }),
+    }
+    .request(message)
+}
+
+fn operator<T>(message: T) -> tonic::Request<T> {
+    as_caller(message, Role::Operator, CompanyScope::All)
+}
+
+impl Platform {
+    async fn sim_admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut request = self
+            .http
+            .request(method, format!("{}/admin{path}", self.sim_base));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("admin call");
+        assert!(
+            response.status().is_success(),
+            "admin {path}: {}",
+            response.status()
+        );
+        response.json().await.expect("admin JSON")
+    }
+
+    /// What sii-sim serves for a register: (tipo DTE → (lines, documents, Σ total)).
+    async fn served(&self, operation: &str) -> BTreeMap<i64, (u64, u64, i64)> {
+        let answer = self
+            .sim_admin(
+                reqwest::Method::GET,
+                &format!(
+                    "/documents?company={}&period={}&operation={operation}",
+                    company(),
+                    period()
+                ),
+                None,
+            )
+            .await;
+        let mut out: BTreeMap<i64, (u64, u64, i64)> = BTreeMap::new();
+        for doc in answer["documents"].as_array().expect("documents") {
+            let entry = out.entry(doc["tipo_dte"].as_i64().unwrap()).or_default();
+            entry.0 += 1;
+            entry.1 += doc["document_count"].as_u64().unwrap_or(1);
+            entry.2 += doc["total"].as_i64().unwrap();
+        }
+        out
+    }
+
+    /// What the gateway stored for a register, read page by page.
+    async fn stored(&mut self, operation: pb::Operation) -> BTreeMap<i64, (u64, u64, i64)> {
+        let mut out: BTreeMap<i64, (u64, u64, i64)> = BTreeMap::new();
+        let mut offset = 0;
+        loop {
+            let page = self
+                .client
+                .list_documents(operator(pb::ListDocumentsRequest {
+                    company: company().to_string(),
+                    period: period().to_string(),
+                    operation: operation as i32,
+                    limit: 250,
+                    offset,
+                    ..Default::default()
+                }))
+                .await
+                .expect("list documents")
+                .into_inner();
+            for doc in &page.documents {
+                let entry = out.entry(i64::from(doc.tipo_dte)).or_default();
+                entry.0 += 1;
+                entry.1 += u64::from(doc.document_count);
+                entry.2 += doc.total;
+            }
+            offset += page.documents.len() as u64;
+            if page.documents.is_empty() || offset >= page.total {
+                break;
+            }
+        }
+        out
+    }
+
+    async fn start_import(&mut self, operations: Vec<pb::Operation>) -> pb::StartImportResponse {
+        self.client
+            .start_import(operator(pb::StartImportRequest {
+                companies: vec![company().to_string()],
+                from_period: period().to_string(),
+                to_period: period().to_string(),
+                operations: operations.into_iter().map(|o| o as i32).collect(),
+                requested_by: String::new(),
+                request_id: String::new(),
+            }))
+            .await
+            .expect("start import")
+            .into_inner()
+    }
+
+    async fn wait_final(&mut self, id: &str) -> pb::ImportJob {
+        let client = self.client.clone();
+        let id = id.to_owned();
+        ofitec_testkit::wait_until(
+            "the import job to finish",
+            Duration::from_secs(60),
+            move || {
+                let mut client = client.clone();
+                let id = id.clone();
+                async move {
+                    let job = client
+                        .get_import(operator(pb::GetImportRequest { id }))
+                        .await
+                        .ok()?
+                        .into_inner();
+                    let status = pb::JobStatus::try_from(job.status).ok()?;
+                    (!matches!(status, pb::JobStatus::Queued | pb::JobStatus::Running))
+                        .then_some(job)
+                }
+            },
+        )
+        .await
+    }
+}
+
+#[tokio::test]
+async fn an_import_stores_exactly_what_sii_serves_with_live_events() {
+    let mut p = start(3).await;
+    let mut events = p
+        .client
+        .watch_imports(operator(pb::WatchImportsRequest::default()))
+        .await
+        .expect("watch")
+        .into_inner();
+    let started = p
+        .start_import(vec![pb::Operation::Compra, pb::Operation::Venta])
+        .await;
+    assert_eq!(started.jobs.len(), 2);
+    for job in &started.jobs {
+        let done = p.wait_final(&job.id).await;
+        assert_eq!(
+            done.status,
+            pb::JobStatus::Succeeded as i32,
+            "{}: {} {}",
+            done.operation,
+            done.last_error_code,
+            done.last_error_message
+        );
+        assert_eq!(done.attempts, 1);
+    }
+    for (operation, name) in [
+        (pb::Operation::Compra, "compra"),
+        (pb::Operation::Venta, "venta"),
+    ] {
+        let served = p.served(name).await;
+        assert!(!served.is_empty(), "sii-sim serves a {name} register");
+        assert_eq!(p.stored(operation).await, served, "{name}: stored = served");
+    }
+
+    // The summary agrees with the documents and records SII's modification time.
+    let summary = p
+        .client
+        .get_summary(operator(pb::GetSummaryRequest {
+            company: company().to_string(),
+            period: period().to_string(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let compras = p.served("compra").await;
+    let summed: i64 = summary
+        .rows
+        .iter()
+        .filter(|r| r.operation == pb::Operation::Compra as i32)
+        .map(|r| r.total)
+        .sum();
+    assert_eq!(summed, compras.values().map(|v| v.2).sum::<i64>());
+    assert_eq!(summary.imports.len(), 2);
+    assert!(
+        summary
+            .imports
+            .iter()
+            .all(|i| !i.sii_modified_at.is_empty())
+    );
+
+    // Every job went queued → started → progress… → completed, in id order.
+    let mut kinds: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut last_id = 0;
+    while kinds
+        .values()
+        .filter(|k| k.last().is_some_and(|k| k == "completed"))
+        .count()
+        < 2
+    {
+        let event = tokio::time::timeout(Duration::from_secs(10), events.next())
+            .await
+            .expect("an event within 10 s")
+            .expect("stream open")
+            .expect("event");
+        assert!(event.id > last_id, "ids grow: {} after {last_id}", event.id);
+        last_id = event.id;
+        let job = event.job.expect("job");
+        kinds.entry(job.id).or_default().push(event.kind);
+    }
+    for (job, kinds) in &kinds {
+        assert_eq!(
+            kinds.first().map(String::as_str),
+            Some("queued"),
+            "{job}: {kinds:?}"
+        );
+        assert_eq!(
+            kinds.get(1).map(String::as_str),
+            Some("started"),
+            "{job}: {kinds:?}"
+        );
+        assert!(kinds.iter().any(|k| k == "progress"), "{job}: {kinds:?}");
+        assert_eq!(
+            kinds.last().map(String::as_str),
+            Some("completed"),
+            "{job}: {kinds:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_reimport_updates_changed_documents_in_place() {
+    let mut p = start(3).await;
+    let first = p.start_import(vec![pb::Operation::Compra]).await;
+    let first = p.wait_final(&first.jobs[0].id).await;
+    assert_eq!(first.status, pb::JobStatus::Succeeded as i32);
+    assert_eq!(first.documents_stored, first.documents_fetched);
+
+    // SII changes the register (states move, documents appear and vanish).
+    p.sim_admin(
+        reqwest::Method::POST,
+        "/revisions",
+        Some(json!({"company": company().to_string(), "period": period().to_string(), "operation": "compra"})),
+    )
+    .await;
+    let second = p.start_import(vec![pb::Operation::Compra]).await;
+    let second = p.wait_final(&second.jobs[0].id).await;
+    assert_eq!(second.status, pb::JobStatus::Succeeded as i32);
+    assert!(
+        second.documents_stored < second.documents_fetched,
+        "only the changed documents are written again ({} of {})",
+        second.documents_stored,
+        second.documents_fetched
+    );
+    assert!(
+        second.documents_stored > 0,
+        "the revision changed something"
+    );
+    assert_eq!(
+        p.stored(pb::Operation::Compra).await,
+        p.served("compra").await
+    );
+}
+
+#[tokio::test]
+async fn sii_faults_retry_when_that_helps_and_fail_with_the_right_code_otherwise() {
+    let mut p = start(2).await;
+    // SII's maintenance page on every summary call: retried, then dead after 2 attempts.
+    p.sim_admin(
+        reqwest::Method::POST,
+        "/faults",
+        Some(json!({"endpoint": "resumen", "kind": "html_503"})),
+    )
+    .await;
+    let job = p.start_import(vec![pb::Operation::Venta]).await;
+    let job = p.wait_final(&job.jobs[0].id).await;
+    assert_eq!(job.status, pb::JobStatus::Dead as i32, "{job:?}");
+    assert_eq!(job.attempts, 2);
+    assert_eq!(job.last_error_code, "sii_unavailable");
+
+    // Retrying after SII recovers succeeds.
+    p.sim_admin(reqwest::Method::DELETE, "/faults", None).await;
+    let retried = p
+        .client
+        .retry_import(operator(pb::GetImportRequest { id: job.id.clone() }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(retried.status, pb::JobStatus::Queued as i32);
+    let job = p.wait_final(&job.id).await;
+    assert_eq!(job.status, pb::JobStatus::Succeeded as i32, "{job:?}");
+
+    // An answer retrying cannot fix fails at once with SII's code.
+    p.sim_admin(
+        reqwest::Method::POST,
+        "/faults",
+        Some(json!({"endpoint": "resumen", "kind": "cod_respuesta", "code": "2", "message": "Error de parametros"})),
+    )
+    .await;
+    let job = p.start_import(vec![pb::Operation::Compra]).await;
+    let job = p.wait_final(&job.jobs[0].id).await;
+    assert_eq!(job.status, pb::JobStatus::Failed as i32, "{job:?}");
+    assert_eq!(job.attempts, 1);
+    assert!(!job.last_error_code.is_empty());
+}
+
+#[tokio::test]
+async fn other_companies_jobs_and_documents_are_invisible() {
+    let mut p = start(3).await;
+    let job = p.start_import(vec![pb::Operation::Venta]).await;
+    let id = job.jobs[0].id.clone();
+    p.wait_final(&id).await;
+    let stranger = CompanyScope::Only([Rut::parse("12345678-5").unwrap()].into());
+    let err = p
+        .client
+        .get_import(as_caller(
+            pb::GetImportRequest { id: id.clone() },
+            Role::Admin,
+            stranger.clone(),
+        ))
+        .await
+        .expect_err("another company's job");
+    assert_eq!(err.code(), tonic::Code::NotFound);
+    let listed = p
+        .client
+        .list_imports(as_caller(
+            pb::ListImportsRequest::default(),
+            Role::Admin,
+            stranger.clone(),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.total, 0);
+    let err = p
+        .client
+        .list_documents(as_caller(
+            pb::ListDocumentsRequest {
+                company: company().to_string(),
+                period: period().to_string(),
+                ..Default::default()
+            },
+            Role::Admin,
+            stranger.clone(),
+        ))
+        .await
+        .expect_err("another company's documents");
+    assert_eq!(err.code(), tonic::Code::PermissionDenied);
+    let err = p
+        .client
+        .start_import(as_caller(
+            pb::StartImportRequest {
+                companies: vec![company().to_string()],
+                from_period: period().to_string(),
+                ..Default::default()
+            },
+            Role::Admin,
+            stranger,
+        ))
+        .await
+        .expect_err("importing another company");
+    assert_eq!(err.code(), tonic::Code::PermissionDenied);
+    // A viewer of the right company may read but not import.
+    let viewer = CompanyScope::Only([company()].into());
+    let err = p
+        .client
+        .start_import(as_caller(
+            pb::StartImportRequest {
+                companies: vec![company().to_string()],
+                from_period: period().to_string(),
+                ..Default::default()
+            },
+            Role::Viewer,
+            viewer,
+        ))
+        .await
+        .expect_err("a viewer importing");
+    assert_eq!(err.code(), tonic::Code::PermissionDenied);
+}
