@@ -57,9 +57,11 @@ impl Drop for Running {
     }
 }
 
-/// The five services, each with its own database.
+/// The five services, each with its own database, and sii-sim as SII.
 #[derive(Debug)]
 pub struct Platform {
+    /// sii-sim, base URL `http://…`.
+    pub sii_sim: Running,
     /// sii-gateway.
     pub sii_gateway: Running,
     /// f29-engine.
@@ -85,10 +87,19 @@ impl Platform {
             TestDatabase::new(),
         ];
 
-        let app =
-            sii_gateway::Application::build(sii_gateway::Config::for_tests(databases[0].url()))
-                .await
-                .expect("build sii-gateway");
+        let sim = sii_sim::Application::build(sii_sim::Config::for_tests())
+            .await
+            .expect("build sii-sim");
+        let sii_sim = Running::start(sim.address(), sim);
+        let certs = ofitec_testkit::workspace_root().join("crates/sii-client/tests/data/certs");
+        let app = sii_gateway::Application::build(sii_gateway::Config::for_tests_against_sim(
+            databases[0].url(),
+            &sii_sim.url(),
+            &certs.join("valid.p12"),
+            &certs.join("password.txt"),
+        ))
+        .await
+        .expect("build sii-gateway");
         let sii_gateway = Running::start(app.address(), app);
         let app = f29_engine::Application::build(f29_engine::Config::for_tests(databases[1].url()))
             .await
@@ -108,6 +119,7 @@ impl Platform {
             .expect("build edge-api");
         let edge = Running::start(app.address(), app);
         Platform {
+            sii_sim,
             sii_gateway,
             f29_engine,
             backup_agent,

@@ -112,6 +112,14 @@ async fn send(case: &Case, token: Option<&str>) -> (u16, Value) {
     }
     let response = request.send().await.expect("request");
     let status = response.status().as_u16();
+    let streaming = response
+        .headers()
+        .get("content-type")
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+    if streaming {
+        // An event stream never ends; its status is the answer.
+        return (status, Value::Null);
+    }
     (status, response.json().await.unwrap_or(Value::Null))
 }
 

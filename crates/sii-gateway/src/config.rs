@@ -61,6 +61,33 @@ impl Config {
     }
 }
 
+impl Config {
+    /// [`Config::for_tests`] talking to the sii-sim at `sim_base` with the PKCS#12 file
+    /// `certificate` (password in `password_file`), with short deadlines and retry delays.
+    pub fn for_tests_against_sim(
+        database: DatabaseUrl,
+        sim_base: &str,
+        certificate: &Path,
+        password_file: &Path,
+    ) -> Config {
+        let mut config = Config::for_tests(database);
+        config.sii.environment = crate::sii::config::EnvironmentName::Sim;
+        config.sii.sim_url = sim_base.to_owned();
+        config.sii.certificate = Some(crate::sii::config::CertificateConfig {
+            file: certificate.to_path_buf(),
+            password_file: Some(password_file.to_path_buf()),
+            password_env: None,
+        });
+        config.sii.timeout_s = 5;
+        config.sii.max_attempts = 2;
+        config.sii.backoff_ms = 10;
+        config.sii.max_backoff_ms = 20;
+        config.imports.poll_ms = 100;
+        config.imports.retry_delays_s = vec![0];
+        config
+    }
+}
+
 fn default_grpc() -> GrpcServerConfig {
     GrpcServerConfig::new(ofitec_core::config::ListenAddr::loopback(50051))
 }

@@ -16,7 +16,6 @@ use ofitec_proto::sii::v1 as pb;
 use ofitec_proto::sii::v1::sii_gateway_client::SiiGatewayClient;
 use ofitec_testkit::TestDatabase;
 use serde_json::{Value, json};
-use sii_gateway::sii::config::{CertificateConfig, EnvironmentName};
 use sii_gateway::{Application, Config};
 use tonic::transport::Channel;
 
@@ -57,22 +56,14 @@ async fn start(max_attempts: u32) -> Platform {
     tokio::spawn(sim.run_until_stopped());
 
     let db = TestDatabase::new();
-    let mut config = Config::for_tests(db.url());
-    config.sii.environment = EnvironmentName::Sim;
-    config.sii.sim_url = sim_base.clone();
-    config.sii.certificate = Some(CertificateConfig {
-        file: cert_dir().join("valid.p12"),
-        password_file: Some(cert_dir().join("password.txt")),
-        password_env: None,
-    });
-    config.sii.timeout_s = 5;
-    config.sii.max_attempts = 2;
-    config.sii.backoff_ms = 10;
-    config.sii.max_backoff_ms = 20;
+    let mut config = Config::for_tests_against_sim(
+        db.url(),
+        &sim_base,
+        &cert_dir().join("valid.p12"),
+        &cert_dir().join("password.txt"),
+    );
     // Small enough that the larger types of the synthetic register go through the CSV export.
     config.sii.detail_sync_limit = 20;
-    config.imports.poll_ms = 100;
-    config.imports.retry_delays_s = vec![0];
     config.imports.max_attempts = max_attempts;
     let gateway = Application::build(config).await.expect("gateway builds");
     let address = gateway.address();

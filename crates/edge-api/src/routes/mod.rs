@@ -19,6 +19,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(metrics::get)
             .service(openapi::get)
             .service(sii::token::get)
-            .service(sii::session::post),
+            .service(sii::session::post)
+            .service(sii::imports::start)
+            .service(sii::imports::list)
+            .service(sii::imports::get)
+            .service(sii::imports::retry)
+            .service(sii::imports::cancel)
+            .service(sii::events::get)
+            .service(sii::documents::summary)
+            .service(sii::documents::list),
     );
 }

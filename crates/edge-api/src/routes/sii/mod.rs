@@ -1,5 +1,11 @@
-//! `/api/sii/…`: SII authentication status and manual sessions.
+//! `/api/sii/…`: SII authentication status and manual sessions, imports, their events, and
+//! the stored documents and summaries.
 
+pub mod documents;
+pub mod events;
+pub mod imports;
+mod input;
+mod jobs;
 pub mod session;
 pub mod token;
 
