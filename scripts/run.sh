@@ -22,6 +22,11 @@ cargo build --workspace --bins
 mkdir -p data/logs
 declare -A PIDS=()
 
+# The certificate sii-gateway signs getToken with against the simulator (kept while valid).
+target/debug/sii-sim --config config/dev/sii-sim.yaml dev-cert --out data/dev-cert.p12 \
+  --password-file data/dev-cert.pass >>data/logs/sii-sim.log 2>&1 \
+  || die "could not write the development certificate; see data/logs/sii-sim.log"
+
 stop_all() {
   trap - INT TERM EXIT
   local name
@@ -82,6 +87,10 @@ cat <<BANNER
   export TOKEN=$TOKEN
 
   curl -s -H "Authorization: Bearer \$TOKEN" http://$EDGE_HOST:$EDGE_PORT/api/sii/token
+  curl -s -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' \\
+       -d '{"company": "76123456-0", "year": 2024, "month": 11}' http://$EDGE_HOST:$EDGE_PORT/api/sii/rcv/import
+  curl -sN -H "Authorization: Bearer \$TOKEN" http://$EDGE_HOST:$EDGE_PORT/api/sii/events
+  curl -s -H "Authorization: Bearer \$TOKEN" "http://$EDGE_HOST:$EDGE_PORT/api/sii/summary?company=76123456-0&period=2024-11"
   SII        sii-sim on http://127.0.0.1:50060 (loopback only)
   Data       ./data/*.db (SQLite)
   Logs       tail -f data/logs/*.log

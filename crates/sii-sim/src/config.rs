@@ -60,7 +60,7 @@ pub struct Config {
 }
 
 /// Documents per (company, period, register).
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct VolumeConfig {
     /// Detail documents per register when nothing more specific is configured.
@@ -69,6 +69,17 @@ pub struct VolumeConfig {
     /// Per company (`"76123456-0"`): its own default and per-period values (`"2024-11"`).
     #[serde(default)]
     pub companies: BTreeMap<String, CompanyVolume>,
+}
+
+// Not derived: a configuration without a `volume` section must serve the default volume,
+// not empty registers.
+impl Default for VolumeConfig {
+    fn default() -> Self {
+        VolumeConfig {
+            default: default_volume(),
+            companies: BTreeMap::new(),
+        }
+    }
 }
 
 /// One company's volumes.
@@ -278,6 +289,16 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn without_a_volume_section_registers_have_the_default_volume() {
+        let config: Config = serde_yaml_from("listen: 127.0.0.1:50060");
+        let volumes = config.volumes().unwrap_or_else(|e| panic!("{e}"));
+        let (Ok(a), Ok(p)) = (Rut::parse("76123456-0"), Period::parse("2024-11")) else {
+            panic!("fixtures")
+        };
+        assert_eq!(volumes.for_period(a, p), 120);
+    }
 
     #[test]
     fn volumes_resolve_most_specific_first() {
