@@ -30,7 +30,12 @@ pub async fn run(imports: Arc<Imports>, shutdown: CancellationToken) {
     let mut running: JoinSet<()> = JoinSet::new();
     // Task id → job id, so a finished (or panicked) task frees its job's slot.
     let mut in_flight: HashMap<tokio::task::Id, String> = HashMap::new();
+    let mut gauges_at = std::time::Instant::now() - GAUGE_EVERY;
     loop {
+        if gauges_at.elapsed() >= GAUGE_EVERY {
+            gauges_at = std::time::Instant::now();
+            refresh_gauges(&imports).await;
+        }
         let free = capacity.saturating_sub(in_flight.len());
         if free > 0 {
             // Ask for more than the free slots: jobs of a busy company wait on their own limit
@@ -72,6 +77,29 @@ pub async fn run(imports: Arc<Imports>, shutdown: CancellationToken) {
     }
     running.abort_all();
     tracing::info!("import pool stopped");
+}
+
+/// How often the `import_jobs` gauge is read from the database.
+const GAUGE_EVERY: Duration = Duration::from_secs(10);
+
+/// Sets `import_jobs{status}` from the job table (statuses without jobs read 0).
+async fn refresh_gauges(imports: &Imports) {
+    match store::run(&imports.db, jobs::count_by_status).await {
+        Ok(counts) => {
+            for status in jobs::JobStatus::ALL {
+                let n = counts
+                    .iter()
+                    .find(|(s, _)| s == status.as_str())
+                    .map_or(0, |(_, n)| *n);
+                imports
+                    .metrics
+                    .jobs
+                    .with_label_values(&[status.as_str()])
+                    .set(n);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "cannot count import jobs for the metrics"),
+    }
 }
 
 fn task_id(done: &Result<(tokio::task::Id, ()), tokio::task::JoinError>) -> tokio::task::Id {
