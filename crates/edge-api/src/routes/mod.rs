@@ -4,6 +4,8 @@
 //! handler's `Authorized<Role>` argument and as the `x-required-role` extension; the route
 //! table test checks the two agree for every route.
 
+mod backup;
+mod f29;
 mod health;
 mod metrics;
 pub mod openapi;
@@ -27,6 +29,18 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(sii::imports::cancel)
             .service(sii::events::get)
             .service(sii::documents::summary)
-            .service(sii::documents::list),
+            .service(sii::documents::list)
+            .service(f29::mapping::get)
+            .service(f29::mapping::put)
+            .service(f29::compute::post)
+            .service(f29::declarations::get)
+            .service(f29::declarations::versions)
+            .service(f29::export::get)
+            .service(f29::status::post)
+            .service(f29::conciliate::post)
+            .service(backup::status::get)
+            .service(backup::snapshots::get)
+            .service(backup::run::post)
+            .service(backup::drill::post),
     );
 }

@@ -1,0 +1,32 @@
+//! `/api/backup/…`: backup status, snapshots, and on-demand runs and restore drills, served by
+//! backup-agent.
+//!
+//! Backups are platform-wide (plans, repositories), not company data, so no company scope
+//! applies; backup-agent does not authorise callers itself, so the roles here are the only
+//! gate: operators watch (the "operators are told when that stops being true"),
+//! administrators trigger runs and drills.
+
+pub mod drill;
+pub mod run;
+pub mod snapshots;
+pub mod status;
+
+use crate::error::ApiError;
+
+/// Empty text (the wire's "not set") as `None`.
+fn some(text: String) -> Option<String> {
+    (!text.is_empty()).then_some(text)
+}
+
+/// A plan name from a body: present and not blank.
+fn plan(text: &str) -> Result<String, ApiError> {
+    let plan = text.trim();
+    if plan.is_empty() {
+        return Err(ApiError::bad_request(
+            "invalid_argument",
+            "plan: the name of a configured plan",
+        )
+        .with_field("plan"));
+    }
+    Ok(plan.to_owned())
+}

@@ -1,0 +1,161 @@
+//! `POST /api/backup/run`: start a plan's backup now (or join the run in progress).
+
+use actix_web::{HttpResponse, post, web};
+use ofitec_proto::backup::v1 as pb;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{plan, some};
+use crate::auth::{Admin, Authorized};
+use crate::error::{ApiError, ErrorBody};
+use crate::state::AppState;
+
+/// Which plan, and why.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"plan": "nightly", "reason": "manual"}))]
+pub struct RunBody {
+    /// Plan name as configured.
+    pub plan: String,
+    /// `manual` (default), `pre-deploy` or `pre-import`; recorded as a snapshot tag.
+    pub reason: Option<String>,
+}
+
+/// One step of a run.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StepBody {
+    /// `preflight`, `dump:<source>`, `verify:<source>`, `manifest`, `backup`, `copy:<repository>`, …
+    pub step: String,
+    /// `ok`, `failed` or `skipped`.
+    pub result: String,
+    /// Seconds.
+    pub duration_seconds: f64,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+/// A snapshot a run made.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SnapshotRefBody {
+    /// Repository name.
+    pub repository: String,
+    /// restic snapshot id.
+    pub snapshot_id: String,
+}
+
+/// A backup run as recorded.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunAnswer {
+    /// Run id.
+    pub id: String,
+    /// Plan.
+    pub plan: String,
+    /// Reason.
+    pub reason: String,
+    /// `running`, `succeeded`, `degraded` (local fine, an offsite failed) or `failed`.
+    #[schema(example = "running")]
+    pub result: String,
+    /// This request joined a run already in progress.
+    pub joined: bool,
+    /// Who asked.
+    pub requested_by: String,
+    /// Start, RFC 3339.
+    pub started_at: String,
+    /// End, RFC 3339; absent while running.
+    pub finished_at: Option<String>,
+    /// Seconds; 0 while running.
+    pub duration_seconds: f64,
+    /// Steps so far.
+    pub steps: Vec<StepBody>,
+    /// Snapshot per repository.
+    pub snapshots: Vec<SnapshotRefBody>,
+    /// Bytes backed up.
+    pub size_bytes: u64,
+    /// Why the run failed.
+    pub error: Option<String>,
+}
+
+impl From<pb::BackupRun> for RunAnswer {
+    fn from(r: pb::BackupRun) -> RunAnswer {
+        RunAnswer {
+            id: r.id,
+            plan: r.plan,
+            reason: r.reason,
+            result: r.result,
+            joined: r.joined,
+            requested_by: r.requested_by,
+            started_at: r.started_at,
+            finished_at: some(r.finished_at),
+            duration_seconds: r.duration_seconds,
+            steps: r
+                .steps
+                .into_iter()
+                .map(|s| StepBody {
+                    step: s.step,
+                    result: s.result,
+                    duration_seconds: s.duration_seconds,
+                    error: some(s.error),
+                })
+                .collect(),
+            snapshots: r
+                .snapshots
+                .into_iter()
+                .map(|s| SnapshotRefBody {
+                    repository: s.repository,
+                    snapshot_id: s.snapshot_id,
+                })
+                .collect(),
+            size_bytes: r.size_bytes,
+            error: some(r.error),
+        }
+    }
+}
+
+/// Start a plan's backup now; a request during a run joins it. Answers at once (202); the
+/// status shows the outcome.
+#[utoipa::path(
+    tag = "backup",
+    request_body = RunBody,
+    security(("bearer" = []), ("api_key" = [])),
+    extensions(("x-required-role" = json!("admin"))),
+    responses(
+        (status = 202, description = "Started (or joined); the run as recorded so far", body = RunAnswer),
+        (status = 400, description = "No plan, or a reason that is not manual, pre-deploy or pre-import (`reason_invalid`)", body = ErrorBody),
+        (status = 401, description = "No or bad credentials", body = ErrorBody),
+        (status = 403, description = "Role too low", body = ErrorBody),
+        (status = 404, description = "No such plan (`plan_unknown`)", body = ErrorBody),
+        (status = 409, description = "A tool the plan needs is missing (`tool_missing`)", body = ErrorBody),
+        (status = 503, description = "backup-agent unavailable", body = ErrorBody),
+    )
+)]
+#[post("/backup/run")]
+pub async fn post(
+    auth: Authorized<Admin>,
+    state: web::Data<AppState>,
+    body: web::Json<RunBody>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let plan = plan(&body.plan)?;
+    let reason = body.reason.unwrap_or_default().trim().to_ascii_lowercase();
+    // Snapshot tags are evidence: a person's run is never recorded as the scheduler's.
+    if reason == "scheduled" {
+        return Err(ApiError::bad_request(
+            "reason_invalid",
+            "reason: `scheduled` is the scheduler's; use manual, pre-deploy or pre-import",
+        )
+        .with_field("reason"));
+    }
+    let run = state
+        .upstreams
+        .backup()
+        .run_backup(auth.context().request(pb::RunBackupRequest {
+            plan,
+            reason,
+            requested_by: auth.principal().sub().to_owned(),
+            wait: false,
+        }))
+        .await
+        .map_err(|s| ApiError::from_grpc("backup-agent", &s))?
+        .into_inner();
+    Ok(HttpResponse::Accepted().json(RunAnswer::from(run)))
+}
