@@ -1,6 +1,7 @@
 //! `f29-engine compute` on SII's real CSV layouts (`../testdata/sii/rcv-csv`): the
-//! expected códigos, the same result as the service computing from the same documents
-//! (served by the stand-in sii-gateway), and clear refusals.
+//! expected códigos, the same export as the engine the service runs computing the same
+//! documents, and clear refusals. (The service itself is tested from documents it reads
+//! from the real sii-gateway, in `service.rs`.)
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -10,11 +11,12 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::sync::{Arc, Mutex};
 
-use common::gateway::{FakeGateway, serve_gateway, summarize, to_pb};
+use f29_engine::domain::decimal::Decimal;
+use f29_engine::domain::export::{Declared, Format, lines, render};
+use f29_engine::domain::inputs::Inputs;
+use f29_engine::domain::lifecycle::Status;
 use ofitec_core::{Period, Rut};
-use ofitec_proto::f29::v1 as pb;
 use sii_client::rcv::csv::parse_reader;
 
 const COMPANY: &str = "76123456-0";
@@ -104,8 +106,8 @@ fn computes_the_expected_codigos_from_sii_csv_files() {
     );
 }
 
-#[tokio::test]
-async fn agrees_with_the_service_computing_from_the_same_documents() {
+#[test]
+fn agrees_with_the_engine_computing_the_same_documents() {
     let company = Rut::parse(COMPANY).unwrap();
     let period = Period::parse(PERIOD).unwrap();
     let mut documents = Vec::new();
@@ -120,38 +122,22 @@ async fn agrees_with_the_service_computing_from_the_same_documents() {
         documents.extend(outcome.documents);
     }
     assert_eq!(documents.len(), 10);
-    let gateway = serve_gateway(FakeGateway {
-        documents: documents.iter().map(to_pb).collect(),
-        summary: summarize(&documents),
-        imports: Vec::new(),
-        seen: Arc::new(Mutex::new(Default::default())),
-    })
-    .await;
-    let (mut client, _, _database) = common::start_engine(gateway).await;
-    let key = pb::DeclarationKey {
-        company: COMPANY.into(),
-        period: PERIOD.into(),
+    let inputs = Inputs {
+        ppm_rate: Some(Decimal::parse("0.125").unwrap()),
+        ..Inputs::default()
     };
-    let inputs = pb::DeclarationInputs {
-        ppm_rate: "0.125".into(),
-        ..Default::default()
-    };
-    client
-        .compute(pb::ComputeRequest {
-            key: Some(key.clone()),
-            inputs: Some(inputs),
-            requested_by: "cli-test".into(),
-        })
-        .await
-        .unwrap();
-    let export = client
-        .export(pb::ExportRequest {
-            key: Some(key),
-            format: "csv".into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let (computation, mapping) = common::compute_for(period, &documents, &inputs);
+    let codes = lines(&computation.form, &mapping);
+    let engine = render(
+        Format::Csv,
+        &Declared {
+            company,
+            period,
+            status: Status::Draft,
+            version: 1,
+            lines: &codes,
+        },
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let inputs_file = dir.path().join("inputs.yaml");
@@ -167,7 +153,7 @@ async fn agrees_with_the_service_computing_from_the_same_documents() {
     );
     assert_eq!(
         String::from_utf8(output.stdout).unwrap(),
-        String::from_utf8(export.content).unwrap()
+        String::from_utf8(engine.content).unwrap()
     );
 }
 

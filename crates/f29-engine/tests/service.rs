@@ -1,66 +1,24 @@
-//! The real f29-engine over gRPC, reading documents from a stand-in sii-gateway: a real
-//! local gRPC server answering ListDocuments (in small pages) and GetSummary from canned
-//! documents, and recording the metadata it receives. (End-to-end tests through the real
-//! sii-gateway come once it stores documents.)
+//! The real f29-engine over gRPC, reading its documents from the real sii-gateway, which
+//! imported them from the real sii-sim (`common::platform`). Expected códigos are worked out
+//! in the test from what sii-sim serves (`common::expected`), never copied from the engine.
+//! F29.md's worked example with hand-picked documents is tested on the pure engine
+//! (`src/domain/compute_tests.rs`, `tests/exports.rs`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
-use std::collections::BTreeSet;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::collections::{BTreeMap, BTreeSet};
 
-use common::gateway::{FakeGateway, Seen, UnimplementedGateway, serve_gateway, summarize, to_pb};
-use common::start_engine;
+use common::expected::{self, Expected};
+use common::platform::{Platform, metrics_text};
+use f29_engine::grpc::gateway::PAGE_SIZE;
 use ofitec_core::grpc::status::error_code;
 use ofitec_core::grpc::{CallContext, RequestId};
 use ofitec_core::identity::{Caller, CompanyScope, Role};
-use ofitec_core::rcv::RcvDocument;
+use ofitec_core::rcv::{Operation, PurchaseState, RcvDocument, TransactionType};
 use ofitec_proto::f29::v1 as pb;
-use ofitec_proto::sii::v1 as sii;
-use ofitec_testkit::TestDatabase;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tonic::{Code, Request};
-
-struct Harness {
-    client: common::Client,
-    metrics: SocketAddr,
-    seen: Arc<Mutex<Seen>>,
-    _database: TestDatabase,
-}
-
-async fn start(docs: &[RcvDocument]) -> Harness {
-    let seen = Arc::new(Mutex::new(Seen::default()));
-    let imports = vec![
-        sii::PeriodImportInfo {
-            period: "2024-11".into(),
-            operation: sii::Operation::Compra as i32,
-            last_imported_at: "2024-12-02T10:00:00Z".into(),
-            sii_modified_at: "2024-12-01T09:00:00Z".into(),
-        },
-        sii::PeriodImportInfo {
-            period: "2024-11".into(),
-            operation: sii::Operation::Venta as i32,
-            last_imported_at: "2024-12-02T10:00:00Z".into(),
-            sii_modified_at: "2024-12-01T09:00:00Z".into(),
-        },
-    ];
-    let gateway = serve_gateway(FakeGateway {
-        documents: docs.iter().map(to_pb).collect(),
-        summary: summarize(docs),
-        imports,
-        seen: seen.clone(),
-    })
-    .await;
-    let (client, metrics, database) = start_engine(gateway).await;
-    Harness {
-        client,
-        metrics,
-        seen,
-        _database: database,
-    }
-}
 
 fn key() -> pb::DeclarationKey {
     pb::DeclarationKey {
@@ -69,6 +27,7 @@ fn key() -> pb::DeclarationKey {
     }
 }
 
+/// The inputs `common::expected` assumes.
 fn worked_inputs() -> pb::DeclarationInputs {
     pb::DeclarationInputs {
         ppm_rate: "0.2".into(),
@@ -114,80 +73,99 @@ fn code(d: &pb::Declaration, codigo: i32) -> Option<i64> {
     d.codes.iter().find(|c| c.codigo == codigo).map(|c| c.valor)
 }
 
-async fn metrics_text(address: SocketAddr) -> String {
-    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
-    stream
-        .write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n")
-        .await
-        .unwrap();
-    let mut body = String::new();
-    stream.read_to_string(&mut body).await.unwrap();
-    body
+/// Every código against the expectation: the expected ones have their value (a código not
+/// shown is 0), and the engine shows nothing the expectation does not know.
+fn assert_codes(declaration: &pb::Declaration, expected: &Expected) {
+    for (&codigo, &value) in &expected.codes {
+        assert_eq!(
+            code(declaration, i32::from(codigo)).unwrap_or(0),
+            value,
+            "código {codigo}"
+        );
+    }
+    for c in &declaration.codes {
+        let known = u16::try_from(c.codigo).is_ok_and(|k| expected.codes.contains_key(&k));
+        assert!(
+            known || c.valor == 0 || c.codigo == 115,
+            "código {} = {} was not expected",
+            c.codigo,
+            c.valor
+        );
+    }
+}
+
+fn has_finding(declaration: &pb::Declaration, code: &str) -> bool {
+    declaration.findings.iter().any(|f| f.code == code)
 }
 
 #[tokio::test]
-async fn computes_the_worked_example_from_the_gateway() {
-    let (docs, _) = common::worked_example();
-    let mut h = start(&docs).await;
-    let all = CompanyScope::All;
-    let declaration = h
-        .client
+async fn computes_the_imported_registers_as_plain_sums_of_what_sii_serves() {
+    let mut p = Platform::start().await;
+    // Enough documents for two pages of ListDocuments, few enough of each type for SII's
+    // synchronous detail.
+    p.set_volume(520).await;
+    p.import().await;
+    let compras = p.served(Operation::Compra).await;
+    let ventas = p.served(Operation::Venta).await;
+    let expected = expected::f29(&compras, &ventas);
+    let served = (compras.len() + ventas.len()) as u64;
+    assert!(
+        served > u64::from(PAGE_SIZE),
+        "{served} documents do not need two pages"
+    );
+    // The registers exercise every kind of document the expectation places.
+    for codigo in [502, 510, 513, 111, 759, 20, 520, 528, 525, 535, 762, 521] {
+        assert_ne!(expected.get(codigo), 0, "sii-sim's data gives no {codigo}");
+    }
+
+    let declaration = p
+        .engine
         .compute(with_caller(
             compute_request(Some(worked_inputs())),
             Role::Operator,
-            all,
+            CompanyScope::All,
             "req-42",
         ))
         .await
         .expect("compute")
         .into_inner();
-    for (codigo, value) in [
-        (503, 2),
-        (502, 5_700),
-        (510, 1_900),
-        (538, 3_800),
-        (520, 9_500),
-        (525, 38_000),
-        (537, 47_500),
-        (89, 0),
-        (77, 43_700),
-        (151, 13_750),
-        (563, 20_000),
-        (62, 40),
-        (91, 13_790),
-    ] {
-        assert_eq!(code(&declaration, codigo), Some(value), "código {codigo}");
-    }
+    assert_codes(&declaration, &expected);
     let rate = declaration.codes.iter().find(|c| c.codigo == 115).unwrap();
     assert_eq!((rate.valor, rate.text.as_str()), (0, "0.2"));
     assert_eq!(declaration.version, 1);
     assert_eq!(declaration.status, pb::DeclarationStatus::Draft as i32);
-    assert_eq!(declaration.documents, 5);
+    assert_eq!(
+        declaration.documents, served,
+        "every stored document was read"
+    );
     assert_eq!(declaration.computed_by, "ana@example.cl");
+    assert_eq!(declaration.transitions.len(), 1);
     assert!(
         declaration.findings.iter().all(|f| f.severity != "error"),
         "{:?}",
         declaration.findings
     );
-    assert_eq!(declaration.transitions.len(), 1);
-
-    // The context travelled to sii-gateway, and the 5 documents came in pages of 2.
-    {
-        let seen = h.seen.lock().unwrap();
-        assert!(
-            seen.request_ids.contains("req-42"),
-            "{:?}",
-            seen.request_ids
-        );
-        assert!(seen.callers.contains("ana@example.cl"));
-        assert_eq!(seen.list_calls, 3);
-    }
+    // Both registers were imported, after SII's last change.
+    assert!(!has_finding(&declaration, "period_not_imported"));
+    assert!(!has_finding(&declaration, "import_outdated"));
+    let pending = compras
+        .iter()
+        .any(|d| d.state == Some(PurchaseState::Pendiente));
+    assert_eq!(has_finding(&declaration, "pending_documents"), pending);
+    assert_eq!(
+        has_finding(&declaration, "unmapped_type"),
+        expected.unmapped > 0
+    );
+    // The documents came page by page (the gateway refuses calls without the caller, so
+    // every page also carried it).
+    let pages = served.div_ceil(u64::from(PAGE_SIZE));
+    assert_eq!(p.gateway_calls("ListDocuments").await, pages);
 
     // Reading it back, every version, and the export.
-    let got = h.client.get_declaration(key()).await.unwrap().into_inner();
+    let got = p.engine.get_declaration(key()).await.unwrap().into_inner();
     assert_eq!(got, declaration);
-    let again = h
-        .client
+    let again = p
+        .engine
         .compute(compute_request(None))
         .await
         .unwrap()
@@ -198,8 +176,9 @@ async fn computes_the_worked_example_from_the_gateway() {
         "absent inputs reuse the latest version's"
     );
     assert_eq!(again.computed_by, "tests");
-    let versions = h
-        .client
+    assert_codes(&again, &expected);
+    let versions = p
+        .engine
         .list_versions(key())
         .await
         .unwrap()
@@ -209,8 +188,8 @@ async fn computes_the_worked_example_from_the_gateway() {
         versions.iter().map(|v| v.version).collect::<Vec<_>>(),
         vec![2, 1]
     );
-    let export = h
-        .client
+    let export = p
+        .engine
         .export(pb::ExportRequest {
             key: Some(key()),
             format: "csv".into(),
@@ -220,14 +199,22 @@ async fn computes_the_worked_example_from_the_gateway() {
         .into_inner();
     assert_eq!(export.file_name, "F29_76123456-0_202411.csv");
     assert_eq!(export.content_type, "text/csv; charset=utf-8");
-    let golden = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/golden/F29_76123456-0_202411.csv"
-    ))
-    .unwrap();
-    assert_eq!(export.content, golden);
-    let bad_format = h
-        .client
+    let csv = String::from_utf8(export.content).unwrap();
+    assert!(csv.starts_with("codigo;glosa;valor\n"), "{csv}");
+    for codigo in [538, 537, 91] {
+        let line = format!("\n{codigo};");
+        let row = csv[csv.find(&line).expect("código in the export") + 1..]
+            .lines()
+            .next()
+            .unwrap();
+        assert!(
+            row.ends_with(&format!(";{}", expected.get(codigo))),
+            "{row}"
+        );
+    }
+    assert_eq!(csv.lines().count(), again.codes.len() + 1);
+    let bad_format = p
+        .engine
         .export(pb::ExportRequest {
             key: Some(key()),
             format: "pdf".into(),
@@ -236,7 +223,7 @@ async fn computes_the_worked_example_from_the_gateway() {
         .expect_err("pdf");
     assert_eq!(error_code(&bad_format), Some("format_invalid"));
 
-    let metrics = metrics_text(h.metrics).await;
+    let metrics = metrics_text(p.engine_metrics).await;
     assert!(
         metrics.contains("f29_computations_total{result=\"ok\"} 2"),
         "{metrics}"
@@ -253,9 +240,9 @@ async fn computes_the_worked_example_from_the_gateway() {
 
 #[tokio::test]
 async fn a_sent_declaration_refuses_recompute() {
-    let (docs, _) = common::worked_example();
-    let mut h = start(&docs).await;
-    h.client
+    // The life cycle needs a computation, not particular documents: nothing is imported.
+    let mut p = Platform::start().await;
+    p.engine
         .compute(compute_request(Some(worked_inputs())))
         .await
         .unwrap();
@@ -273,8 +260,8 @@ async fn a_sent_declaration_refuses_recompute() {
             "r-status",
         )
     };
-    let skipped = h
-        .client
+    let skipped = p
+        .engine
         .set_status(set(pb::DeclarationStatus::Sent))
         .await
         .expect_err("draft → sent");
@@ -282,12 +269,12 @@ async fn a_sent_declaration_refuses_recompute() {
         (skipped.code(), error_code(&skipped)),
         (Code::FailedPrecondition, Some("transition_invalid"))
     );
-    h.client
+    p.engine
         .set_status(set(pb::DeclarationStatus::Ready))
         .await
         .unwrap();
-    let sent = h
-        .client
+    let sent = p
+        .engine
         .set_status(set(pb::DeclarationStatus::Sent))
         .await
         .unwrap()
@@ -308,28 +295,28 @@ async fn a_sent_declaration_refuses_recompute() {
     );
     assert!(sent.transitions.iter().all(|t| t.at.ends_with('Z')));
 
-    let refused = h
-        .client
+    let refused = p
+        .engine
         .compute(compute_request(None))
         .await
         .expect_err("frozen");
     assert_eq!(refused.code(), Code::FailedPrecondition);
     assert_eq!(error_code(&refused), Some("declaration_frozen"));
-    let refused = h
-        .client
+    let refused = p
+        .engine
         .set_status(set(pb::DeclarationStatus::Draft))
         .await
         .expect_err("frozen");
     assert_eq!(error_code(&refused), Some("declaration_frozen"));
-    let paid = h
-        .client
+    let paid = p
+        .engine
         .set_status(set(pb::DeclarationStatus::Paid))
         .await
         .unwrap()
         .into_inner();
     assert_eq!(paid.status, pb::DeclarationStatus::Paid as i32);
     assert_eq!(
-        h.client
+        p.engine
             .list_versions(key())
             .await
             .unwrap()
@@ -342,12 +329,12 @@ async fn a_sent_declaration_refuses_recompute() {
 
 #[tokio::test]
 async fn requests_are_validated_and_scoped() {
-    let mut h = start(&[]).await;
+    let mut p = Platform::start().await;
     let bad_rut = pb::DeclarationKey {
         company: "76123456-1".into(),
         period: "2024-11".into(),
     };
-    let err = h.client.get_declaration(bad_rut).await.expect_err("rut");
+    let err = p.engine.get_declaration(bad_rut).await.expect_err("rut");
     assert_eq!(
         (err.code(), error_code(&err)),
         (Code::InvalidArgument, Some("rut_invalid"))
@@ -356,14 +343,14 @@ async fn requests_are_validated_and_scoped() {
         company: "76123456-0".into(),
         period: "2024-13".into(),
     };
-    let err = h
-        .client
+    let err = p
+        .engine
         .get_declaration(bad_period)
         .await
         .expect_err("period");
     assert_eq!(error_code(&err), Some("period_invalid"));
-    let err = h
-        .client
+    let err = p
+        .engine
         .get_declaration(key())
         .await
         .expect_err("nothing computed");
@@ -374,8 +361,8 @@ async fn requests_are_validated_and_scoped() {
 
     let other = ofitec_core::Rut::parse("12345678-5").unwrap();
     let elsewhere = CompanyScope::Only(BTreeSet::from([other]));
-    let err = h
-        .client
+    let err = p
+        .engine
         .get_declaration(with_caller(key(), Role::Admin, elsewhere, "r1"))
         .await
         .expect_err("scope");
@@ -383,8 +370,8 @@ async fn requests_are_validated_and_scoped() {
         (err.code(), error_code(&err)),
         (Code::PermissionDenied, Some("forbidden_company"))
     );
-    let err = h
-        .client
+    let err = p
+        .engine
         .compute(with_caller(
             compute_request(None),
             Role::Viewer,
@@ -401,8 +388,8 @@ async fn requests_are_validated_and_scoped() {
         delta: 1,
         reason: "x".into(),
     }];
-    let err = h
-        .client
+    let err = p
+        .engine
         .compute(compute_request(Some(bad_inputs)))
         .await
         .expect_err("total");
@@ -415,82 +402,162 @@ async fn requests_are_validated_and_scoped() {
 }
 
 #[tokio::test]
-async fn gateway_without_documents_yet_is_unavailable() {
-    let gateway = serve_gateway(UnimplementedGateway).await;
-    let (mut client, _, _database) = start_engine(gateway).await;
-    let err = client
+async fn a_stopped_gateway_is_reported_unavailable() {
+    let mut p = Platform::start().await;
+    p.engine
+        .compute(compute_request(Some(worked_inputs())))
+        .await
+        .expect("computes while sii-gateway runs");
+    p.stop_gateway().await;
+    let err = p
+        .engine
         .compute(compute_request(None))
         .await
-        .expect_err("unimplemented");
+        .expect_err("sii-gateway is down");
     assert_eq!(
         (err.code(), error_code(&err)),
         (Code::Unavailable, Some("sii_gateway_unavailable"))
     );
+    assert!(err.message().contains("sii-gateway"), "{}", err.message());
+    // Nothing was stored from the failed attempt.
+    let versions = p
+        .engine
+        .list_versions(key())
+        .await
+        .unwrap()
+        .into_inner()
+        .versions;
+    assert_eq!(versions.len(), 1);
+}
+
+/// Keys (`tipo/folio/counterpart`, in key order) of the first 50 sales that `keep` selects.
+fn first_keys(ventas: &[RcvDocument], keep: impl Fn(&RcvDocument) -> bool) -> Vec<String> {
+    let keys: BTreeSet<_> = ventas.iter().filter(|d| keep(d)).map(|d| d.key()).collect();
+    keys.iter().take(50).map(ToString::to_string).collect()
+}
+
+/// (register, tipo, state) → (lines, documents, exento, neto, IVA, total) of what SII serves.
+type Groups = BTreeMap<(Operation, u16, Option<PurchaseState>), [i64; 6]>;
+
+fn groups(registers: &[&[RcvDocument]]) -> Groups {
+    let mut out = Groups::new();
+    for d in registers.iter().flat_map(|r| r.iter()) {
+        let g = out.entry((d.operation, d.tipo_dte, d.state)).or_default();
+        for (slot, v) in g.iter_mut().zip([
+            1,
+            i64::from(d.document_count),
+            d.exento,
+            d.neto,
+            d.iva,
+            d.total,
+        ]) {
+            *slot += v;
+        }
+    }
+    out
 }
 
 #[tokio::test]
 async fn conciliation_lists_differences_with_their_documents() {
-    let (docs, _) = common::worked_example();
-    let mut h = start(&docs).await;
-    h.client
+    let mut p = Platform::start().await;
+    p.set_volume(30).await;
+    p.import().await;
+    let compras = p.served(Operation::Compra).await;
+    let ventas = p.served(Operation::Venta).await;
+    let expected = expected::f29(&compras, &ventas);
+    p.engine
         .compute(compute_request(Some(worked_inputs())))
         .await
         .unwrap();
-    let proposal = r#"[{"codigo":"502","valor":"3800"},{"codigo":"538","valor":"1900"},{"codigo":"537","valor":"47500"},{"codigo":"115","valor":"0.2"}]"#;
-    let response = h
-        .client
-        .conciliate(pb::ConciliateRequest {
-            key: Some(key()),
-            proposal_json: proposal.into(),
-        })
+    // SII proposes another 502 and 538, agrees on 537 and 115, and lacks 503.
+    let proposal = serde_json::json!([
+        {"codigo": "502", "valor": (expected.get(502) - 1_000).to_string()},
+        {"codigo": "538", "valor": (expected.get(538) - 1_000).to_string()},
+        {"codigo": "537", "valor": expected.get(537).to_string()},
+        {"codigo": "115", "valor": "0.2"},
+    ])
+    .to_string();
+    let conciliate = |proposal: String| pb::ConciliateRequest {
+        key: Some(key()),
+        proposal_json: proposal,
+    };
+    let response = p
+        .engine
+        .conciliate(conciliate(proposal.clone()))
         .await
         .unwrap()
         .into_inner();
-    let d502 = response
-        .differences
-        .iter()
-        .find(|d| d.codigo == 502)
-        .expect("502 differs");
-    assert_eq!(
-        (d502.source.as_str(), d502.ours, d502.theirs),
-        ("proposal", 5_700, 3_800)
-    );
-    assert_eq!(d502.documents, vec!["33/1/12345678-5", "33/2/12345678-5"]);
-    let d538 = response
-        .differences
-        .iter()
-        .find(|d| d.codigo == 538)
-        .expect("538 differs");
-    assert_eq!(
-        d538.documents.len(),
-        3,
-        "538's terms: two facturas and the NC"
-    );
-    assert!(
+    let find = |codigo: i32| {
         response
             .differences
             .iter()
-            .all(|d| d.codigo != 537 && d.codigo != 115)
+            .find(|d| d.codigo == codigo && d.source == "proposal")
+    };
+    let d502 = find(502).expect("502 differs");
+    assert_eq!(
+        (d502.ours, d502.theirs),
+        (expected.get(502), expected.get(502) - 1_000)
     );
-    // Códigos SII's proposal lacks are differences too (ours vs 0); the RCV summary agrees.
-    assert!(
-        response
-            .differences
-            .iter()
-            .any(|d| d.codigo == 525 && d.theirs == 0)
-    );
+    // Behind 502: the facturas del giro sold.
+    let facturas = |d: &RcvDocument| {
+        d.tipo_dte == 33
+            && d.transaction_type.unwrap_or(TransactionType::DelGiro) == TransactionType::DelGiro
+            && d.iva != 0
+    };
+    assert_eq!(d502.documents, first_keys(&ventas, facturas));
+    // Behind 538: its terms' documents, every sale with IVA but exports, exentas and
+    // facturas de compra (notes of credit included).
+    let d538 = find(538).expect("538 differs");
+    assert_eq!(d538.ours, expected.get(538));
+    let with_debit =
+        |d: &RcvDocument| matches!(d.tipo_dte, 33 | 39 | 43 | 48 | 56 | 61) && d.iva != 0;
+    assert_eq!(d538.documents, first_keys(&ventas, with_debit));
+    assert!(find(537).is_none() && find(115).is_none());
+    // Códigos SII's proposal lacks are differences too (ours vs 0).
+    let d503 = find(503).expect("503 is not in the proposal");
+    assert_eq!((d503.ours, d503.theirs), (expected.get(503), 0));
+    // Nothing changed since the computation: the RCV summary agrees.
     assert!(
         response.differences.iter().all(|d| d.source == "proposal"),
         "{:?}",
         response.differences
     );
 
-    let err = h
-        .client
-        .conciliate(pb::ConciliateRequest {
-            key: Some(key()),
-            proposal_json: "{".into(),
-        })
+    // SII changes the registers and they are imported again: the types whose totals moved
+    // are now differences against the RCV summary.
+    p.revise_registers().await;
+    p.import().await;
+    let changed: BTreeSet<i32> = {
+        let before = groups(&[&compras, &ventas]);
+        let after = groups(&[
+            &p.served(Operation::Compra).await,
+            &p.served(Operation::Venta).await,
+        ]);
+        before
+            .keys()
+            .chain(after.keys())
+            .filter(|k| before.get(k) != after.get(k))
+            .map(|k| i32::from(k.1))
+            .collect()
+    };
+    assert!(!changed.is_empty(), "the revision changed nothing");
+    let response = p
+        .engine
+        .conciliate(conciliate(proposal))
+        .await
+        .unwrap()
+        .into_inner();
+    let summary: BTreeSet<i32> = response
+        .differences
+        .iter()
+        .filter(|d| d.source == "rcv_summary")
+        .map(|d| d.tipo_dte)
+        .collect();
+    assert_eq!(summary, changed);
+
+    let err = p
+        .engine
+        .conciliate(conciliate("{".into()))
         .await
         .expect_err("bad json");
     assert_eq!(error_code(&err), Some("proposal_invalid"));
@@ -498,9 +565,9 @@ async fn conciliation_lists_differences_with_their_documents() {
 
 #[tokio::test]
 async fn mappings_are_validated_overridden_and_removed() {
-    let mut h = start(&[]).await;
-    let shipped = h
-        .client
+    let mut p = Platform::start().await;
+    let shipped = p
+        .engine
         .get_mapping(pb::GetMappingRequest {
             company: String::new(),
         })
@@ -511,8 +578,8 @@ async fn mappings_are_validated_overridden_and_removed() {
     assert!(shipped.yaml.contains("Total débitos"));
 
     let broken = shipped.yaml.replacen("codigo: 502}", "codigo: 9999}", 1);
-    let err = h
-        .client
+    let err = p
+        .engine
         .put_mapping(pb::Mapping {
             company: "76123456-0".into(),
             yaml: broken,
@@ -527,8 +594,8 @@ async fn mappings_are_validated_overridden_and_removed() {
     assert!(err.message().contains("line "), "{}", err.message());
 
     let own = shipped.yaml.replace("Total débitos", "Total de débitos");
-    let stored = h
-        .client
+    let stored = p
+        .engine
         .put_mapping(with_caller(
             pb::Mapping {
                 company: "76123456-0".into(),
@@ -546,8 +613,8 @@ async fn mappings_are_validated_overridden_and_removed() {
         (stored.source.as_str(), stored.updated_by.as_str()),
         ("company", "ana@example.cl")
     );
-    let err = h
-        .client
+    let err = p
+        .engine
         .put_mapping(with_caller(
             pb::Mapping::default(),
             Role::Operator,
@@ -559,8 +626,8 @@ async fn mappings_are_validated_overridden_and_removed() {
     assert_eq!(error_code(&err), Some("forbidden_role"));
 
     // The override is what the company's computations use.
-    let computed = h
-        .client
+    let computed = p
+        .engine
         .compute(compute_request(Some(worked_inputs())))
         .await
         .unwrap()
@@ -574,8 +641,8 @@ async fn mappings_are_validated_overridden_and_removed() {
         .clone();
     assert_eq!(glosa, "Total de débitos");
 
-    let removed = h
-        .client
+    let removed = p
+        .engine
         .put_mapping(pb::Mapping {
             company: "76123456-0".into(),
             yaml: String::new(),

@@ -1,8 +1,10 @@
-//! Shared by the integration tests: F29.md's worked example as documents and inputs.
+//! Shared by the integration tests: F29.md's worked example as documents and inputs (for
+//! the pure engine), and the real platform the service tests run on.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
-pub mod gateway;
+pub mod expected;
+pub mod platform;
 
 use f29_engine::domain::compute::{Computation, Context, compute};
 use f29_engine::domain::decimal::Decimal;
@@ -115,13 +117,23 @@ pub fn worked_example() -> (Vec<RcvDocument>, Inputs) {
 
 /// Computes `docs` with the shipped mapping, default options and table.
 pub fn compute_default(docs: &[RcvDocument], inputs: &Inputs) -> (Computation, Mapping) {
+    compute_for(period(), docs, inputs)
+}
+
+/// Computes `docs` of `period` with the shipped mapping, default options and table, as the
+/// service does when no previous declaration and no sales history exist.
+pub fn compute_for(
+    period: Period,
+    docs: &[RcvDocument],
+    inputs: &Inputs,
+) -> (Computation, Mapping) {
     let mapping = Mapping::default_mapping().unwrap();
     let options = ComputeOptions::default();
     let utm = UtmTable::shipped().unwrap();
     let computation = compute(
         docs,
         &Context {
-            period: period(),
+            period,
             mapping: &mapping,
             options: &options,
             inputs,
