@@ -101,8 +101,7 @@ fn has_finding(declaration: &pb::Declaration, code: &str) -> bool {
 #[tokio::test]
 async fn computes_the_imported_registers_as_plain_sums_of_what_sii_serves() {
     let mut p = Platform::start().await;
-    // Enough documents for two pages of ListDocuments, few enough of each type for SII's
-    // synchronous detail.
+    // More documents than one page of ListDocuments holds (1,042 lines at this volume).
     p.set_volume(520).await;
     p.import().await;
     let compras = p.served(Operation::Compra).await;
