@@ -12,7 +12,7 @@ use crate::state::AppState;
 
 /// One repository of a plan.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct RepositoryBody {
+pub struct RepositoryStatusBody {
     /// Repository name as configured.
     pub name: String,
     /// `primary` or `offsite`.
@@ -31,7 +31,7 @@ pub struct RepositoryBody {
 
 /// One plan.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct PlanBody {
+pub struct PlanStatusBody {
     /// Plan name.
     pub plan: String,
     /// `ok`, `degraded` (local fine, an offsite failed), `failing` or `never_run`.
@@ -54,21 +54,21 @@ pub struct PlanBody {
     /// Next scheduled run, RFC 3339.
     pub next_run_at: Option<String>,
     /// The plan's repositories.
-    pub repositories: Vec<RepositoryBody>,
+    pub repositories: Vec<RepositoryStatusBody>,
 }
 
 /// The agent's status.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct StatusBody {
+pub struct BackupStatusBody {
     /// One entry per configured plan.
-    pub plans: Vec<PlanBody>,
+    pub plans: Vec<PlanStatusBody>,
     /// Tools the agent needs and cannot find (`restic`, `pg_dump`, …).
     pub missing_tools: Vec<String>,
 }
 
-impl From<pb::PlanStatus> for PlanBody {
-    fn from(p: pb::PlanStatus) -> PlanBody {
-        PlanBody {
+impl From<pb::PlanStatus> for PlanStatusBody {
+    fn from(p: pb::PlanStatus) -> PlanStatusBody {
+        PlanStatusBody {
             last_drill_seconds: some(p.last_drill_at.clone()).map(|_| p.last_drill_seconds),
             plan: p.plan,
             state: p.state,
@@ -82,7 +82,7 @@ impl From<pb::PlanStatus> for PlanBody {
             repositories: p
                 .repositories
                 .into_iter()
-                .map(|r| RepositoryBody {
+                .map(|r| RepositoryStatusBody {
                     name: r.name,
                     role: r.role,
                     reachable: r.reachable,
@@ -103,7 +103,7 @@ impl From<pb::PlanStatus> for PlanBody {
     security(("bearer" = []), ("api_key" = [])),
     extensions(("x-required-role" = json!("operator"))),
     responses(
-        (status = 200, description = "The status", body = StatusBody),
+        (status = 200, description = "The status", body = BackupStatusBody),
         (status = 401, description = "No or bad credentials", body = ErrorBody),
         (status = 403, description = "Role too low", body = ErrorBody),
         (status = 503, description = "backup-agent unavailable", body = ErrorBody),
@@ -121,8 +121,8 @@ pub async fn get(
         .await
         .map_err(|s| ApiError::from_grpc("backup-agent", &s))?
         .into_inner();
-    Ok(HttpResponse::Ok().json(StatusBody {
-        plans: answer.plans.into_iter().map(PlanBody::from).collect(),
+    Ok(HttpResponse::Ok().json(BackupStatusBody {
+        plans: answer.plans.into_iter().map(PlanStatusBody::from).collect(),
         missing_tools: answer.missing_tools,
     }))
 }

@@ -15,7 +15,7 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"status": "ready"}))]
-pub struct StatusBody {
+pub struct StatusChangeBody {
     /// `draft`, `ready`, `sent` or `paid`.
     pub status: String,
 }
@@ -28,7 +28,7 @@ pub struct StatusBody {
         ("company" = String, Path, description = "Company RUT"),
         ("period" = String, Path, description = "Period `YYYY-MM`"),
     ),
-    request_body = StatusBody,
+    request_body = StatusChangeBody,
     security(("bearer" = []), ("api_key" = [])),
     extensions(("x-required-role" = json!("operator"))),
     responses(
@@ -46,7 +46,7 @@ pub async fn post(
     auth: Authorized<Operator>,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    body: web::Json<StatusBody>,
+    body: web::Json<StatusChangeBody>,
 ) -> Result<HttpResponse, ApiError> {
     let key = key::declaration(&auth, path.into_inner())?;
     let status = status_from_name("status", &body.status)?;
