@@ -82,3 +82,48 @@ ensure_python_yaml() {
   fi
   python3 -m pip install --quiet --user pyyaml
 }
+
+# A throwaway RabbitMQ node on loopback (Debian's rabbitmq-server): sets RMQ_DIR and AMQP_URL.
+# Runs as the `rabbitmq` user when started as root; its own session so stop_rabbitmq can end
+# the whole Erlang process group.
+start_rabbitmq() {
+  local server=/usr/lib/rabbitmq/bin/rabbitmq-server port dist runner=()
+  [ -x "$server" ] || die "rabbitmq-server not found (apt-get install rabbitmq-server)"
+  RMQ_DIR=$(mktemp -d /tmp/ofitec-rmq.XXXXXX)
+  port=$(free_port)
+  dist=$(free_port)
+  mkdir -p "$RMQ_DIR/mnesia" "$RMQ_DIR/log"
+  echo "[]." >"$RMQ_DIR/enabled_plugins"
+  printf 'loopback_users = none\nlisteners.tcp.default = 127.0.0.1:%s\n' "$port" >"$RMQ_DIR/rabbitmq.conf"
+  if [ "$(id -u)" -eq 0 ] && id rabbitmq >/dev/null 2>&1; then
+    chown -R rabbitmq "$RMQ_DIR"
+    runner=(runuser -u rabbitmq --)
+  fi
+  setsid "${runner[@]}" env HOME="$RMQ_DIR" RABBITMQ_NODENAME="ofitec$port@localhost" \
+    RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$port" RABBITMQ_DIST_PORT="$dist" \
+    RABBITMQ_MNESIA_BASE="$RMQ_DIR/mnesia" RABBITMQ_LOG_BASE="$RMQ_DIR/log" \
+    RABBITMQ_ENABLED_PLUGINS_FILE="$RMQ_DIR/enabled_plugins" RABBITMQ_CONFIG_FILE="$RMQ_DIR/rabbitmq" \
+    "$server" >"$RMQ_DIR/server.out" 2>&1 &
+  RMQ_PID=$!
+  local _
+  for _ in $(seq 1 120); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      AMQP_URL="amqp://guest:guest@127.0.0.1:$port/%2f"
+      log "RabbitMQ on 127.0.0.1:$port"
+      return 0
+    fi
+    kill -0 "$RMQ_PID" 2>/dev/null || break
+    sleep 0.5
+  done
+  tail -n 30 "$RMQ_DIR/server.out" >&2
+  die "RabbitMQ did not start"
+}
+
+stop_rabbitmq() {
+  [ -n "${RMQ_DIR:-}" ] || return 0
+  kill -TERM -- "-$RMQ_PID" 2>/dev/null || true
+  sleep 1
+  kill -KILL -- "-$RMQ_PID" 2>/dev/null || true
+  rm -rf "$RMQ_DIR"
+  RMQ_DIR=
+}

@@ -25,13 +25,21 @@ if ! python3 -c 'import moto.server' 2>/dev/null; then
     || python3 -m pip install --quiet --user --break-system-packages 'moto[server]'
 fi
 
-trap 'stop_postgres' EXIT INT TERM
+trap 'stop_postgres; stop_rabbitmq' EXIT INT TERM
 if [ -n "${OFITEC_TEST_POSTGRES_URL:-}" ]; then
   PG_URL=$OFITEC_TEST_POSTGRES_URL
   log "using the PostgreSQL server given in OFITEC_TEST_POSTGRES_URL"
 else
   ensure_packages "initdb:postgresql" "pg_ctl:postgresql"
   start_postgres
+fi
+# sii-gateway's queue-mode tests need a broker.
+if [ -n "${OFITEC_TEST_AMQP_URL:-}" ]; then
+  log "using the RabbitMQ server given in OFITEC_TEST_AMQP_URL"
+else
+  ensure_packages "rabbitmq-server:rabbitmq-server"
+  start_rabbitmq
+  export OFITEC_TEST_AMQP_URL=$AMQP_URL
 fi
 # backup-agent's PostgreSQL *source* databases live here in both suite runs.
 export OFITEC_TEST_PG_ADMIN_URL="${OFITEC_TEST_PG_ADMIN_URL:-$PG_URL}"

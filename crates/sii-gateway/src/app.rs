@@ -14,7 +14,7 @@ use tonic::service::Routes;
 use crate::config::Config;
 use crate::grpc::GatewayService;
 use crate::imports::metrics::ImportMetrics;
-use crate::imports::{Imports, pool};
+use crate::imports::{Imports, pool, queue};
 use crate::sii::Sii;
 use crate::sii::metrics::SiiMetrics;
 use crate::store::MIGRATIONS;
@@ -33,12 +33,6 @@ impl Application {
         let db = Db::connect(&config.database, MIGRATIONS)
             .await
             .with_context(|| format!("opening the gateway database {}", config.database.url))?;
-        if config.imports.amqp_url.is_some() {
-            anyhow::bail!(
-                "imports.amqp_url is set, but this version only runs imports with the embedded \
-                 worker pool; remove it (see docs/configuration.md)"
-            );
-        }
         let host = ServiceHost::bind("sii-gateway", &config.grpc, &config.metrics).await?;
         let sii_metrics =
             SiiMetrics::register(host.metrics()).context("registering SII metrics")?;
@@ -52,7 +46,17 @@ impl Application {
     /// Serves until the shutdown token is cancelled.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let service = SiiGatewayServer::new(GatewayService::new(self.imports.clone()));
-        let pool = tokio::spawn(pool::run(self.imports.clone(), self.host.shutdown_token()));
+        let shutdown = self.host.shutdown_token();
+        let pool = match self.imports.config.amqp_url.clone() {
+            Some(url) => {
+                tracing::info!(broker = %queue::redacted(&url), "imports run from RabbitMQ");
+                tokio::spawn(queue::run(self.imports.clone(), url, shutdown))
+            }
+            None => {
+                tracing::info!("imports run in the embedded worker pool (no RabbitMQ configured)");
+                tokio::spawn(pool::run(self.imports.clone(), shutdown))
+            }
+        };
         let probe = database_probe(self.db.clone(), Duration::from_secs(2));
         let served = self
             .host

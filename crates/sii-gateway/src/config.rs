@@ -36,10 +36,16 @@ pub struct Config {
 }
 
 /// Environment variables accepted besides `OFITEC__…`.
-pub const ENV_ALIASES: &[EnvAlias] = &[EnvAlias {
-    var: "DATABASE_URL",
-    key: "database.url",
-}];
+pub const ENV_ALIASES: &[EnvAlias] = &[
+    EnvAlias {
+        var: "DATABASE_URL",
+        key: "database.url",
+    },
+    EnvAlias {
+        var: "AMQP_URL",
+        key: "imports.amqp_url",
+    },
+];
 
 impl Config {
     /// Loads defaults ← `file` ← environment.

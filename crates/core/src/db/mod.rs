@@ -303,3 +303,38 @@ macro_rules! on_backend {
         }
     };
 }
+
+/// A transaction that will write. On SQLite it starts with `BEGIN IMMEDIATE`: a deferred
+/// transaction that reads before writing fails at once with `SQLITE_BUSY` when another
+/// connection wrote meanwhile (the busy timeout cannot help a lock upgrade), which turns
+/// concurrent workers' ordinary read-then-update into spurious errors. Transactions opened
+/// inside `f` become savepoints, as with [`Connection::transaction`].
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager as _};
+    match conn {
+        DbConnection::Pg(_) => return conn.transaction(f),
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+        }
+    }
+    let outcome = f(conn);
+    let DbConnection::Sqlite(c) = conn else {
+        return outcome;
+    };
+    match outcome {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(c)?;
+            Ok(value)
+        }
+        Err(e) => {
+            if let Err(rollback) = AnsiTransactionManager::rollback_transaction(c) {
+                tracing::error!(error = %rollback, "rollback failed");
+            }
+            Err(e)
+        }
+    }
+}

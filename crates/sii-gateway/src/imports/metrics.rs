@@ -26,6 +26,8 @@ pub struct ImportMetrics {
     pub pre_import_backups: IntCounterVec,
     /// Open WatchImports streams.
     pub watchers: IntGauge,
+    /// 1 while connected to RabbitMQ (queue mode).
+    pub broker_up: IntGauge,
 }
 
 impl ImportMetrics {
@@ -74,6 +76,10 @@ impl ImportMetrics {
             watchers: metrics.register(IntGauge::new(
                 "import_event_watchers",
                 "Open WatchImports streams.",
+            )?)?,
+            broker_up: metrics.register(IntGauge::new(
+                "import_broker_up",
+                "1 while connected to RabbitMQ (queue mode).",
             )?)?,
         };
         for status in [

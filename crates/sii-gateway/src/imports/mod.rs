@@ -6,17 +6,17 @@
 //! * `politeness`: concurrency limits toward SII.
 //! * `worker`: one attempt of one job.
 //! * `pool`: the embedded worker pool (no broker): the job table is the queue.
+//! * `queue`: queue mode: RabbitMQ messages drive the same workers across replicas.
 
 pub mod config;
 pub mod events;
 pub mod metrics;
 pub mod politeness;
 pub mod pool;
+pub mod queue;
 pub mod worker;
 
 use std::sync::Arc;
-
-use diesel::Connection as _;
 
 use ofitec_core::db::Db;
 use ofitec_core::rcv::Operation;
@@ -79,6 +79,8 @@ pub struct Imports {
     pub(crate) wake: Notify,
     /// This process's name in `import_jobs.worker`.
     pub(crate) worker_id: String,
+    /// Queue mode's publisher; `None` in embedded mode.
+    pub(crate) publisher: Option<Arc<queue::publisher::Publisher>>,
 }
 
 impl std::fmt::Debug for Imports {
@@ -98,7 +100,12 @@ impl Imports {
         );
         let limits = Politeness::new(config.concurrency, config.per_company_concurrency);
         let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "gateway".to_owned());
+        let publisher = config
+            .amqp_url
+            .is_some()
+            .then(|| Arc::new(queue::publisher::Publisher::new(config.names(), db.clone())));
         Arc::new(Imports {
+            publisher,
             db,
             sii,
             metrics,
@@ -138,7 +145,7 @@ impl Imports {
             request.request_id.clone(),
         );
         let (created, newest) = store::run(&self.db, move |conn| {
-            conn.transaction(|c| {
+            ofitec_core::db::write_transaction(conn, |c| {
                 let created = jobs::create(c, &batch, &wanted, &requested_by, &request_id)?;
                 let mut newest = 0;
                 for job in created.iter().filter(|c| c.new) {
@@ -157,8 +164,24 @@ impl Imports {
             requested_by = %request.requested_by,
             "import requested"
         );
-        self.wake.notify_one();
+        let new_jobs: Vec<JobRow> = created
+            .iter()
+            .filter(|c| c.new)
+            .map(|c| c.job.clone())
+            .collect();
+        self.dispatch(&new_jobs).await;
         Ok((batch_id, created))
+    }
+
+    /// Hands queued jobs to the workers: a broker message each in queue mode (the outbox
+    /// catches what cannot be published now), a wake-up of the embedded pool otherwise.
+    async fn dispatch(&self, jobs: &[JobRow]) {
+        match &self.publisher {
+            Some(publisher) => {
+                publisher.dispatch(jobs).await;
+            }
+            None => self.wake.notify_one(),
+        }
     }
 
     /// One job.
@@ -169,7 +192,7 @@ impl Imports {
     /// Cancels a queued or running job (a running attempt stores nothing).
     pub async fn cancel(&self, id: String) -> Result<JobRow, StoreError> {
         let (job, event) = store::run(&self.db, move |conn| {
-            conn.transaction(|c| {
+            ofitec_core::db::write_transaction(conn, |c| {
                 let job = jobs::cancel(c, &id)?;
                 let event = EventHub::record(c, &job, kind::CANCELLED, Vec::new())?;
                 Ok::<_, StoreError>((job, event))
@@ -188,7 +211,7 @@ impl Imports {
     /// Queues a failed, dead or cancelled job again.
     pub async fn retry(&self, id: String) -> Result<JobRow, StoreError> {
         let (job, event) = store::run(&self.db, move |conn| {
-            conn.transaction(|c| {
+            ofitec_core::db::write_transaction(conn, |c| {
                 let job = jobs::retry(c, &id)?;
                 let event = EventHub::record(c, &job, kind::QUEUED, Vec::new())?;
                 Ok::<_, StoreError>((job, event))
@@ -196,7 +219,7 @@ impl Imports {
         })
         .await?;
         self.hub.announce(event);
-        self.wake.notify_one();
+        self.dispatch(std::slice::from_ref(&job)).await;
         tracing::info!(job_id = %job.id, "import queued again");
         Ok(job)
     }

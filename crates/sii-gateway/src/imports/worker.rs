@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use diesel::Connection as _;
 use std::time::Instant;
 
 use ofitec_core::rcv::PurchaseState;
@@ -57,7 +56,7 @@ pub async fn process(
         };
         let worker = imports.worker_id.clone();
         let claimed = store::run(&imports.db, move |conn| {
-            conn.transaction(|c| {
+            ofitec_core::db::write_transaction(conn, |c| {
                 let Some(job) = jobs::claim(c, &id, &worker, takeover)? else {
                     return Ok::<_, StoreError>(None);
                 };
@@ -144,7 +143,7 @@ async fn store(
         .unwrap_or_default();
     let row_errors = register.row_errors.len();
     let committed = store::run(&imports.db, move |conn| {
-        conn.transaction(|c| {
+        ofitec_core::db::write_transaction(conn, |c| {
             // Cancelled meanwhile, or taken over by another worker after we were presumed
             // dead: that worker's result counts, ours is dropped.
             let current = jobs::get(c, &id)?;
@@ -240,7 +239,7 @@ async fn fail(
         _ => kind::FAILED,
     };
     let recorded = store::run(&imports.db, move |conn| {
-        conn.transaction(|c| {
+        ofitec_core::db::write_transaction(conn, |c| {
             let current = jobs::get(c, &id)?;
             if current.status() != JobStatus::Running || current.worker != worker {
                 return Ok::<_, StoreError>(None);

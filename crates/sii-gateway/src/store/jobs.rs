@@ -547,7 +547,8 @@ pub fn mark_published(conn: &mut DbConnection, ids: &[String]) -> Result<(), Sto
     Ok(())
 }
 
-/// Queued jobs whose message the broker never confirmed, older than `grace` (the outbox).
+/// Queued jobs whose message the broker never confirmed, older than `grace` and due (a
+/// retry waiting in a delay queue is not due yet): the outbox.
 pub fn unpublished(
     conn: &mut DbConnection,
     grace: chrono::Duration,
@@ -559,6 +560,11 @@ pub fn unpublished(
         .filter(j::status.eq(JobStatus::Queued.as_str()))
         .filter(j::published_at.is_null())
         .filter(j::updated_at.le(before))
+        .filter(
+            j::next_attempt_at
+                .is_null()
+                .or(j::next_attempt_at.le(now())),
+        )
         .order(j::created_at)
         .limit(limit)
         .select(JobRow::as_select())

@@ -1,0 +1,127 @@
+//! One delivery: run the attempt, then acknowledge, schedule the retry through a delay queue,
+//! or reject into the dead-letter queue.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use lapin::message::Delivery;
+use lapin::options::{BasicAckOptions, BasicNackOptions};
+use ofitec_proto::sii::v1 as pb;
+use prost::Message as _;
+
+use super::publisher::Publisher;
+use super::topology;
+use crate::imports::Imports;
+use crate::imports::worker::{Attempt, process};
+use crate::store::StoreError;
+use crate::store::jobs::JobStatus;
+
+/// What to tell the broker.
+enum Verdict {
+    Ack,
+    /// Into the dead-letter queue.
+    DeadLetter,
+    /// Back to the queue (our database failed; try again soon).
+    Requeue,
+}
+
+/// Handles one delivery to the end.
+pub async fn handle(imports: &Arc<Imports>, publisher: &Publisher, delivery: Delivery) {
+    let verdict = match pb::ImportJobMessage::decode(delivery.data.as_slice()) {
+        Ok(message) if uuid::Uuid::parse_str(&message.job_id).is_ok() => {
+            attempt(imports, publisher, &message, delivery.redelivered).await
+        }
+        _ => {
+            tracing::error!(
+                bytes = delivery.data.len(),
+                "unreadable import message; dead-lettered"
+            );
+            Verdict::DeadLetter
+        }
+    };
+    let answered = match verdict {
+        Verdict::Ack => delivery.ack(BasicAckOptions::default()).await,
+        Verdict::DeadLetter => {
+            imports.metrics.dead_letters.inc();
+            delivery
+                .nack(BasicNackOptions {
+                    requeue: false,
+                    ..BasicNackOptions::default()
+                })
+                .await
+        }
+        Verdict::Requeue => {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            delivery
+                .nack(BasicNackOptions {
+                    requeue: true,
+                    ..BasicNackOptions::default()
+                })
+                .await
+        }
+    };
+    if let Err(e) = answered {
+        // The channel is gone: the broker redelivers the message, and the job row tells the
+        // next worker what is left to do.
+        tracing::warn!(error = %e, "import message not acknowledged; it will be redelivered");
+    }
+}
+
+async fn attempt(
+    imports: &Arc<Imports>,
+    publisher: &Publisher,
+    message: &pb::ImportJobMessage,
+    redelivered: bool,
+) -> Verdict {
+    match process(imports, &message.job_id, redelivered).await {
+        Ok(Attempt::Skipped) => Verdict::Ack,
+        Ok(Attempt::Done(JobStatus::Queued)) => {
+            schedule_retry(imports, publisher, &message.job_id).await
+        }
+        Ok(Attempt::Done(JobStatus::Dead)) => Verdict::DeadLetter,
+        Ok(Attempt::Done(_)) => Verdict::Ack,
+        Err(StoreError::NotFound(_)) => {
+            tracing::error!(job_id = %message.job_id, "message for an unknown job; dead-lettered");
+            Verdict::DeadLetter
+        }
+        Err(e) => {
+            tracing::error!(job_id = %message.job_id, error = %e, "import attempt not recorded; message requeued");
+            Verdict::Requeue
+        }
+    }
+}
+
+/// Sends the job's next attempt through the delay queue of its retry delay.
+async fn schedule_retry(imports: &Arc<Imports>, publisher: &Publisher, job_id: &str) -> Verdict {
+    let job = match imports.get(job_id.to_owned()).await {
+        Ok(job) => job,
+        Err(e) => {
+            tracing::error!(job_id, error = %e, "cannot read the job to schedule its retry");
+            return Verdict::Requeue;
+        }
+    };
+    let next = u32::try_from(job.attempts).unwrap_or(0) + 1;
+    let seconds = imports.config.retry_delay(next).as_secs();
+    let Some(channel) = publisher.channel().await else {
+        // Not connected: the outbox sweeper publishes it once the delay has passed.
+        return Verdict::Ack;
+    };
+    let queue = match topology::delay_queue(&channel, publisher.names(), seconds).await {
+        Ok(queue) => queue,
+        Err(e) => {
+            tracing::warn!(job_id, error = %e, "delay queue not declared; the outbox sweeper publishes the retry");
+            return Verdict::Ack;
+        }
+    };
+    match publisher.publish_to(&queue, &job, next).await {
+        Ok(()) => {
+            if let Err(e) = publisher.mark(vec![job.id.clone()]).await {
+                tracing::warn!(job_id, error = %e, "retry published but not recorded; it may run twice (harmlessly)");
+            }
+        }
+        Err(e) => {
+            tracing::warn!(job_id, error = %e, "retry not published; the outbox sweeper publishes it")
+        }
+    }
+    Verdict::Ack
+}

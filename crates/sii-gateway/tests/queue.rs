@@ -1,0 +1,402 @@
+//! Queue mode against a real RabbitMQ (`OFITEC_TEST_AMQP_URL`; `make test` starts one): two
+//! gateway replicas share one database and one broker, sii-sim plays SII. Each test uses its
+//! own queue prefix so tests never see each other's messages.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use lapin::options::{BasicPublishOptions, QueueDeclareOptions};
+use lapin::types::{FieldTable, ShortString};
+use lapin::{BasicProperties, Connection, ConnectionProperties};
+use ofitec_core::Rut;
+use ofitec_core::grpc::{CallContext, RequestId};
+use ofitec_core::identity::{Caller, CompanyScope, Role};
+use ofitec_core::shutdown::CancellationToken;
+use ofitec_proto::sii::v1 as pb;
+use ofitec_proto::sii::v1::sii_gateway_client::SiiGatewayClient;
+use ofitec_testkit::TestDatabase;
+use serde_json::{Value, json};
+use sii_gateway::{Application, Config};
+use tonic::transport::Channel;
+
+fn amqp_url() -> String {
+    std::env::var("OFITEC_TEST_AMQP_URL").expect(
+        "OFITEC_TEST_AMQP_URL must name a RabbitMQ for the queue tests (make test starts one)",
+    )
+}
+
+fn cert_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../sii-client/tests/data/certs")
+}
+
+fn operator<T>(message: T) -> tonic::Request<T> {
+    CallContext {
+        request_id: RequestId("queue-test".into()),
+        caller: Some(Caller {
+            sub: "ana@example.cl".into(),
+            role: Role::Operator,
+            companies: CompanyScope::All,
+        }),
+    }
+    .request(message)
+}
+
+struct Replica {
+    client: SiiGatewayClient<Channel>,
+    stop: CancellationToken,
+}
+
+struct Cluster {
+    sim_base: String,
+    sim_stop: CancellationToken,
+    replicas: Vec<Replica>,
+    prefix: String,
+    _db: TestDatabase,
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        self.sim_stop.cancel();
+        for r in &self.replicas {
+            r.stop.cancel();
+        }
+    }
+}
+
+async fn start_sim(volume: u32) -> (String, CancellationToken) {
+    let mut config = sii_sim::Config::for_tests();
+    config.volume.default = volume;
+    let sim = sii_sim::Application::build(config)
+        .await
+        .expect("sii-sim builds");
+    let base = format!("http://{}", sim.address());
+    let stop = sim.shutdown_token();
+    tokio::spawn(sim.run_until_stopped());
+    (base, stop)
+}
+
+async fn start_replica(db: &TestDatabase, sim_base: &str, prefix: &str) -> Replica {
+    let mut config = Config::for_tests_against_sim(
+        db.url(),
+        sim_base,
+        &cert_dir().join("valid.p12"),
+        &cert_dir().join("password.txt"),
+    );
+    config.imports.amqp_url = Some(amqp_url());
+    config.imports.queue_prefix = prefix.to_owned();
+    config.imports.max_attempts = 3;
+    let app = Application::build(config).await.expect("gateway builds");
+    let address = app.address();
+    let stop = app.shutdown_token();
+    tokio::spawn(app.run_until_stopped());
+    let client = SiiGatewayClient::connect(format!("http://{address}"))
+        .await
+        .expect("gateway reachable");
+    Replica { client, stop }
+}
+
+async fn cluster(replicas: usize, volume: u32) -> Cluster {
+    let (sim_base, sim_stop) = start_sim(volume).await;
+    let db = TestDatabase::new();
+    let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
+    let mut started = Vec::new();
+    for _ in 0..replicas {
+        started.push(start_replica(&db, &sim_base, &prefix).await);
+    }
+    Cluster {
+        sim_base,
+        sim_stop,
+        replicas: started,
+        prefix,
+        _db: db,
+    }
+}
+
+impl Cluster {
+    fn client(&self) -> SiiGatewayClient<Channel> {
+        self.replicas[0].client.clone()
+    }
+
+    async fn sim(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut request =
+            reqwest::Client::new().request(method, format!("{}/admin{path}", self.sim_base));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("admin call");
+        assert!(
+            response.status().is_success(),
+            "admin {path}: {}",
+            response.status()
+        );
+        response.json().await.expect("admin JSON")
+    }
+
+    /// (documents, Σ total) sii-sim serves for one register.
+    async fn served(&self, company: &str, period: &str, operation: &str) -> (u64, i64) {
+        let answer = self
+            .sim(
+                reqwest::Method::GET,
+                &format!("/documents?company={company}&period={period}&operation={operation}"),
+                None,
+            )
+            .await;
+        let docs = answer["documents"].as_array().expect("documents");
+        (
+            docs.len() as u64,
+            docs.iter().map(|d| d["total"].as_i64().unwrap()).sum(),
+        )
+    }
+
+    async fn wait_all_final(&self, ids: &[String], within: Duration) -> Vec<pb::ImportJob> {
+        let client = self.client();
+        let ids = ids.to_vec();
+        ofitec_testkit::wait_until("every import job to finish", within, move || {
+            let mut client = client.clone();
+            let ids = ids.clone();
+            async move {
+                let mut out = Vec::new();
+                for id in ids {
+                    let job = client
+                        .get_import(operator(pb::GetImportRequest { id }))
+                        .await
+                        .ok()?
+                        .into_inner();
+                    let status = pb::JobStatus::try_from(job.status).ok()?;
+                    if matches!(status, pb::JobStatus::Queued | pb::JobStatus::Running) {
+                        return None;
+                    }
+                    out.push(job);
+                }
+                Some(out)
+            }
+        })
+        .await
+    }
+
+    async fn queue_depth(&self, queue: &str) -> u32 {
+        let connection = Connection::connect(&amqp_url(), ConnectionProperties::default())
+            .await
+            .unwrap();
+        let channel = connection.create_channel().await.unwrap();
+        let q = channel
+            .queue_declare(
+                ShortString::from(queue),
+                QueueDeclareOptions {
+                    passive: true,
+                    ..QueueDeclareOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .unwrap();
+        q.message_count()
+    }
+}
+
+fn companies(n: u32) -> Vec<String> {
+    (0..n)
+        .map(|i| Rut::from_body(76_000_000 + i * 7).unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn two_replicas_share_a_bulk_import_and_store_exactly_what_sii_serves() {
+    let cluster = cluster(2, 6).await;
+    let wanted = companies(8);
+    let answer = cluster
+        .client()
+        .start_import(operator(pb::StartImportRequest {
+            companies: wanted.clone(),
+            from_period: "2024-09".into(),
+            to_period: "2024-11".into(),
+            ..Default::default()
+        }))
+        .await
+        .expect("start")
+        .into_inner();
+    assert_eq!(answer.jobs.len(), 8 * 3 * 2);
+    let ids: Vec<String> = answer.jobs.iter().map(|j| j.id.clone()).collect();
+    let jobs = cluster.wait_all_final(&ids, Duration::from_secs(180)).await;
+    let mut by_register: BTreeMap<(String, String, i32), (u64, i64)> = BTreeMap::new();
+    for job in &jobs {
+        assert_eq!(job.status, pb::JobStatus::Succeeded as i32, "{job:?}");
+        assert_eq!(job.attempts, 1, "no job ran twice: {job:?}");
+        by_register.insert(
+            (job.company.clone(), job.period.clone(), job.operation),
+            (job.documents_fetched, job.total_amount),
+        );
+    }
+    for ((company, period, operation), stored) in &by_register {
+        let name = if *operation == pb::Operation::Compra as i32 {
+            "compra"
+        } else {
+            "venta"
+        };
+        assert_eq!(
+            *stored,
+            cluster.served(company, period, name).await,
+            "{company} {period} {name}"
+        );
+    }
+    // Nothing left behind in the queues.
+    assert_eq!(
+        cluster
+            .queue_depth(&format!("{}.import", cluster.prefix))
+            .await,
+        0
+    );
+    assert_eq!(
+        cluster
+            .queue_depth(&format!("{}.import.dead", cluster.prefix))
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn poison_messages_are_dead_lettered_and_the_workers_keep_going() {
+    let cluster = cluster(1, 4).await;
+    // Make sure the topology exists (the replica declares it on connect).
+    let mut client = cluster.client();
+    let first = client
+        .start_import(operator(pb::StartImportRequest {
+            companies: companies(1),
+            from_period: "2024-11".into(),
+            operations: vec![pb::Operation::Venta as i32],
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    cluster
+        .wait_all_final(&[first.jobs[0].id.clone()], Duration::from_secs(60))
+        .await;
+
+    let connection = Connection::connect(&amqp_url(), ConnectionProperties::default())
+        .await
+        .unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    for body in [
+        &b"not protobuf at all \xff\xfe"[..],
+        &[0x0a, 0x03, b'a', b'b', b'c'][..],
+    ] {
+        channel
+            .basic_publish(
+                ShortString::from(""),
+                ShortString::from(format!("{}.import", cluster.prefix).as_str()),
+                BasicPublishOptions::default(),
+                body,
+                BasicProperties::default().with_delivery_mode(2),
+            )
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+    }
+    let dead = format!("{}.import.dead", cluster.prefix);
+    let mut depth = 0;
+    for _ in 0..100 {
+        depth = cluster.queue_depth(&dead).await;
+        if depth >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        depth, 2,
+        "both malformed messages are in the dead-letter queue"
+    );
+
+    let next = client
+        .start_import(operator(pb::StartImportRequest {
+            companies: companies(1),
+            from_period: "2024-10".into(),
+            operations: vec![pb::Operation::Venta as i32],
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let done = cluster
+        .wait_all_final(&[next.jobs[0].id.clone()], Duration::from_secs(60))
+        .await;
+    assert_eq!(done[0].status, pb::JobStatus::Succeeded as i32);
+}
+
+#[tokio::test]
+async fn a_job_whose_worker_goes_away_mid_attempt_is_redelivered_and_taken_over() {
+    let mut cluster = cluster(1, 6).await;
+    // The first summary call hangs long enough for the worker to disappear under it.
+    cluster
+        .sim(
+            reqwest::Method::POST,
+            "/faults",
+            Some(json!({"endpoint": "resumen", "kind": "latency", "ms": 3000, "times": 1})),
+        )
+        .await;
+    let job = cluster
+        .client()
+        .start_import(operator(pb::StartImportRequest {
+            companies: companies(1),
+            from_period: "2024-11".into(),
+            operations: vec![pb::Operation::Venta as i32],
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner()
+        .jobs
+        .remove(0);
+    let mut client = cluster.client();
+    ofitec_testkit::wait_until("the first worker to start", Duration::from_secs(30), || {
+        let mut client = client.clone();
+        let id = job.id.clone();
+        async move {
+            let j = client
+                .get_import(operator(pb::GetImportRequest { id }))
+                .await
+                .ok()?
+                .into_inner();
+            (j.status == pb::JobStatus::Running as i32).then_some(())
+        }
+    })
+    .await;
+    // The worker goes away: its connection closes with the message unacknowledged.
+    let first = cluster.replicas.remove(0);
+    first.stop.cancel();
+    let second = start_replica(&cluster._db, &cluster.sim_base, &cluster.prefix).await;
+    client = second.client.clone();
+    cluster.replicas.push(second);
+    let done = cluster
+        .wait_all_final(std::slice::from_ref(&job.id), Duration::from_secs(60))
+        .await;
+    assert_eq!(
+        done[0].status,
+        pb::JobStatus::Succeeded as i32,
+        "{:?}",
+        done[0]
+    );
+    assert_eq!(done[0].attempts, 2, "the second worker took the job over");
+    let company = &companies(1)[0];
+    assert_eq!(
+        (done[0].documents_fetched, done[0].total_amount),
+        cluster.served(company, "2024-11", "venta").await
+    );
+    // Stored once: the listing has exactly the served documents.
+    let listed = client
+        .list_documents(operator(pb::ListDocumentsRequest {
+            company: company.clone(),
+            period: "2024-11".into(),
+            operation: pb::Operation::Venta as i32,
+            limit: 1000,
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.total, done[0].documents_fetched);
+}
