@@ -1,0 +1,199 @@
+//! `kill -9` of a sii-gateway worker in the middle of a job, in queue mode: the real binaries,
+//! a real RabbitMQ (`OFITEC_TEST_AMQP_URL`), sii-sim as SII. The broker redelivers the
+//! unacknowledged message, another worker takes the job over, and what is stored equals what
+//! SII served — nothing lost, nothing twice.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
+
+use std::time::Duration;
+
+use nix::sys::signal::Signal;
+use ofitec_core::grpc::{CallContext, RequestId};
+use ofitec_core::identity::{Caller, CompanyScope, Role};
+use ofitec_proto::sii::v1 as pb;
+use ofitec_proto::sii::v1::sii_gateway_client::SiiGatewayClient;
+use ofitec_testkit::TestDatabase;
+use ofitec_testkit::process::ServiceProcess;
+use serde_json::{Value, json};
+
+const COMPANY: &str = "76123456-0";
+const PERIOD: &str = "2024-11";
+
+fn operator<T>(message: T) -> tonic::Request<T> {
+    CallContext {
+        request_id: RequestId("crash-test".into()),
+        caller: Some(Caller {
+            sub: "ana@example.cl".into(),
+            role: Role::Operator,
+            companies: CompanyScope::All,
+        }),
+    }
+    .request(message)
+}
+
+async fn gateway(
+    db: &TestDatabase,
+    sim: &str,
+    prefix: &str,
+) -> (ServiceProcess, SiiGatewayClient<tonic::transport::Channel>) {
+    let certs = ofitec_testkit::workspace_root().join("crates/sii-client/tests/data/certs");
+    let env = vec![
+        ("DATABASE_URL", db.url_string()),
+        ("OFITEC__GRPC__LISTEN", "127.0.0.1:0".to_owned()),
+        ("OFITEC__METRICS__LISTEN", "127.0.0.1:0".to_owned()),
+        ("OFITEC__TELEMETRY__FORMAT", "json".to_owned()),
+        ("OFITEC__SII__SIM_URL", sim.to_owned()),
+        (
+            "OFITEC__SII__CERTIFICATE__FILE",
+            certs.join("valid.p12").display().to_string(),
+        ),
+        (
+            "OFITEC__SII__CERTIFICATE__PASSWORD_FILE",
+            certs.join("password.txt").display().to_string(),
+        ),
+        ("OFITEC__SII__TIMEOUT_S", "10".to_owned()),
+        (
+            "AMQP_URL",
+            std::env::var("OFITEC_TEST_AMQP_URL")
+                .expect("OFITEC_TEST_AMQP_URL must name a RabbitMQ (make test starts one)"),
+        ),
+        ("OFITEC__IMPORTS__QUEUE_PREFIX", prefix.to_owned()),
+    ];
+    let process = ServiceProcess::spawn("sii-gateway", &[], &env);
+    let address = process
+        .wait_for_address("serving gRPC", "grpc", Duration::from_secs(30))
+        .await;
+    let client = SiiGatewayClient::connect(format!("http://{address}"))
+        .await
+        .expect("gateway reachable");
+    (process, client)
+}
+
+async fn sim_admin(base: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+    let mut request = reqwest::Client::new().request(method, format!("{base}/admin{path}"));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("admin call");
+    assert!(response.status().is_success());
+    response.json().await.expect("admin JSON")
+}
+
+#[tokio::test]
+async fn a_worker_killed_mid_job_loses_nothing_and_stores_nothing_twice() {
+    let mut config = sii_sim::Config::for_tests();
+    config.volume.default = 40;
+    let sim = sii_sim::Application::build(config).await.expect("sii-sim");
+    let sim_base = format!("http://{}", sim.address());
+    let sim_stop = sim.shutdown_token();
+    tokio::spawn(sim.run_until_stopped());
+    // The first detail call hangs: the worker is killed while it waits for SII.
+    sim_admin(
+        &sim_base,
+        reqwest::Method::POST,
+        "/faults",
+        Some(json!({"endpoint": "detalle", "kind": "latency", "ms": 8000, "times": 1})),
+    )
+    .await;
+
+    let db = TestDatabase::new();
+    let prefix = format!("crash-{}", uuid_like());
+    let (first, mut client) = gateway(&db, &sim_base, &prefix).await;
+    let job = client
+        .start_import(operator(pb::StartImportRequest {
+            companies: vec![COMPANY.into()],
+            from_period: PERIOD.into(),
+            operations: vec![pb::Operation::Venta as i32],
+            ..Default::default()
+        }))
+        .await
+        .expect("start")
+        .into_inner()
+        .jobs
+        .remove(0);
+    let id = job.id.clone();
+    ofitec_testkit::wait_until("the job to be running", Duration::from_secs(30), || {
+        let mut client = client.clone();
+        let id = id.clone();
+        async move {
+            let j = client
+                .get_import(operator(pb::GetImportRequest { id }))
+                .await
+                .ok()?
+                .into_inner();
+            (j.status == pb::JobStatus::Running as i32).then_some(())
+        }
+    })
+    .await;
+    first.signal(Signal::SIGKILL);
+    drop(first);
+
+    let (_second, client2) = gateway(&db, &sim_base, &prefix).await;
+    client = client2;
+    let done = ofitec_testkit::wait_until(
+        "the job to finish on the second worker",
+        Duration::from_secs(90),
+        || {
+            let mut client = client.clone();
+            let id = id.clone();
+            async move {
+                let j = client
+                    .get_import(operator(pb::GetImportRequest { id }))
+                    .await
+                    .ok()?
+                    .into_inner();
+                (j.status != pb::JobStatus::Running as i32
+                    && j.status != pb::JobStatus::Queued as i32)
+                    .then_some(j)
+            }
+        },
+    )
+    .await;
+    assert_eq!(done.status, pb::JobStatus::Succeeded as i32, "{done:?}");
+    assert_eq!(
+        done.attempts, 2,
+        "the redelivered message was taken over: {done:?}"
+    );
+
+    let served = sim_admin(
+        &sim_base,
+        reqwest::Method::GET,
+        &format!("/documents?company={COMPANY}&period={PERIOD}&operation=venta"),
+        None,
+    )
+    .await;
+    let served = served["documents"].as_array().unwrap();
+    let served_total: i64 = served.iter().map(|d| d["total"].as_i64().unwrap()).sum();
+    let listed = client
+        .list_documents(operator(pb::ListDocumentsRequest {
+            company: COMPANY.into(),
+            period: PERIOD.into(),
+            operation: pb::Operation::Venta as i32,
+            limit: 1000,
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        listed.total,
+        served.len() as u64,
+        "stored once each, none lost"
+    );
+    assert_eq!(
+        listed.documents.iter().map(|d| d.total).sum::<i64>(),
+        served_total
+    );
+    assert_eq!(done.total_amount, served_total);
+    sim_stop.cancel();
+}
+
+fn uuid_like() -> String {
+    format!(
+        "{:x}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    )
+}
