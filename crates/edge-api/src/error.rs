@@ -96,6 +96,15 @@ impl ApiError {
     pub fn from_grpc(service: &str, status: &tonic::Status) -> ApiError {
         use tonic::Code;
         let carried = ofitec_core::grpc::status::error_code(status).map(intern);
+        // tonic reports its own client-side deadline (`services.call_timeout_ms`) as
+        // CANCELLED "Timeout expired": the service is up but slow, which is a 504, not a 503.
+        if status.code() == Code::Cancelled && status.message() == CLIENT_TIMEOUT {
+            return ApiError::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                "upstream_timeout",
+                format!("{service} did not answer in time"),
+            );
+        }
         let (http, fallback) = match status.code() {
             Code::InvalidArgument | Code::OutOfRange => {
                 (StatusCode::BAD_REQUEST, "invalid_argument")
@@ -134,6 +143,9 @@ impl ApiError {
     }
 }
 
+/// The message of the status tonic makes from its `TimeoutExpired`.
+const CLIENT_TIMEOUT: &str = "Timeout expired";
+
 /// Codes travel as text in metadata; the API only ever answers with codes it knows, so an
 /// unknown one becomes the status's generic code instead of leaking arbitrary text.
 fn intern(code: &str) -> &'static str {
@@ -165,5 +177,20 @@ impl ResponseError for ApiError {
             message: self.message.clone(),
             field: self.field.clone(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_side_deadline_is_a_gateway_timeout() {
+        let status = tonic::Status::from_error(Box::new(tonic::TimeoutExpired(())));
+        let error = ApiError::from_grpc("backup-agent", &status);
+        assert_eq!(error.status(), StatusCode::GATEWAY_TIMEOUT);
+        assert_eq!(error.code(), "upstream_timeout");
+        let cancelled = ApiError::from_grpc("backup-agent", &tonic::Status::cancelled("gone"));
+        assert_eq!(cancelled.status(), StatusCode::SERVICE_UNAVAILABLE);
     }
 }
