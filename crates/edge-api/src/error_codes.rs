@@ -26,6 +26,7 @@ pub const ALL: &[&str] = &[
     "upstream_timeout",
     // imports (sii-gateway)
     "companies_required",
+    "pre_import_backup_failed",
     "period_range_invalid",
     "import_too_large",
     "job_id_invalid",

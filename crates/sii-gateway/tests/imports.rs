@@ -48,6 +48,10 @@ fn period() -> Period {
 }
 
 async fn start(max_attempts: u32) -> Platform {
+    start_with(max_attempts, |_| {}).await
+}
+
+async fn start_with(max_attempts: u32, customize: impl FnOnce(&mut Config)) -> Platform {
     let sim = sii_sim::Application::build(sii_sim::Config::for_tests())
         .await
         .expect("sii-sim builds");
@@ -65,6 +69,7 @@ async fn start(max_attempts: u32) -> Platform {
     // Small enough that the larger types of the synthetic register go through the CSV export.
     config.sii.detail_sync_limit = 20;
     config.imports.max_attempts = max_attempts;
+    customize(&mut config);
     let gateway = Application::build(config).await.expect("gateway builds");
     let address = gateway.address();
     let gateway_stop = gateway.shutdown_token();
@@ -456,4 +461,67 @@ async fn other_companies_jobs_and_documents_are_invisible() {
         .await
         .expect_err("a viewer importing");
     assert_eq!(err.code(), tonic::Code::PermissionDenied);
+}
+
+#[tokio::test]
+async fn a_bulk_import_waits_for_the_pre_import_backup_and_its_failure_policy_holds() {
+    use sii_gateway::imports::config::{OnFailure, PreImportBackup};
+    // backup-agent unreachable: the backup fails.
+    let unreachable = |on_failure| PreImportBackup {
+        backup_agent: "http://127.0.0.1:1".into(),
+        plan: "production".into(),
+        min_jobs: 2,
+        on_failure,
+    };
+    let mut p = start_with(3, |c| {
+        c.imports.pre_import_backup = Some(unreachable(OnFailure::Abort))
+    })
+    .await;
+    // One job is below the size that needs a backup.
+    let small = p.start_import(vec![pb::Operation::Venta]).await;
+    assert_eq!(small.pre_import_backup, "");
+    p.wait_final(&small.jobs[0].id).await;
+    let err = p
+        .client
+        .start_import(operator(pb::StartImportRequest {
+            companies: vec![company().to_string()],
+            from_period: "2024-09".into(),
+            to_period: period().to_string(),
+            ..Default::default()
+        }))
+        .await
+        .expect_err("abort policy");
+    assert_eq!(
+        ofitec_core::grpc::status::error_code(&err),
+        Some("pre_import_backup_failed")
+    );
+    let listed = p
+        .client
+        .list_imports(operator(pb::ListImportsRequest::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.total, 1, "the refused bulk import created no job");
+
+    let mut p = start_with(3, |c| {
+        c.imports.pre_import_backup = Some(unreachable(OnFailure::Warn))
+    })
+    .await;
+    let started = p
+        .client
+        .start_import(operator(pb::StartImportRequest {
+            companies: vec![company().to_string()],
+            from_period: "2024-10".into(),
+            to_period: period().to_string(),
+            ..Default::default()
+        }))
+        .await
+        .expect("warn policy imports anyway")
+        .into_inner();
+    assert_eq!(started.jobs.len(), 4);
+    assert!(
+        started.pre_import_backup.starts_with("failed: "),
+        "{}",
+        started.pre_import_backup
+    );
 }

@@ -88,7 +88,7 @@ pub async fn start(
     } else {
         message.request_id.clone()
     };
-    let (batch_id, created) = imports
+    let started = imports
         .start(ImportRequest {
             companies: wanted,
             from,
@@ -100,9 +100,9 @@ pub async fn start(
         .await
         .map_err(errors::request)?;
     Ok(pb::StartImportResponse {
-        batch_id,
-        jobs: created.iter().map(|c| job_to_pb(&c.job)).collect(),
-        pre_import_backup: String::new(),
+        batch_id: started.batch_id,
+        jobs: started.jobs.iter().map(|c| job_to_pb(&c.job)).collect(),
+        pre_import_backup: started.backup,
     })
 }
 

@@ -8,6 +8,7 @@
 //! * `pool`: the embedded worker pool (no broker): the job table is the queue.
 //! * `queue`: queue mode: RabbitMQ messages drive the same workers across replicas.
 
+pub mod backup;
 pub mod config;
 pub mod events;
 pub mod metrics;
@@ -62,9 +63,24 @@ pub enum RequestError {
         /// What is wrong.
         message: String,
     },
+    /// The pre-import backup failed and the policy is `abort`.
+    #[error("the pre-import backup failed, so the import was not started: {0}")]
+    BackupFailed(String),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// What [`Imports::start`] did.
+#[derive(Debug, Clone)]
+pub struct Started {
+    /// Batch id.
+    pub batch_id: String,
+    /// The jobs (new, or the active ones reused).
+    pub jobs: Vec<Created>,
+    /// The pre-import backup: its run id, `failed: …` when it failed under the `warn` policy,
+    /// empty when none was needed.
+    pub backup: String,
 }
 
 /// The import machinery of one gateway process.
@@ -132,12 +148,11 @@ impl Imports {
     }
 
     /// Creates one job per (company, period, operation); an active job for the same register
-    /// is returned instead of a second one. Returns the batch id and the jobs.
-    pub async fn start(
-        &self,
-        request: ImportRequest,
-    ) -> Result<(String, Vec<Created>), RequestError> {
+    /// is returned instead of a second one. A large enough request first takes the
+    /// pre-import backup (see [`backup`]).
+    pub async fn start(&self, request: ImportRequest) -> Result<Started, RequestError> {
         let wanted = plan(&request)?;
+        let backup = self.pre_import_backup(wanted.len(), &request).await?;
         let batch_id = uuid::Uuid::new_v4().to_string();
         let (batch, requested_by, request_id) = (
             batch_id.clone(),
@@ -170,7 +185,44 @@ impl Imports {
             .map(|c| c.job.clone())
             .collect();
         self.dispatch(&new_jobs).await;
-        Ok((batch_id, created))
+        Ok(Started {
+            batch_id,
+            jobs: created,
+            backup,
+        })
+    }
+
+    /// Takes the configured pre-import backup when the request is large enough.
+    async fn pre_import_backup(
+        &self,
+        jobs: usize,
+        request: &ImportRequest,
+    ) -> Result<String, RequestError> {
+        let Some(config) = &self.config.pre_import_backup else {
+            return Ok(String::new());
+        };
+        if jobs < config.min_jobs {
+            return Ok(String::new());
+        }
+        tracing::info!(jobs, plan = %config.plan, "pre-import backup before a bulk import");
+        let outcome = backup::run(config, &request.requested_by, &request.request_id).await;
+        let counter = &self.metrics.pre_import_backups;
+        match outcome {
+            backup::Outcome::Done(run) => {
+                counter.with_label_values(&["succeeded"]).inc();
+                Ok(run)
+            }
+            backup::Outcome::Failed(why) if config.on_failure == config::OnFailure::Abort => {
+                counter.with_label_values(&["aborted"]).inc();
+                tracing::error!(reason = %why, "pre-import backup failed; import refused");
+                Err(RequestError::BackupFailed(why))
+            }
+            backup::Outcome::Failed(why) => {
+                counter.with_label_values(&["failed_continued"]).inc();
+                tracing::warn!(reason = %why, "pre-import backup failed; importing anyway (on_failure: warn)");
+                Ok(format!("failed: {why}"))
+            }
+        }
     }
 
     /// Hands queued jobs to the workers: a broker message each in queue mode (the outbox
