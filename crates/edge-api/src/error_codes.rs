@@ -35,6 +35,7 @@ pub const ALL: &[&str] = &[
     "tipo_dte_invalid",
     "event_id_invalid",
     "database_unavailable",
+    "pre_import_backup_failed",
     // SII (sii-gateway, from sii-client)
     "environment_not_configured",
     "expires_at_invalid",
