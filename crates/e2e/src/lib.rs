@@ -101,9 +101,11 @@ impl Platform {
         .await
         .expect("build sii-gateway");
         let sii_gateway = Running::start(app.address(), app);
-        let app = f29_engine::Application::build(f29_engine::Config::for_tests(databases[1].url()))
-            .await
-            .expect("build f29-engine");
+        let app = f29_engine::Application::build(
+            f29_engine::Config::for_tests(databases[1].url()).with_sii_gateway(sii_gateway.url()),
+        )
+        .await
+        .expect("build f29-engine");
         let f29_engine = Running::start(app.address(), app);
         let app =
             backup_agent::Application::build(backup_agent::Config::for_tests(databases[2].url()))
