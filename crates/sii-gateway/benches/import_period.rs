@@ -39,7 +39,10 @@ fn operator<T>(message: T) -> tonic::Request<T> {
 
 #[tokio::main]
 async fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let documents: u32 = args.first().and_then(|a| a.parse().ok()).unwrap_or(200_000);
     let postgres = args.get(1).cloned();
 
@@ -52,7 +55,9 @@ async fn main() {
             periods: Default::default(),
         },
     );
-    let sim = sii_sim::Application::build(sim_config).await.expect("sii-sim");
+    let sim = sii_sim::Application::build(sim_config)
+        .await
+        .expect("sii-sim");
     let sim_base = format!("http://{}", sim.address());
     tokio::spawn(sim.run_until_stopped());
 
@@ -61,7 +66,8 @@ async fn main() {
         Some(url) => (DatabaseUrl::parse(url).expect("postgres URL"), "PostgreSQL"),
         None => (DatabaseUrl::Sqlite(dir.path().join("bench.db")), "SQLite"),
     };
-    let certs = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../sii-client/tests/data/certs");
+    let certs =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../sii-client/tests/data/certs");
     let mut config = sii_gateway::Config::for_tests_against_sim(
         url,
         &sim_base,
@@ -69,19 +75,25 @@ async fn main() {
         &certs.join("password.txt"),
     );
     config.sii.timeout_s = 300;
-    let gateway = sii_gateway::Application::build(config).await.expect("gateway");
+    let gateway = sii_gateway::Application::build(config)
+        .await
+        .expect("gateway");
     let address = gateway.address();
     tokio::spawn(gateway.run_until_stopped());
-    let mut client = SiiGatewayClient::connect(format!("http://{address}")).await.expect("connect");
+    let mut client = SiiGatewayClient::connect(format!("http://{address}"))
+        .await
+        .expect("connect");
 
     // Warm sii-sim's generator so the measurement is the import, not the synthetic data.
     let warm = Instant::now();
-    reqwest::get(format!("{sim_base}/admin/documents?company={company}&period=2024-11&operation=venta"))
-        .await
-        .expect("warm-up")
-        .bytes()
-        .await
-        .expect("warm-up body");
+    reqwest::get(format!(
+        "{sim_base}/admin/documents?company={company}&period=2024-11&operation=venta"
+    ))
+    .await
+    .expect("warm-up")
+    .bytes()
+    .await
+    .expect("warm-up body");
     let warm = warm.elapsed();
 
     let started = Instant::now();

@@ -236,6 +236,36 @@ impl Imports {
         }
     }
 
+    /// Periodic upkeep: `import_jobs{status}` from the job table, and events beyond the replay
+    /// window pruned (a client resuming from an older id gets what is left).
+    pub(crate) async fn housekeeping(&self) {
+        match store::run(&self.db, jobs::count_by_status).await {
+            Ok(counts) => {
+                for status in jobs::JobStatus::ALL {
+                    let n = counts
+                        .iter()
+                        .find(|(s, _)| s == status.as_str())
+                        .map_or(0, |(_, n)| *n);
+                    self.metrics
+                        .jobs
+                        .with_label_values(&[status.as_str()])
+                        .set(n);
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot count import jobs for the metrics"),
+        }
+        let keep = self.config.event_window.max(1);
+        match store::run(&self.db, move |conn| {
+            crate::store::events::prune(conn, keep)
+        })
+        .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(removed = n, "old import events pruned"),
+            Err(e) => tracing::warn!(error = %e, "cannot prune old import events"),
+        }
+    }
+
     /// One job.
     pub async fn get(&self, id: String) -> Result<JobRow, StoreError> {
         store::run(&self.db, move |conn| jobs::get(conn, &id)).await

@@ -34,7 +34,7 @@ pub async fn run(imports: Arc<Imports>, shutdown: CancellationToken) {
     loop {
         if gauges_at.elapsed() >= GAUGE_EVERY {
             gauges_at = std::time::Instant::now();
-            refresh_gauges(&imports).await;
+            imports.housekeeping().await;
         }
         let free = capacity.saturating_sub(in_flight.len());
         if free > 0 {
@@ -79,28 +79,8 @@ pub async fn run(imports: Arc<Imports>, shutdown: CancellationToken) {
     tracing::info!("import pool stopped");
 }
 
-/// How often the `import_jobs` gauge is read from the database.
+/// How often the job gauge is refreshed and old events pruned.
 const GAUGE_EVERY: Duration = Duration::from_secs(10);
-
-/// Sets `import_jobs{status}` from the job table (statuses without jobs read 0).
-async fn refresh_gauges(imports: &Imports) {
-    match store::run(&imports.db, jobs::count_by_status).await {
-        Ok(counts) => {
-            for status in jobs::JobStatus::ALL {
-                let n = counts
-                    .iter()
-                    .find(|(s, _)| s == status.as_str())
-                    .map_or(0, |(_, n)| *n);
-                imports
-                    .metrics
-                    .jobs
-                    .with_label_values(&[status.as_str()])
-                    .set(n);
-            }
-        }
-        Err(e) => tracing::warn!(error = %e, "cannot count import jobs for the metrics"),
-    }
-}
 
 fn task_id(done: &Result<(tokio::task::Id, ()), tokio::task::JoinError>) -> tokio::task::Id {
     match done {

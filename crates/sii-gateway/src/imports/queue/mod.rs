@@ -109,6 +109,7 @@ async fn session(
             },
             _ = housekeeping.tick() => {
                 publisher.sweep().await;
+                imports.housekeeping().await;
                 for queue in [&publisher.names().work, &publisher.names().dead] {
                     match topology::depth(&publishing, queue).await {
                         Ok(n) => imports.metrics.queue_depth.with_label_values(&[queue.as_str()]).set(i64::from(n)),
