@@ -269,3 +269,91 @@ async fn bad_import_requests_get_clear_errors_and_create_nothing() {
         (400, Some("job_id_invalid"))
     );
 }
+
+#[tokio::test]
+async fn two_companies_each_see_only_their_own_jobs_totals_documents_and_events() {
+    let platform = Platform::start().await;
+    let ana = platform.token("ana", Role::Operator, &[COMPANY]);
+    let bob = platform.token("bob", Role::Operator, &[OTHER_COMPANY]);
+    let (response, ()) = EventStream::open(&platform.api("/sii/events"), &ana, None).await;
+    let mut ana_events = EventStream::new(response);
+    let (response, ()) = EventStream::open(&platform.api("/sii/events"), &bob, None).await;
+    let mut bob_events = EventStream::new(response);
+
+    let mut ids = BTreeMap::new();
+    for (token, company) in [(&ana, COMPANY), (&bob, OTHER_COMPANY)] {
+        let (status, accepted) = post(
+            &platform,
+            "/sii/rcv/import",
+            token,
+            json!({"company": company, "year": 2024, "month": 11, "operations": ["venta"]}),
+        )
+        .await;
+        assert_eq!(status, 202, "{accepted}");
+        ids.insert(
+            company,
+            accepted["jobs"][0]["id"].as_str().unwrap().to_owned(),
+        );
+    }
+    for (token, company) in [(&ana, COMPANY), (&bob, OTHER_COMPANY)] {
+        let id = ids[company].clone();
+        let job =
+            ofitec_testkit::wait_until("the job to finish", Duration::from_secs(60), || async {
+                let (_, job) = get(&platform, &format!("/sii/imports/{id}"), token).await;
+                (job["status"] == "succeeded").then_some(job)
+            })
+            .await;
+        assert!(job["documents_fetched"].as_u64().unwrap() > 0);
+    }
+
+    for (token, mine, theirs) in [
+        (&ana, COMPANY, OTHER_COMPANY),
+        (&bob, OTHER_COMPANY, COMPANY),
+    ] {
+        let (status, list) = get(&platform, "/sii/imports", token).await;
+        assert_eq!(status, 200);
+        let companies: Vec<&str> = list["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| j["company"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            companies,
+            vec![mine],
+            "the job list holds only the caller's company"
+        );
+        let (status, _) = get(&platform, &format!("/sii/imports/{}", ids[theirs]), token).await;
+        assert_eq!(status, 404);
+        let (status, summary) = get(
+            &platform,
+            &format!("/sii/summary?company={mine}&period=2024-11"),
+            token,
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert!(!summary["rows"].as_array().unwrap().is_empty());
+        for path in [
+            format!("/sii/summary?company={theirs}&period=2024-11"),
+            format!("/sii/documents?company={theirs}&period=2024-11"),
+            format!("/sii/imports?company={theirs}"),
+        ] {
+            let (status, body) = get(&platform, &path, token).await;
+            assert_eq!(
+                (status, body["error"].as_str()),
+                (403, Some("forbidden_company")),
+                "{path}"
+            );
+        }
+    }
+
+    // Each stream carried its own company's job to completion and nothing of the other's.
+    for (stream, mine) in [(&mut ana_events, COMPANY), (&mut bob_events, OTHER_COMPANY)] {
+        let mut completed = false;
+        while let Some((_, kind, data)) = stream.next(Duration::from_secs(2)).await {
+            assert_eq!(data["job"]["company"], mine, "{kind}: {data}");
+            completed |= kind == "completed";
+        }
+        assert!(completed, "{mine}'s stream saw its job complete");
+    }
+}
