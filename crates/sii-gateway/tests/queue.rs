@@ -79,6 +79,15 @@ async fn start_sim(volume: u32) -> (String, CancellationToken) {
 }
 
 async fn start_replica(db: &TestDatabase, sim_base: &str, prefix: &str) -> Replica {
+    start_replica_with(db, sim_base, prefix, |_| {}).await
+}
+
+async fn start_replica_with(
+    db: &TestDatabase,
+    sim_base: &str,
+    prefix: &str,
+    customize: impl FnOnce(&mut Config),
+) -> Replica {
     let mut config = Config::for_tests_against_sim(
         db.url(),
         sim_base,
@@ -88,6 +97,7 @@ async fn start_replica(db: &TestDatabase, sim_base: &str, prefix: &str) -> Repli
     config.imports.amqp_url = Some(amqp_url());
     config.imports.queue_prefix = prefix.to_owned();
     config.imports.max_attempts = 3;
+    customize(&mut config);
     let app = Application::build(config).await.expect("gateway builds");
     let address = app.address();
     let stop = app.shutdown_token();
@@ -399,4 +409,44 @@ async fn a_job_whose_worker_goes_away_mid_attempt_is_redelivered_and_taken_over(
         .unwrap()
         .into_inner();
     assert_eq!(listed.total, done[0].documents_fetched);
+}
+
+#[tokio::test]
+async fn a_replica_streams_events_written_by_another_at_once() {
+    let (sim_base, sim_stop) = start_sim(4).await;
+    let db = TestDatabase::new();
+    let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
+    // Watchers poll the database only every 60 s: quick events must come from notices.
+    let slow = |c: &mut Config| c.imports.poll_ms = 60_000;
+    let mut a = start_replica_with(&db, &sim_base, &prefix, slow).await;
+    let mut b = start_replica_with(&db, &sim_base, &prefix, slow).await;
+    let mut events = b
+        .client
+        .watch_imports(operator(pb::WatchImportsRequest::default()))
+        .await
+        .expect("watch on b")
+        .into_inner();
+    // Both replicas are connected once their topology exists; give the notice queues a moment.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let started = a
+        .client
+        .start_import(operator(pb::StartImportRequest {
+            companies: companies(1),
+            from_period: "2024-11".into(),
+            operations: vec![pb::Operation::Venta as i32],
+            ..Default::default()
+        }))
+        .await
+        .expect("start on a")
+        .into_inner();
+    let first = tokio::time::timeout(Duration::from_secs(10), events.message())
+        .await
+        .expect("b streamed a's event within 10 s, long before its 60 s poll")
+        .expect("stream")
+        .expect("event");
+    assert_eq!(first.kind, "queued");
+    assert_eq!(first.job.expect("job").id, started.jobs[0].id);
+    a.stop.cancel();
+    b.stop.cancel();
+    sim_stop.cancel();
 }

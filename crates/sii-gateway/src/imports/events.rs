@@ -1,15 +1,18 @@
 //! Import events: written to the database (numbered there, so every replica agrees on the
-//! order and a reconnecting client resumes by id), then announced to local watchers. Watchers
-//! read from the database, waking on a local announcement or, for events written by another
-//! replica, on a short poll — a lost wake-up delays an event, it never loses one.
+//! order and a reconnecting client resumes by id), then announced. Watchers read from the
+//! database, waking on an announcement — local, or in queue mode a notice from another
+//! replica through the `<p>.events` fanout exchange — or on a short poll, so a lost notice
+//! delays an event, it never loses one.
 
 use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use ofitec_core::Rut;
 use ofitec_core::db::{Db, DbConnection};
 use ofitec_proto::sii::v1 as pb;
 use prost::Message as _;
+use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::watch;
 use tonic::Status;
 
@@ -47,13 +50,21 @@ pub struct EventHub {
     db: Db,
     newest: watch::Sender<i64>,
     poll: Duration,
+    /// Queue mode: where announcements go to reach the other replicas (the `<p>.events`
+    /// fanout exchange); `None` in embedded mode or while disconnected.
+    outbound: Arc<Mutex<Option<UnboundedSender<i64>>>>,
 }
 
 impl EventHub {
     /// A hub over `db`; watchers poll every `poll` for other replicas' events.
     pub fn new(db: Db, poll: Duration) -> EventHub {
         let (newest, _) = watch::channel(0);
-        EventHub { db, newest, poll }
+        EventHub {
+            db,
+            newest,
+            poll,
+            outbound: Arc::new(Mutex::new(None)),
+        }
     }
 
     /// Appends an event inside the caller's transaction; call [`EventHub::announce`] with the
@@ -81,13 +92,29 @@ impl EventHub {
         )
     }
 
-    /// Wakes local watchers: events up to `id` are committed.
+    /// Wakes watchers, here and (queue mode) on the other replicas: events up to `id` are
+    /// committed.
     pub fn announce(&self, id: i64) {
+        self.wake_local(id);
+        let outbound = self.outbound.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(sender) = outbound.as_ref() {
+            // A lost notice only delays other replicas' watchers until their next poll.
+            let _ = sender.send(id);
+        }
+    }
+
+    /// Wakes this process's watchers only (a notice that came from another replica).
+    pub fn wake_local(&self, id: i64) {
         self.newest.send_if_modified(|newest| {
             let changed = id > *newest;
             *newest = (*newest).max(id);
             changed
         });
+    }
+
+    /// Sends announcements to `sender` too (queue mode), or stops (`None`).
+    pub fn set_outbound(&self, sender: Option<UnboundedSender<i64>>) {
+        *self.outbound.lock().unwrap_or_else(PoisonError::into_inner) = sender;
     }
 
     /// Records an event in its own transaction and announces it.

@@ -10,6 +10,7 @@
 //! * `consumer`: one delivery → one attempt → ack, delay-queue retry, or dead letter.
 
 mod consumer;
+mod notices;
 pub mod publisher;
 pub mod topology;
 
@@ -84,6 +85,44 @@ async fn session(
             FieldTable::default(),
         )
         .await?;
+    let notice_channel = connection.create_channel().await?;
+    let events_exchange = format!("{}.events", imports.config.queue_prefix);
+    let mut incoming = notices::listen(&notice_channel, &events_exchange).await?;
+    let (outbound, mut announced) = tokio::sync::mpsc::unbounded_channel::<i64>();
+    imports.hub.set_outbound(Some(outbound));
+    let served = serve(
+        imports,
+        &publisher,
+        &connection,
+        &publishing,
+        &notice_channel,
+        &events_exchange,
+        &mut incoming,
+        &mut announced,
+        &mut deliveries,
+        shutdown,
+        backoff,
+    )
+    .await;
+    imports.hub.set_outbound(None);
+    served
+}
+
+/// The consuming loop of one connection.
+#[allow(clippy::too_many_arguments)]
+async fn serve(
+    imports: &Arc<Imports>,
+    publisher: &Arc<publisher::Publisher>,
+    connection: &Connection,
+    publishing: &lapin::Channel,
+    notice_channel: &lapin::Channel,
+    events_exchange: &str,
+    incoming: &mut lapin::Consumer,
+    announced: &mut tokio::sync::mpsc::UnboundedReceiver<i64>,
+    deliveries: &mut lapin::Consumer,
+    shutdown: &CancellationToken,
+    backoff: &mut Duration,
+) -> anyhow::Result<()> {
     *backoff = Duration::from_millis(500);
     imports.metrics.broker_up.set(1);
     tracing::info!(queue = %publisher.names().work, prefetch = imports.config.prefetch, "consuming import jobs from RabbitMQ");
@@ -98,6 +137,16 @@ async fn session(
                 }
                 return Ok(());
             }
+            Some(id) = announced.recv() => {
+                if let Err(e) = notices::publish(notice_channel, events_exchange, id).await {
+                    tracing::debug!(error = %e, "event notice not published");
+                }
+            }
+            notice = incoming.next() => match notice {
+                Some(Ok(notice)) => notices::receive(&imports.hub, &notice.data),
+                Some(Err(e)) => return Err(e.into()),
+                None => anyhow::bail!("the broker cancelled the event notice consumer"),
+            },
             delivery = deliveries.next() => match delivery {
                 Some(Ok(delivery)) => {
                     let imports = imports.clone();
@@ -111,7 +160,7 @@ async fn session(
                 publisher.sweep().await;
                 imports.housekeeping().await;
                 for queue in [&publisher.names().work, &publisher.names().dead] {
-                    match topology::depth(&publishing, queue).await {
+                    match topology::depth(publishing, queue).await {
                         Ok(n) => imports.metrics.queue_depth.with_label_values(&[queue.as_str()]).set(i64::from(n)),
                         Err(e) => tracing::debug!(error = %e, queue = %queue, "queue depth not read"),
                     }
