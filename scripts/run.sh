@@ -91,6 +91,8 @@ cat <<BANNER
        -d '{"company": "76123456-0", "year": 2024, "month": 11}' http://$EDGE_HOST:$EDGE_PORT/api/sii/rcv/import
   curl -sN -H "Authorization: Bearer \$TOKEN" http://$EDGE_HOST:$EDGE_PORT/api/sii/events
   curl -s -H "Authorization: Bearer \$TOKEN" "http://$EDGE_HOST:$EDGE_PORT/api/sii/summary?company=76123456-0&period=2024-11"
+  curl -s -X POST -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' -d '{}' \\
+       http://$EDGE_HOST:$EDGE_PORT/api/f29/76123456-0/2024-11/compute
   SII        sii-sim on http://127.0.0.1:50060 (loopback only)
   Data       ./data/*.db (SQLite)
   Logs       tail -f data/logs/*.log
