@@ -88,6 +88,8 @@ impl Config {
         config.sii.max_attempts = 2;
         config.sii.backoff_ms = 10;
         config.sii.max_backoff_ms = 20;
+        // The simulator needs no politeness; the pacer has its own unit test.
+        config.sii.requests_per_second = 0.0;
         config.imports.poll_ms = 100;
         config.imports.retry_delays_s = vec![0];
         config

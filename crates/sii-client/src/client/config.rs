@@ -21,6 +21,9 @@ pub struct ClientConfig {
     /// Above this many documents of one type the synchronous detail is unreliable and the
     /// CSV export is used instead.
     pub detail_sync_limit: u32,
+    /// Most requests per second this client sends to SII (all callers together); 0 means
+    /// no limit. Politeness: a bulk import must never flood SII.
+    pub max_requests_per_second: f64,
 }
 
 impl Default for ClientConfig {
@@ -33,6 +36,7 @@ impl Default for ClientConfig {
             max_backoff: Duration::from_secs(30),
             token_lifetime: Duration::from_secs(50 * 60),
             detail_sync_limit: 400,
+            max_requests_per_second: 0.0,
         }
     }
 }

@@ -15,6 +15,37 @@ pub struct Transport {
     client: reqwest::Client,
     timeout: Duration,
     observer: Arc<dyn Observer>,
+    pacer: Option<Arc<Pacer>>,
+}
+
+/// Spaces requests evenly: at most one per `interval`, shared by every clone of the
+/// transport (every import job of the process).
+#[derive(Debug)]
+pub struct Pacer {
+    interval: Duration,
+    next: tokio::sync::Mutex<tokio::time::Instant>,
+}
+
+impl Pacer {
+    /// `per_second` requests per second; `None` when it is not a positive number.
+    pub fn new(per_second: f64) -> Option<Pacer> {
+        (per_second.is_finite() && per_second > 0.0).then(|| Pacer {
+            interval: Duration::from_secs_f64(1.0 / per_second),
+            next: tokio::sync::Mutex::new(tokio::time::Instant::now()),
+        })
+    }
+
+    /// Waits for this request's turn.
+    pub async fn wait(&self) {
+        let turn = {
+            let mut next = self.next.lock().await;
+            let now = tokio::time::Instant::now();
+            let turn = (*next).max(now);
+            *next = turn + self.interval;
+            turn
+        };
+        tokio::time::sleep_until(turn).await;
+    }
 }
 
 impl std::fmt::Debug for Transport {
@@ -47,6 +78,7 @@ impl Transport {
             client,
             timeout: config.timeout,
             observer,
+            pacer: Pacer::new(config.max_requests_per_second).map(Arc::new),
         })
     }
 
@@ -64,6 +96,9 @@ impl Transport {
         headers: &[(&str, String)],
         body: String,
     ) -> Result<Reply, SiiError> {
+        if let Some(pacer) = &self.pacer {
+            pacer.wait().await;
+        }
         let started = Instant::now();
         let mut request = self.client.post(url).body(body);
         for (name, value) in headers {
@@ -114,5 +149,23 @@ pub fn http_error(call: &'static str, reply: &Reply) -> SiiError {
     SiiError::Unavailable {
         call,
         detail: format!("HTTP {}", reply.status),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn the_pacer_spaces_requests_evenly() {
+        let pacer = Pacer::new(4.0).expect("a limit");
+        let start = tokio::time::Instant::now();
+        for _ in 0..5 {
+            pacer.wait().await;
+        }
+        // The first goes at once, the next four 250 ms apart (virtual time).
+        assert_eq!(start.elapsed(), Duration::from_millis(1000));
+        assert!(Pacer::new(0.0).is_none());
+        assert!(Pacer::new(f64::NAN).is_none());
     }
 }

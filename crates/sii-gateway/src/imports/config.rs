@@ -22,9 +22,6 @@ pub struct ImportsConfig {
     /// Jobs of the same company processed at the same time by this process.
     #[serde(default = "default_per_company")]
     pub per_company_concurrency: usize,
-    /// Requests per second this process sends to SII, at most.
-    #[serde(default = "default_rate")]
-    pub sii_requests_per_second: f64,
     /// Attempts of a job before it is dead.
     #[serde(default = "default_max_attempts")]
     pub max_attempts: u32,
@@ -50,7 +47,6 @@ impl Default for ImportsConfig {
             prefetch: default_prefetch(),
             concurrency: default_concurrency(),
             per_company_concurrency: default_per_company(),
-            sii_requests_per_second: default_rate(),
             max_attempts: default_max_attempts(),
             retry_delays_s: default_retry_delays(),
             event_window: default_event_window(),
@@ -99,9 +95,6 @@ fn default_concurrency() -> usize {
 }
 fn default_per_company() -> usize {
     1
-}
-fn default_rate() -> f64 {
-    10.0
 }
 fn default_max_attempts() -> u32 {
     5

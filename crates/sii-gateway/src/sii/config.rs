@@ -52,6 +52,9 @@ pub struct SiiConfig {
     /// Above this many documents of a type, the CSV export is used instead of the detail.
     #[serde(default = "default_sync_limit")]
     pub detail_sync_limit: u32,
+    /// Most requests per second this process sends to SII (every job together); 0: no limit.
+    #[serde(default = "default_requests_per_second")]
+    pub requests_per_second: f64,
 }
 
 impl Default for SiiConfig {
@@ -66,6 +69,7 @@ impl Default for SiiConfig {
             backoff_ms: default_backoff_ms(),
             max_backoff_ms: default_max_backoff_ms(),
             detail_sync_limit: default_sync_limit(),
+            requests_per_second: default_requests_per_second(),
         }
     }
 }
@@ -102,6 +106,9 @@ fn default_backoff_ms() -> u64 {
 fn default_max_backoff_ms() -> u64 {
     30_000
 }
+fn default_requests_per_second() -> f64 {
+    10.0
+}
 fn default_sync_limit() -> u32 {
     400
 }
@@ -126,6 +133,7 @@ impl SiiConfig {
             max_backoff: Duration::from_millis(self.max_backoff_ms.max(self.backoff_ms)),
             token_lifetime: Duration::from_secs(self.token_lifetime_s.max(1)),
             detail_sync_limit: self.detail_sync_limit.max(1),
+            max_requests_per_second: self.requests_per_second,
         }
     }
 }
