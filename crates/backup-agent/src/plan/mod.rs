@@ -196,8 +196,8 @@ mod tests {
     #[test]
     fn repository_credentials_are_redacted() {
         assert_eq!(
-            redact_repository_url("rest:http://u:secret@h:8000/repo"),
-            "rest:http://u:***@h:8000/repo"
+            redact_repository_url("rest:http://u:secret@h:8200/repo"),
+            "rest:http://u:***@h:8200/repo"
         );
         assert_eq!(redact_repository_url("/var/backups"), "/var/backups");
         assert_eq!(
