@@ -8,28 +8,14 @@
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
-use ofitec_core::grpc::{CallContext, RequestId};
-use ofitec_core::identity::{Caller, CompanyScope, Role};
 use ofitec_proto::sii::v1 as pb;
 use ofitec_proto::sii::v1::sii_gateway_client::SiiGatewayClient;
-use ofitec_testkit::TestDatabase;
 use ofitec_testkit::process::ServiceProcess;
+use ofitec_testkit::{TestDatabase, operator};
 use serde_json::{Value, json};
 
 const COMPANY: &str = "76123456-0";
 const PERIOD: &str = "2024-11";
-
-fn operator<T>(message: T) -> tonic::Request<T> {
-    CallContext {
-        request_id: RequestId("crash-test".into()),
-        caller: Some(Caller {
-            sub: "ana@example.cl".into(),
-            role: Role::Operator,
-            companies: CompanyScope::All,
-        }),
-    }
-    .request(message)
-}
 
 async fn gateway(
     db: &TestDatabase,

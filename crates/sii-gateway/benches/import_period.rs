@@ -11,10 +11,9 @@
 use std::time::{Duration, Instant};
 
 use ofitec_core::db::DatabaseUrl;
-use ofitec_core::grpc::{CallContext, RequestId};
-use ofitec_core::identity::{Caller, CompanyScope, Role};
 use ofitec_proto::sii::v1 as pb;
 use ofitec_proto::sii::v1::sii_gateway_client::SiiGatewayClient;
+use ofitec_testkit::operator;
 
 fn peak_rss_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -23,18 +22,6 @@ fn peak_rss_mib() -> f64 {
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map_or(0.0, |kb| kb / 1024.0)
-}
-
-fn operator<T>(message: T) -> tonic::Request<T> {
-    CallContext {
-        request_id: RequestId("bench".into()),
-        caller: Some(Caller {
-            sub: "bench".into(),
-            role: Role::Operator,
-            companies: CompanyScope::All,
-        }),
-    }
-    .request(message)
 }
 
 #[tokio::main]

@@ -9,12 +9,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use futures::StreamExt as _;
-use ofitec_core::grpc::{CallContext, RequestId};
-use ofitec_core::identity::{Caller, CompanyScope, Role};
+use ofitec_core::identity::{CompanyScope, Role};
 use ofitec_core::{Period, Rut};
 use ofitec_proto::sii::v1 as pb;
 use ofitec_proto::sii::v1::sii_gateway_client::SiiGatewayClient;
-use ofitec_testkit::TestDatabase;
+use ofitec_testkit::{TestDatabase, as_caller, operator};
 use serde_json::{Value, json};
 use sii_gateway::{Application, Config};
 use tonic::transport::Channel;
@@ -84,22 +83,6 @@ async fn start_with(max_attempts: u32, customize: impl FnOnce(&mut Config)) -> P
         _db: db,
         stops: vec![sim_stop, gateway_stop],
     }
-}
-
-fn as_caller<T>(message: T, role: Role, companies: CompanyScope) -> tonic::Request<T> {
-    CallContext {
-        request_id: RequestId("imports-test".into()),
-        caller: Some(Caller {
-            sub: "ana@example.cl".into(),
-            role,
-            companies,
-        }),
-    }
-    .request(message)
-}
-
-fn operator<T>(message: T) -> tonic::Request<T> {
-    as_caller(message, Role::Operator, CompanyScope::All)
 }
 
 impl Platform {

@@ -12,12 +12,10 @@ use lapin::options::{BasicPublishOptions, QueueDeclareOptions};
 use lapin::types::{FieldTable, ShortString};
 use lapin::{BasicProperties, Connection, ConnectionProperties};
 use ofitec_core::Rut;
-use ofitec_core::grpc::{CallContext, RequestId};
-use ofitec_core::identity::{Caller, CompanyScope, Role};
 use ofitec_core::shutdown::CancellationToken;
 use ofitec_proto::sii::v1 as pb;
 use ofitec_proto::sii::v1::sii_gateway_client::SiiGatewayClient;
-use ofitec_testkit::TestDatabase;
+use ofitec_testkit::{TestDatabase, operator};
 use serde_json::{Value, json};
 use sii_gateway::{Application, Config};
 use tonic::transport::Channel;
@@ -30,18 +28,6 @@ fn amqp_url() -> String {
 
 fn cert_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../sii-client/tests/data/certs")
-}
-
-fn operator<T>(message: T) -> tonic::Request<T> {
-    CallContext {
-        request_id: RequestId("queue-test".into()),
-        caller: Some(Caller {
-            sub: "ana@example.cl".into(),
-            role: Role::Operator,
-            companies: CompanyScope::All,
-        }),
-    }
-    .request(message)
 }
 
 struct Replica {

@@ -12,11 +12,9 @@ use std::time::Duration;
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
 use ofitec_core::Rut;
-use ofitec_core::grpc::{CallContext, RequestId};
-use ofitec_core::identity::{Caller, CompanyScope, Role};
 use ofitec_proto::sii::v1 as pb;
 use ofitec_proto::sii::v1::sii_gateway_client::SiiGatewayClient;
-use ofitec_testkit::TestDatabase;
+use ofitec_testkit::{TestDatabase, operator};
 use sii_gateway::{Application, Config};
 
 const SERVER: &str = "/usr/lib/rabbitmq/bin/rabbitmq-server";
@@ -146,18 +144,6 @@ impl Drop for Broker {
             let _ = child.wait();
         }
     }
-}
-
-fn operator<T>(message: T) -> tonic::Request<T> {
-    CallContext {
-        request_id: RequestId("restart-test".into()),
-        caller: Some(Caller {
-            sub: "ana@example.cl".into(),
-            role: Role::Operator,
-            companies: CompanyScope::All,
-        }),
-    }
-    .request(message)
 }
 
 #[tokio::test]

@@ -8,12 +8,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod caller;
 pub mod database;
 pub mod process;
 
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+pub use caller::{as_caller, operator};
 pub use database::{TestDatabase, check_migrations};
 
 /// Polls `check` every 50 ms until it returns `Some`, or panics after `timeout` with `what`.

@@ -8,13 +8,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use ofitec_core::grpc::{CallContext, RequestId};
-use ofitec_core::identity::{Caller, CompanyScope, Role};
 use ofitec_core::rcv::{Operation, RcvDocument};
 use ofitec_core::shutdown::CancellationToken;
 use ofitec_proto::sii::v1 as sii;
 use ofitec_proto::sii::v1::sii_gateway_client::SiiGatewayClient;
-use ofitec_testkit::TestDatabase;
+use ofitec_testkit::{TestDatabase, operator};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::task::JoinHandle;
@@ -52,19 +50,6 @@ impl Drop for Platform {
 
 fn cert_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../sii-client/tests/data/certs")
-}
-
-/// A request to sii-gateway from an operator of every company, as edge-api sends them.
-fn operator<T>(message: T) -> tonic::Request<T> {
-    CallContext {
-        request_id: RequestId("f29-engine-tests".into()),
-        caller: Some(Caller {
-            sub: "ana@example.cl".into(),
-            role: Role::Operator,
-            companies: CompanyScope::All,
-        }),
-    }
-    .request(message)
 }
 
 impl Platform {

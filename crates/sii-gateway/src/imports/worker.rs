@@ -144,10 +144,7 @@ async fn store(
     let row_errors = register.row_errors.len();
     let committed = store::run(&imports.db, move |conn| {
         ofitec_core::db::write_transaction(conn, |c| {
-            // Cancelled meanwhile, or taken over by another worker after we were presumed
-            // dead: that worker's result counts, ours is dropped.
-            let current = jobs::get(c, &id)?;
-            if current.status() != JobStatus::Running || current.worker != worker {
+            if !still_held(c, &id, &worker)? {
                 return Ok::<_, StoreError>(None);
             }
             let outcome = store_period(c, &id, company, period, operation, &register.documents)?;
@@ -196,6 +193,18 @@ async fn store(
     Ok(finished.status())
 }
 
+/// Whether `worker` still runs job `id`. Not when the job was cancelled meanwhile, or taken
+/// over by another worker after this one was presumed dead: that worker's result counts, and
+/// this one's is dropped.
+fn still_held(
+    conn: &mut ofitec_core::db::DbConnection,
+    id: &str,
+    worker: &str,
+) -> Result<bool, StoreError> {
+    let current = jobs::get(conn, id)?;
+    Ok(current.status() == JobStatus::Running && current.worker == worker)
+}
+
 fn progress_lines(outcome: &StoreOutcome) -> Vec<pb::TypeProgress> {
     outcome
         .by_type
@@ -240,8 +249,7 @@ async fn fail(
     };
     let recorded = store::run(&imports.db, move |conn| {
         ofitec_core::db::write_transaction(conn, |c| {
-            let current = jobs::get(c, &id)?;
-            if current.status() != JobStatus::Running || current.worker != worker {
+            if !still_held(c, &id, &worker)? {
                 return Ok::<_, StoreError>(None);
             }
             let finished = jobs::finish(c, &id, &outcome)?;

@@ -244,16 +244,10 @@ pub async fn get(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let job = state
-        .upstreams
-        .sii()
-        .get_import(auth.context().request(pb::GetImportRequest {
-            id: id.into_inner(),
-        }))
-        .await
-        .map_err(|s| ApiError::from_grpc("sii-gateway", &s))?
-        .into_inner();
-    Ok(HttpResponse::Ok().json(ImportJobBody::from(job)))
+    let request = auth.context().request(pb::GetImportRequest {
+        id: id.into_inner(),
+    });
+    job_answer(state.upstreams.sii().get_import(request).await)
 }
 
 /// Queue a failed, dead or cancelled job again.
@@ -277,16 +271,10 @@ pub async fn retry(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let job = state
-        .upstreams
-        .sii()
-        .retry_import(auth.context().request(pb::GetImportRequest {
-            id: id.into_inner(),
-        }))
-        .await
-        .map_err(|s| ApiError::from_grpc("sii-gateway", &s))?
-        .into_inner();
-    Ok(HttpResponse::Ok().json(ImportJobBody::from(job)))
+    let request = auth.context().request(pb::GetImportRequest {
+        id: id.into_inner(),
+    });
+    job_answer(state.upstreams.sii().retry_import(request).await)
 }
 
 /// Cancel a queued or running job (a running attempt stores nothing).
@@ -310,13 +298,17 @@ pub async fn cancel(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let job = state
-        .upstreams
-        .sii()
-        .cancel_import(auth.context().request(pb::GetImportRequest {
-            id: id.into_inner(),
-        }))
-        .await
+    let request = auth.context().request(pb::GetImportRequest {
+        id: id.into_inner(),
+    });
+    job_answer(state.upstreams.sii().cancel_import(request).await)
+}
+
+/// A job the gateway answered with, as JSON.
+fn job_answer(
+    answer: Result<tonic::Response<pb::ImportJob>, tonic::Status>,
+) -> Result<HttpResponse, ApiError> {
+    let job = answer
         .map_err(|s| ApiError::from_grpc("sii-gateway", &s))?
         .into_inner();
     Ok(HttpResponse::Ok().json(ImportJobBody::from(job)))
