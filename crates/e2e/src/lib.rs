@@ -12,6 +12,8 @@ use ofitec_core::shutdown::CancellationToken;
 use ofitec_testkit::TestDatabase;
 use tokio::task::JoinHandle;
 
+pub mod gateway;
+
 /// One service running inside the test process.
 #[derive(Debug)]
 pub struct Running {

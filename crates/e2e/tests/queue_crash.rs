@@ -8,74 +8,37 @@
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
+use ofitec_e2e::gateway::{Sim, gateway_env, spawn_gateway, test_amqp_url, unique_prefix};
 use ofitec_proto::sii::v1 as pb;
 use ofitec_proto::sii::v1::sii_gateway_client::SiiGatewayClient;
 use ofitec_testkit::process::ServiceProcess;
 use ofitec_testkit::{TestDatabase, operator};
-use serde_json::{Value, json};
+use serde_json::json;
 
 const COMPANY: &str = "76123456-0";
 const PERIOD: &str = "2024-11";
 
 async fn gateway(
     db: &TestDatabase,
-    sim: &str,
+    sim: &Sim,
     prefix: &str,
 ) -> (ServiceProcess, SiiGatewayClient<tonic::transport::Channel>) {
-    let certs = ofitec_testkit::workspace_root().join("crates/sii-client/tests/data/certs");
-    let env = vec![
-        ("DATABASE_URL", db.url_string()),
-        ("OFITEC__GRPC__LISTEN", "127.0.0.1:0".to_owned()),
-        ("OFITEC__METRICS__LISTEN", "127.0.0.1:0".to_owned()),
-        ("OFITEC__TELEMETRY__FORMAT", "json".to_owned()),
-        ("OFITEC__SII__SIM_URL", sim.to_owned()),
-        (
-            "OFITEC__SII__CERTIFICATE__FILE",
-            certs.join("valid.p12").display().to_string(),
-        ),
-        (
-            "OFITEC__SII__CERTIFICATE__PASSWORD_FILE",
-            certs.join("password.txt").display().to_string(),
-        ),
-        ("OFITEC__SII__TIMEOUT_S", "10".to_owned()),
-        (
-            "AMQP_URL",
-            std::env::var("OFITEC_TEST_AMQP_URL")
-                .expect("OFITEC_TEST_AMQP_URL must name a RabbitMQ (make test starts one)"),
-        ),
-        ("OFITEC__IMPORTS__QUEUE_PREFIX", prefix.to_owned()),
-    ];
-    let process = ServiceProcess::spawn("sii-gateway", &[], &env);
-    let address = process
-        .wait_for_address("serving gRPC", "grpc", Duration::from_secs(30))
-        .await;
-    let client = SiiGatewayClient::connect(format!("http://{address}"))
-        .await
-        .expect("gateway reachable");
-    (process, client)
-}
-
-async fn sim_admin(base: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-    let mut request = reqwest::Client::new().request(method, format!("{base}/admin{path}"));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("admin call");
-    assert!(response.status().is_success());
-    response.json().await.expect("admin JSON")
+    let amqp = test_amqp_url();
+    spawn_gateway(&gateway_env(
+        &db.url_string(),
+        &sim.base,
+        Some((&amqp, prefix)),
+    ))
+    .await
 }
 
 #[tokio::test]
 async fn a_worker_killed_mid_job_loses_nothing_and_stores_nothing_twice() {
     let mut config = sii_sim::Config::for_tests();
     config.volume.default = 40;
-    let sim = sii_sim::Application::build(config).await.expect("sii-sim");
-    let sim_base = format!("http://{}", sim.address());
-    let sim_stop = sim.shutdown_token();
-    tokio::spawn(sim.run_until_stopped());
+    let sim = Sim::start(config).await;
     // The first detail call hangs: the worker is killed while it waits for SII.
-    sim_admin(
-        &sim_base,
+    sim.admin(
         reqwest::Method::POST,
         "/faults",
         Some(json!({"endpoint": "detalle", "kind": "latency", "ms": 8000, "times": 1})),
@@ -83,8 +46,8 @@ async fn a_worker_killed_mid_job_loses_nothing_and_stores_nothing_twice() {
     .await;
 
     let db = TestDatabase::new();
-    let prefix = format!("crash-{}", uuid_like());
-    let (first, mut client) = gateway(&db, &sim_base, &prefix).await;
+    let prefix = unique_prefix("crash");
+    let (first, mut client) = gateway(&db, &sim, &prefix).await;
     let job = client
         .start_import(operator(pb::StartImportRequest {
             companies: vec![COMPANY.into()],
@@ -114,7 +77,7 @@ async fn a_worker_killed_mid_job_loses_nothing_and_stores_nothing_twice() {
     first.signal(Signal::SIGKILL);
     drop(first);
 
-    let (_second, client2) = gateway(&db, &sim_base, &prefix).await;
+    let (_second, client2) = gateway(&db, &sim, &prefix).await;
     client = client2;
     let done = ofitec_testkit::wait_until(
         "the job to finish on the second worker",
@@ -141,13 +104,13 @@ async fn a_worker_killed_mid_job_loses_nothing_and_stores_nothing_twice() {
         "the redelivered message was taken over: {done:?}"
     );
 
-    let served = sim_admin(
-        &sim_base,
-        reqwest::Method::GET,
-        &format!("/documents?company={COMPANY}&period={PERIOD}&operation=venta"),
-        None,
-    )
-    .await;
+    let served = sim
+        .admin(
+            reqwest::Method::GET,
+            &format!("/documents?company={COMPANY}&period={PERIOD}&operation=venta"),
+            None,
+        )
+        .await;
     let served = served["documents"].as_array().unwrap();
     let served_total: i64 = served.iter().map(|d| d["total"].as_i64().unwrap()).sum();
     let listed = client
@@ -171,15 +134,4 @@ async fn a_worker_killed_mid_job_loses_nothing_and_stores_nothing_twice() {
         served_total
     );
     assert_eq!(done.total_amount, served_total);
-    sim_stop.cancel();
-}
-
-fn uuid_like() -> String {
-    format!(
-        "{:x}",
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    )
 }

@@ -26,6 +26,10 @@ fn peak_rss_mib() -> f64 {
 
 #[tokio::main]
 async fn main() {
+    // RUST_LOG=sii_gateway=debug shows where the time goes (fetch vs store).
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .init();
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| a != "--bench")

@@ -73,7 +73,14 @@ pub async fn process(
         let started = Instant::now();
         let fetched = fetch(imports, &job).await;
         let status = match fetched {
-            Ok(register) => store(imports, &job, register, started).await?,
+            Ok(register) => {
+                tracing::debug!(
+                    seconds = started.elapsed().as_secs_f64(),
+                    documents = register.documents.len(),
+                    "register fetched"
+                );
+                store(imports, &job, register, started).await?
+            }
             Err(e) => fail(imports, &job, &e).await?,
         };
         Ok(Attempt::Done(status))
