@@ -8,7 +8,8 @@
 #   promtool          prometheus.yml, alert rules, rule unit tests (fire + stay silent)
 #   amtool            alertmanager.yml (templates parsed) and the routing cases; the
 #                     inhibition rules against a real Alertmanager on loopback
-#   check_alerts      runbook per alert and alert per runbook, test coverage, metrics contract,
+#   check_alerts      runbook per alert and alert per runbook, test coverage, metrics contract
+#                     (and every used metric registered in crates/*/src, labels it really has),
 #                     dashboard PromQL; dashboards up to date with their generator
 #   traefik           Traefik itself loads the production static + dynamic configuration
 #   kustomize         base and overlays build; kubernetes-validate --strict; cross-references
