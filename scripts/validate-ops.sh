@@ -11,6 +11,8 @@
 #   check_alerts      runbook per alert and alert per runbook, test coverage, metrics contract
 #                     (and every used metric registered in crates/*/src, labels it really has),
 #                     dashboard PromQL; dashboards up to date with their generator
+#   grafana SQL       the Business dashboard's SQL panels run as the read-only role on a
+#                     throwaway PostgreSQL with the production init scripts + migrations
 #   traefik           Traefik itself loads the production static + dynamic configuration
 #   kustomize         base and overlays build; kubernetes-validate --strict; cross-references
 #   configs           deploy/config/*.yaml accepted by the real binaries; k8s copy in sync
@@ -39,7 +41,7 @@ case "$BIN_DIR" in /*) ;; *) BIN_DIR="$PWD/$BIN_DIR" ;; esac
 # --- tools ---------------------------------------------------------------------------------
 log "ops tools"
 ensure_packages "python3:python3" "promtool:prometheus" "amtool:prometheus-alertmanager" \
-  "docker-compose:docker-compose" "shellcheck:shellcheck"
+  "docker-compose:docker-compose" "shellcheck:shellcheck" "initdb:postgresql" "pg_ctl:postgresql" "psql:postgresql-client"
 ensure_python_yaml
 
 mkdir -p "$TOOLS"
@@ -123,6 +125,7 @@ step "amtool config routes test (routes.txt)" scripts/ops/test_alertmanager_rout
 step "alertmanager inhibition (real Alertmanager)" "$PY" scripts/ops/test_alertmanager_inhibition.py
 step "alerts: runbooks, tests, metrics contract, PromQL" "$PY" scripts/ops/check_alerts.py
 step "grafana dashboards match their generator" "$PY" scripts/ops/gen_dashboards.py --check
+step "grafana SQL panels run as grafana_reader on the real schema" scripts/ops/test_grafana_sql.sh
 step "traefik loads the production configuration" "$PY" scripts/ops/check_traefik.py
 
 kustomize_build() { # dir out
