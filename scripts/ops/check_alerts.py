@@ -10,7 +10,13 @@ Fails (exit 1, one line per finding) unless:
   4. every metric used by alert rules and Grafana dashboards is in docs/metrics.md (the
      contract) or comes from a known exporter (up, probe_*, node_*, pg_*, rabbitmq_*,
      traefik_*, process_*);
-  5. every dashboard query is valid PromQL (parsed by promtool).
+  5. every dashboard query is valid PromQL (parsed by promtool);
+  6. every application metric an alert or dashboard uses (and every metric of the contract)
+     is really registered by a service: its name appears as a string literal in
+     crates/*/src (the contract can drift from the code; the alerts must not);
+  7. every label an alert or dashboard selects on, groups by or matches on belongs to the
+     metric (the contract's labels column) or is a target label Prometheus adds (job,
+     instance, colour, le for histograms).
 
 Usage: check_alerts.py [ROOT]
 """
@@ -70,17 +76,67 @@ def metric_names(expr):
 
 
 def contract(root):
-    names = set()
+    """Metric name -> set of label names, from the tables of docs/metrics.md."""
+    names = {}
     with open(os.path.join(root, "docs/metrics.md"), encoding="utf-8") as f:
         for line in f:
             m = re.match(r"\|\s*`([a-zA-Z_:][a-zA-Z0-9_:*]*)`", line)
             if m:
-                names.add(m.group(1))
+                cells = [c.strip() for c in line.strip().strip("|").split("|")]
+                labels = set(re.findall(r"`([a-zA-Z_][a-zA-Z0-9_]*)`", cells[2])) if len(cells) > 2 else set()
+                names[m.group(1)] = labels
     return names
 
 
+# Labels Prometheus itself attaches to every scraped series (job, instance; colour comes from
+# the edge-api relabelling in deploy/prometheus/prometheus.yml), and `le` of histogram buckets.
+TARGET_LABELS = {"job", "instance", "colour"}
+
+
+def emitted(root):
+    """Every string literal in the services' sources that looks like a metric name."""
+    found = set()
+    for path in glob.glob(os.path.join(root, "crates/*/src/**/*.rs"), recursive=True):
+        with open(path, encoding="utf-8") as f:
+            found.update(re.findall(r'"([a-z_][a-z0-9_]*)"', f.read()))
+    return found
+
+
+def base_name(name):
+    return re.sub(r"_(bucket|sum|count)$", "", name)
+
+
+def label_findings(where, expr, names):
+    """Labels used with application metrics that the contract does not give them."""
+    findings = []
+    text = re.sub(r'"(?:[^"\\]|\\.)*"', '""', expr)
+    metrics = metric_names(expr)
+    used = sorted(m for m in metrics if m in names or base_name(m) in names)
+    if not used or len(used) != len(metrics):
+        return findings  # exporter metrics (up, probe_*, …) carry labels we do not document
+    for m in re.finditer(r"(?<![\w.])([a-zA-Z_:][a-zA-Z0-9_:]*)\s*\{([^}]*)\}", text):
+        metric = m.group(1)
+        labels = names.get(metric, names.get(base_name(metric)))
+        if labels is None:
+            continue
+        allowed = labels | TARGET_LABELS | ({"le"} if metric.endswith("_bucket") else set())
+        for label in re.findall(r"([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)", m.group(2)):
+            if label not in allowed:
+                findings.append(f"{where}: {metric} has no label {label!r} (docs/metrics.md: {sorted(labels)})")
+    allowed = set(TARGET_LABELS)
+    for metric in used:
+        allowed |= names.get(metric, names.get(base_name(metric), set()))
+        if metric.endswith("_bucket"):
+            allowed.add("le")
+    for m in re.finditer(r"\b(?:by|without|on|ignoring)\s*\(([^)]*)\)", text):
+        for label in re.findall(r"[a-zA-Z_][a-zA-Z0-9_]*", m.group(1)):
+            if label not in allowed:
+                findings.append(f"{where}: groups or matches on {label!r}, which none of {sorted(used)} has")
+    return findings
+
+
 def in_contract(name, names):
-    base = re.sub(r"_(bucket|sum|count)$", "", name)
+    base = base_name(name)
     if name in names or base in names or name in EXTERNAL_NAMES:
         return True
     return name.startswith(EXTERNAL_PREFIXES)
@@ -166,6 +222,22 @@ def check(root):
         for metric in sorted(metric_names(expr)):
             if not in_contract(metric, names):
                 findings.append(f"{path}: panel '{title}': metric {metric} is not in docs/metrics.md")
+
+    # 6. the contract and what alerts/dashboards use exist in the code
+    code = emitted(root)
+    used = {m for _, rule in alerts for m in metric_names(rule["expr"])}
+    used |= {m for _, _, expr in exprs for m in metric_names(expr)}
+    for metric in sorted({base_name(m) for m in used if m in names or base_name(m) in names} | set(names)):
+        if "*" in metric or in_contract(metric, {}):
+            continue
+        if metric not in code:
+            findings.append(f"metric {metric} (docs/metrics.md) is not registered by any service in crates/*/src")
+
+    # 7. labels
+    for path, rule in alerts:
+        findings += label_findings(f"{path}: {rule['alert']}", rule["expr"], names)
+    for path, title, expr in exprs:
+        findings += label_findings(f"{path}: panel '{title}'", expr, names)
 
     # 5. dashboard PromQL parses
     if exprs:

@@ -16,6 +16,12 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "deploy", "grafana", "dashboards")
 DATASOURCE = {"type": "prometheus", "uid": "prometheus"}
+# Read-only PostgreSQL datasources (deploy/grafana/provisioning/datasources/, role created by
+# deploy/postgres/20-grafana-reader.sh): per-company and per-period views, which metrics
+# cannot carry (a company or period label would be unbounded). Checked against the real
+# schema by scripts/ops/test_grafana_sql.sh.
+SII_DB = {"type": "grafana-postgresql-datasource", "uid": "ofitec-sii-gateway-db"}
+F29_DB = {"type": "grafana-postgresql-datasource", "uid": "ofitec-f29-engine-db"}
 
 
 class Board:
@@ -76,6 +82,29 @@ class Board:
             "fieldConfig": {"defaults": {}, "overrides": []},
             "options": {"showHeader": True},
             "transformations": [{"id": "organize", "options": {"excludeByName": {"Time": True}}}],
+        })
+
+    def sql_table(self, title, datasource, sql, w=12, h=8, description=""):
+        self.panels.append({
+            "id": len(self.panels) + 1, "type": "table", "title": title, "description": description,
+            "datasource": datasource, "gridPos": self._place(w, h),
+            "targets": [{"refId": "A", "datasource": datasource, "editorMode": "code", "format": "table",
+                         "rawQuery": True, "rawSql": " ".join(sql.split())}],
+            "fieldConfig": {"defaults": {}, "overrides": []},
+            "options": {"showHeader": True},
+        })
+
+    def sql_graph(self, title, datasource, sql, unit="short", w=12, h=8, description="", stack=False):
+        self.panels.append({
+            "id": len(self.panels) + 1, "type": "timeseries", "title": title, "description": description,
+            "datasource": datasource, "gridPos": self._place(w, h),
+            "targets": [{"refId": "A", "datasource": datasource, "editorMode": "code", "format": "time_series",
+                         "rawQuery": True, "rawSql": " ".join(sql.split())}],
+            "fieldConfig": {"defaults": {"unit": unit, "custom": {
+                "drawStyle": "bars", "fillOpacity": 60, "lineWidth": 1, "showPoints": "never",
+                "stacking": {"mode": "normal" if stack else "none", "group": "A"}}}, "overrides": []},
+            "options": {"legend": {"displayMode": "list", "placement": "bottom", "showLegend": True},
+                        "tooltip": {"mode": "multi", "sort": "desc"}},
         })
 
     def text(self, title, markdown, w=24, h=4):
@@ -204,11 +233,7 @@ def backups():
 def business():
     b = Board("ofitec-business", "OFITEC / Business",
               "What the platform produces: documents imported, F29 declarations by status, computations.")
-    b.text("What this dashboard cannot show yet", (
-        "Per-company and per-period views need labels the metrics contract (docs/metrics.md) does not have: "
-        "`company` (bounded to the tenants served) on `import_documents_total`, and `period` on "
-        "`f29_declarations`. Until then the panels below are platform totals; per-company detail is in the "
-        "API (`/api/...` with the company scope) or the database."), h=3)
+    b.row("Platform totals (Prometheus)")
     b.stat("Documents imported (24 h)", 'sum(increase(import_documents_total[24h]))', w=6)
     b.stat("Import jobs succeeded (24 h)", 'sum(increase(import_jobs_finished_total{status="succeeded"}[24h]))', w=6)
     b.stat("F29 computations (24 h)", 'sum(increase(f29_computations_total{result="ok"}[24h]))', w=6)
@@ -219,6 +244,48 @@ def business():
     b.graph("F29 computations by result", [('sum by (result) (increase(f29_computations_total[1h]))', "{{result}}")], "short")
     b.graph("Documents no F29 mapping covers, by DTE type", [
         ('sum by (tipo_dte) (increase(f29_unmapped_documents_total[1d]))', "DTE {{tipo_dte}}")], "short")
+    # Per company and per period: from the services' databases through the read-only role
+    # (a company or period label on a metric would be unbounded).
+    b.row("Per company and per period (read-only database views)")
+    b.sql_table("Documents imported per company (time range)", SII_DB, """
+        SELECT company AS "Company",
+               sum(documents_stored) FILTER (WHERE operation = 'compra') AS "Purchases stored",
+               sum(documents_stored) FILTER (WHERE operation = 'venta') AS "Sales stored",
+               sum(documents_stored) AS "Documents stored",
+               count(*) FILTER (WHERE status = 'succeeded') AS "Jobs succeeded",
+               count(*) FILTER (WHERE status IN ('failed', 'dead')) AS "Jobs failed",
+               max(finished_at) AS "Last import"
+        FROM import_jobs
+        WHERE finished_at IS NOT NULL AND $__timeFilter(finished_at)
+        GROUP BY company
+        ORDER BY "Documents stored" DESC NULLS LAST
+        LIMIT 200""", description="Documents stored (inserted or changed) by finished import jobs, per company RUT.")
+    b.sql_graph("Documents imported per day, top 10 companies", SII_DB, """
+        SELECT $__timeGroupAlias(finished_at, 1d), company AS metric, sum(documents_stored) AS value
+        FROM import_jobs
+        WHERE finished_at IS NOT NULL AND $__timeFilter(finished_at)
+          AND company IN (SELECT company FROM import_jobs
+                          WHERE finished_at IS NOT NULL AND $__timeFilter(finished_at)
+                          GROUP BY company ORDER BY sum(documents_stored) DESC LIMIT 10)
+        GROUP BY 1, 2
+        ORDER BY 1""", stack=True)
+    b.sql_table("F29 status per period", F29_DB, """
+        SELECT period AS "Period",
+               count(*) FILTER (WHERE status = 'draft') AS "Draft",
+               count(*) FILTER (WHERE status = 'ready') AS "Ready",
+               count(*) FILTER (WHERE status = 'sent') AS "Sent",
+               count(*) FILTER (WHERE status = 'paid') AS "Paid",
+               count(*) AS "Companies"
+        FROM declarations
+        GROUP BY period
+        ORDER BY period DESC
+        LIMIT 36""", description="Declarations by status for each tax period (one row per period, all companies).")
+    b.sql_table("F29 declarations not yet sent (past periods)", F29_DB, """
+        SELECT company AS "Company", period AS "Period", status AS "Status", updated_at AS "Last change"
+        FROM declarations
+        WHERE status IN ('draft', 'ready') AND period < to_char(now(), 'YYYY-MM')
+        ORDER BY period, company
+        LIMIT 200""", description="Past periods whose declaration is still draft or ready: the F29 may be late.")
     return b
 
 
