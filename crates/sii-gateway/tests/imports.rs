@@ -508,3 +508,73 @@ async fn a_bulk_import_waits_for_the_pre_import_backup_and_its_failure_policy_ho
         started.pre_import_backup
     );
 }
+
+#[tokio::test]
+async fn a_watcher_resuming_beyond_the_replay_window_is_told_about_the_gap() {
+    let mut p = start_with(3, |c| c.imports.event_window = 3).await;
+    let started = p
+        .start_import(vec![pb::Operation::Compra, pb::Operation::Venta])
+        .await;
+    for job in &started.jobs {
+        p.wait_final(&job.id).await;
+    }
+    // The pool prunes every 10 s to the newest 3 events; then a client that last saw event
+    // 1 has missed events it cannot be given.
+    let client = p.client.clone();
+    let (gap, next) = ofitec_testkit::wait_until(
+        "old events to be pruned",
+        Duration::from_secs(40),
+        move || {
+            let mut client = client.clone();
+            async move {
+                let mut stream = client
+                    .watch_imports(operator(pb::WatchImportsRequest {
+                        after_event_id: 1,
+                        ..Default::default()
+                    }))
+                    .await
+                    .ok()?
+                    .into_inner();
+                let first = stream.next().await?.ok()?;
+                if first.kind != "gap" {
+                    return None;
+                }
+                let next = stream.next().await?.ok()?;
+                Some((first, next))
+            }
+        },
+    )
+    .await;
+    assert!(gap.id > 1, "the gap says where the stream continues: {gap:?}");
+    assert!(gap.job.is_none());
+    assert!(next.id > gap.id, "retained events follow the gap: {next:?}");
+    assert_ne!(next.kind, "gap");
+
+    // Resuming from the gap's id replays what is retained, with no second gap.
+    let mut stream = p
+        .client
+        .watch_imports(operator(pb::WatchImportsRequest {
+            after_event_id: gap.id,
+            ..Default::default()
+        }))
+        .await
+        .expect("watch")
+        .into_inner();
+    let first = stream.next().await.expect("an event").expect("event");
+    assert_eq!(first.id, next.id);
+
+    // An id beyond every event (a client of a restored database) is a gap too, and the
+    // stream goes on from the newest event.
+    let mut stream = p
+        .client
+        .watch_imports(operator(pb::WatchImportsRequest {
+            after_event_id: 1_000_000,
+            ..Default::default()
+        }))
+        .await
+        .expect("watch")
+        .into_inner();
+    let first = stream.next().await.expect("an event").expect("event");
+    assert_eq!(first.kind, "gap");
+    assert!(first.id < 1_000_000 && first.id >= next.id, "{first:?}");
+}

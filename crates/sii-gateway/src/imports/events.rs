@@ -39,6 +39,9 @@ pub mod kind {
     pub const FAILED: &str = "failed";
     /// Cancelled by a user.
     pub const CANCELLED: &str = "cancelled";
+    /// Events the watcher asked for are gone (older than the replay window): reload the
+    /// jobs shown; the stream continues after this event's id.
+    pub const GAP: &str = "gap";
 }
 
 /// Rows read per database round trip by a watcher.
@@ -148,6 +151,7 @@ impl EventHub {
             wake: self.newest.subscribe(),
             poll: self.poll,
             cursor: after,
+            check_gap: after > 0,
             companies,
             buffer: VecDeque::new(),
         };
@@ -163,12 +167,33 @@ struct Watcher {
     wake: watch::Receiver<i64>,
     poll: Duration,
     cursor: i64,
+    /// Whether the first read must check that nothing after `cursor` was pruned.
+    check_gap: bool,
     companies: Option<Vec<Rut>>,
     buffer: VecDeque<pb::ImportEvent>,
 }
 
 impl Watcher {
     async fn next(&mut self) -> Result<pb::ImportEvent, Status> {
+        if std::mem::take(&mut self.check_gap) {
+            let after = self.cursor;
+            let resume = store::run(&self.db, move |conn| events::resume_point(conn, after))
+                .await
+                .map_err(|e| ofitec_core::grpc::status::internal("reading import events", &e))?;
+            if let Some(resume) = resume {
+                // The client cannot be given what it missed: say so, so it reloads its view
+                // instead of silently showing stale jobs.
+                tracing::info!(after, resume, "watcher resumed beyond the replay window");
+                self.cursor = resume;
+                return Ok(pb::ImportEvent {
+                    id: u64::try_from(resume).unwrap_or(0),
+                    kind: kind::GAP.to_owned(),
+                    job: None,
+                    progress: Vec::new(),
+                    at: rfc3339(Some(now())),
+                });
+            }
+        }
         loop {
             if let Some(event) = self.buffer.pop_front() {
                 return Ok(event);

@@ -10,6 +10,7 @@ use std::time::Instant;
 use ofitec_core::rcv::PurchaseState;
 use ofitec_proto::sii::v1 as pb;
 use sii_client::client::{Progress, SiiError};
+use futures::FutureExt as _;
 use tracing::Instrument as _;
 
 use super::Imports;
@@ -70,23 +71,50 @@ pub async fn process(
         };
         imports.hub.announce(event);
         tracing::info!(attempt = job.attempts, "import started");
-        let started = Instant::now();
-        let fetched = fetch(imports, &job).await;
-        let status = match fetched {
-            Ok(register) => {
-                tracing::debug!(
-                    seconds = started.elapsed().as_secs_f64(),
-                    documents = register.documents.len(),
-                    "register fetched"
-                );
-                store(imports, &job, register, started).await?
+        // A bug must not leave the job `running` with nobody working on it (and, in queue
+        // mode, its message unacknowledged): a panicking attempt fails the job instead.
+        let attempt = std::panic::AssertUnwindSafe(run_attempt(imports, &job)).catch_unwind();
+        let status = match attempt.await {
+            Ok(status) => status?,
+            Err(panic) => {
+                let what = panic_message(panic.as_ref());
+                tracing::error!(panic = %what, "import attempt panicked");
+                let outcome = Finish::Failed {
+                    code: "internal".to_owned(),
+                    message: "the import stopped on an internal error; see the gateway's log"
+                        .to_owned(),
+                };
+                record_failure(imports, &job, outcome, "internal", &what).await?
             }
-            Err(e) => fail(imports, &job, &e).await?,
         };
         Ok(Attempt::Done(status))
     }
     .instrument(span)
     .await
+}
+
+/// Fetches and stores a claimed job, or records why it failed.
+async fn run_attempt(imports: &Arc<Imports>, job: &JobRow) -> Result<JobStatus, StoreError> {
+    let started = Instant::now();
+    match fetch(imports, job).await {
+        Ok(register) => {
+            tracing::debug!(
+                seconds = started.elapsed().as_secs_f64(),
+                documents = register.documents.len(),
+                "register fetched"
+            );
+            store(imports, job, register, started).await
+        }
+        Err(e) => fail(imports, job, &e).await,
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned())
 }
 
 /// Downloads the register, turning each progress report into a `progress` event.
@@ -248,6 +276,19 @@ async fn fail(
             + chrono::Duration::from_std(delay).unwrap_or_else(|_| chrono::Duration::seconds(60));
         Finish::Retry { code, message, at }
     };
+    record_failure(imports, job, outcome, error.code(), &error.to_string()).await
+}
+
+/// Records a failed attempt's outcome (unless the job was cancelled or taken over meanwhile)
+/// with its event, metric and log line.
+async fn record_failure(
+    imports: &Arc<Imports>,
+    job: &JobRow,
+    outcome: Finish,
+    error_code: &str,
+    error: &str,
+) -> Result<JobStatus, StoreError> {
+    let attempts = job.attempts;
     let id = job.id.clone();
     let worker = imports.worker_id.clone();
     let kind_of = match outcome {
@@ -272,14 +313,14 @@ async fn fail(
     let status = finished.status();
     if status == JobStatus::Queued {
         imports.metrics.retries.inc();
-        tracing::warn!(error_code = error.code(), error = %error, attempt = attempts, "import attempt failed; retrying later");
+        tracing::warn!(error_code, error, attempt = attempts, "import attempt failed; retrying later");
     } else {
         imports
             .metrics
             .finished
             .with_label_values(&[status.as_str()])
             .inc();
-        tracing::error!(error_code = error.code(), error = %error, attempt = attempts, status = status.as_str(), "import failed");
+        tracing::error!(error_code, error, attempt = attempts, status = status.as_str(), "import failed");
     }
     Ok(status)
 }

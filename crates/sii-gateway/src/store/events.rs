@@ -118,6 +118,28 @@ pub fn prune(conn: &mut DbConnection, keep: i64) -> Result<usize, StoreError> {
     Ok(diesel::delete(e::import_events.filter(e::id.le(newest - keep))).execute(conn)?)
 }
 
+/// Where a watcher resuming after event `after` must continue when events it has not seen
+/// are gone: `Some(id)` when events after `after` were pruned (it is older than the replay
+/// window: continue after `id`, the last pruned one), or when `after` is newer than any
+/// event (a restored or different database: continue after the newest). `None`: nothing
+/// was missed. Ids can skip (a rolled-back insert burns one), so a gap may be reported
+/// that lost nothing; a client then merely reloads what it shows.
+pub fn resume_point(conn: &mut DbConnection, after: i64) -> Result<Option<i64>, StoreError> {
+    use import_events::dsl as e;
+    if after <= 0 {
+        return Ok(None);
+    }
+    let (oldest, newest): (Option<i64>, Option<i64>) = e::import_events
+        .select((diesel::dsl::min(e::id), diesel::dsl::max(e::id)))
+        .first(conn)?;
+    Ok(match (oldest, newest) {
+        (Some(oldest), _) if after < oldest - 1 => Some(oldest - 1),
+        (_, Some(newest)) if after > newest => Some(newest),
+        (None, _) => Some(0),
+        _ => None,
+    })
+}
+
 /// The newest event id (0 when none).
 pub fn newest(conn: &mut DbConnection) -> Result<i64, StoreError> {
     use import_events::dsl as e;

@@ -95,7 +95,8 @@ pub struct TypeProgressBody {
 pub struct ImportEventBody {
     /// Event id.
     pub id: u64,
-    /// `queued`, `started`, `progress`, `completed`, `retrying`, `failed` or `cancelled`.
+    /// `queued`, `started`, `progress`, `completed`, `retrying`, `failed`, `cancelled`, or
+    /// `gap` (events older than the replay window were missed: reload; no `job`).
     pub kind: String,
     /// The job as of this event.
     pub job: Option<ImportJobBody>,
