@@ -545,7 +545,10 @@ async fn a_watcher_resuming_beyond_the_replay_window_is_told_about_the_gap() {
         },
     )
     .await;
-    assert!(gap.id > 1, "the gap says where the stream continues: {gap:?}");
+    assert!(
+        gap.id > 1,
+        "the gap says where the stream continues: {gap:?}"
+    );
     assert!(gap.job.is_none());
     assert!(next.id > gap.id, "retained events follow the gap: {next:?}");
     assert_ne!(next.kind, "gap");

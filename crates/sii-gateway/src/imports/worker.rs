@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use std::time::Instant;
 
+use futures::FutureExt as _;
 use ofitec_core::rcv::PurchaseState;
 use ofitec_proto::sii::v1 as pb;
 use sii_client::client::{Progress, SiiError};
-use futures::FutureExt as _;
 use tracing::Instrument as _;
 
 use super::Imports;
@@ -313,14 +313,25 @@ async fn record_failure(
     let status = finished.status();
     if status == JobStatus::Queued {
         imports.metrics.retries.inc();
-        tracing::warn!(error_code, error, attempt = attempts, "import attempt failed; retrying later");
+        tracing::warn!(
+            error_code,
+            error,
+            attempt = attempts,
+            "import attempt failed; retrying later"
+        );
     } else {
         imports
             .metrics
             .finished
             .with_label_values(&[status.as_str()])
             .inc();
-        tracing::error!(error_code, error, attempt = attempts, status = status.as_str(), "import failed");
+        tracing::error!(
+            error_code,
+            error,
+            attempt = attempts,
+            status = status.as_str(),
+            "import failed"
+        );
     }
     Ok(status)
 }
