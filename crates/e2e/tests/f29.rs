@@ -591,6 +591,9 @@ async fn the_mapping_is_for_administrators_validated_and_scoped() {
         (400, Some("mapping_invalid")),
         "{body}"
     );
+    // The message names the line (and the path) of the problem.
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(message.contains("line 2"), "{body}");
 
     // A company override, by the company's administrator.
     let (status, stored) = rig

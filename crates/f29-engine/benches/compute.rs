@@ -1,7 +1,8 @@
 //! The computation over a 200,000-document period (fetch excluded), with the shipped
 //! mapping: a realistic mix of sales (facturas, notes, exports, boleta summary lines) and
 //! purchases in every state and transaction type, IVA uso común included.
-//! Target: under 50 ms. Run: `cargo bench -p f29-engine --bench compute`.
+//! Target: under 50 ms. Run: `cargo bench -p f29-engine --bench compute` (results in
+//! docs/BENCHMARKS.md).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -11,6 +12,7 @@ use f29_engine::domain::inputs::Inputs;
 use f29_engine::domain::mapping::Mapping;
 use f29_engine::domain::options::ComputeOptions;
 use f29_engine::domain::utm::UtmTable;
+use f29_engine::domain::validate::validate;
 use ofitec_core::rcv::{DocumentReference, Operation, PurchaseState, RcvDocument, TransactionType};
 use ofitec_core::{Period, Rut};
 
@@ -128,8 +130,21 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("compute");
     group.sample_size(30);
     group.throughput(Throughput::Elements(DOCUMENTS as u64));
+    // What the service times (`f29_compute_duration_seconds`): the computation and the
+    // validation of the form, the fetch from sii-gateway excluded.
     group.bench_function("200k_documents", |b| {
-        b.iter(|| compute(&docs, &context).unwrap())
+        b.iter(|| {
+            let computation = compute(&docs, &context).unwrap();
+            let findings = validate(
+                &computation.form,
+                &mapping,
+                &options,
+                &inputs,
+                context.period,
+                None,
+            );
+            (computation, findings)
+        })
     });
     group.finish();
 }
