@@ -480,6 +480,18 @@ async fn a_declaration_is_computed_from_the_imported_rcv_read_exported_and_filed
     assert_eq!(differences[0]["codigo"], 538);
     assert_eq!(differences[0]["ours"], debits.to_string());
     assert_eq!(differences[0]["theirs"], (debits + 1000).to_string());
+    // With the documents behind 538: the sales that moved its terms ("tipo/folio/rut").
+    let behind = differences[0]["documents"].as_array().unwrap();
+    assert!(!behind.is_empty() && behind.len() <= 50, "{answer}");
+    assert!(
+        behind.iter().all(|k| {
+            let key = k.as_str().unwrap_or_default();
+            ["33/", "39/", "43/", "48/", "56/", "61/"]
+                .iter()
+                .any(|t| key.starts_with(t))
+        }),
+        "{answer}"
+    );
     let (status, body) = rig
         .post(
             &path("/conciliate"),

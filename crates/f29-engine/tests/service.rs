@@ -553,6 +553,29 @@ async fn conciliation_lists_differences_with_their_documents() {
         .map(|d| d.tipo_dte)
         .collect();
     assert_eq!(summary, changed);
+    // Behind each summary difference: the documents of that register, tipo and state now.
+    let now: Vec<RcvDocument> = [
+        p.served(Operation::Compra).await,
+        p.served(Operation::Venta).await,
+    ]
+    .concat();
+    for d in response
+        .differences
+        .iter()
+        .filter(|d| d.source == "rcv_summary")
+    {
+        let group: BTreeSet<_> = now
+            .iter()
+            .filter(|x| {
+                i32::from(x.tipo_dte) == d.tipo_dte
+                    && x.operation.as_str() == d.operation
+                    && x.state.map(|s| s.as_str()).unwrap_or_default() == d.state
+            })
+            .map(RcvDocument::key)
+            .collect();
+        let expected: Vec<String> = group.iter().take(50).map(ToString::to_string).collect();
+        assert_eq!(d.documents, expected, "{}", d.message);
+    }
 
     let err = p
         .engine
