@@ -189,13 +189,27 @@ impl Platform {
     /// Imports both registers of every period from `from` through `to` and waits until every
     /// job succeeded.
     pub async fn import_range(&mut self, from: Period, to: Period) {
+        self.import_registers(from, to, &[Operation::Compra, Operation::Venta])
+            .await;
+    }
+
+    /// Imports `registers` of every period from `from` through `to` and waits until every
+    /// job succeeded.
+    pub async fn import_registers(&mut self, from: Period, to: Period, registers: &[Operation]) {
+        let operations = registers
+            .iter()
+            .map(|o| match o {
+                Operation::Compra => sii::Operation::Compra as i32,
+                Operation::Venta => sii::Operation::Venta as i32,
+            })
+            .collect();
         let started = self
             .gateway
             .start_import(operator(sii::StartImportRequest {
                 companies: vec![company().to_string()],
                 from_period: from.to_string(),
                 to_period: to.to_string(),
-                operations: vec![sii::Operation::Compra as i32, sii::Operation::Venta as i32],
+                operations,
                 requested_by: String::new(),
                 request_id: String::new(),
             }))
@@ -205,7 +219,7 @@ impl Platform {
         let months = from.through(to).count();
         assert_eq!(
             started.jobs.len(),
-            2 * months,
+            registers.len() * months,
             "one job per register and period"
         );
         for job in started.jobs {
