@@ -281,6 +281,28 @@ async fn a_declaration_is_computed_from_the_imported_rcv_read_exported_and_filed
         "{body}"
     );
 
+    // A remanente is readjusted with the UTM of both filing months; a month the UTM table
+    // does not have (2099 never will) is a clear 409, never a zero.
+    let (status, body) = rig
+        .post(
+            &format!("/f29/{COMPANY}/2099-01/compute"),
+            &operator,
+            json!({"inputs": {"previous_remanente": 1000}}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (409, Some("utm_missing")),
+        "{body}"
+    );
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("2099"),
+        "{body}"
+    );
+
     let (status, computed) = rig
         .post(&path("/compute"), &operator, json!({"inputs": inputs}))
         .await;
