@@ -281,6 +281,28 @@ async fn a_declaration_is_computed_from_the_imported_rcv_read_exported_and_filed
         "{body}"
     );
 
+    // A remanente is readjusted with the UTM of both filing months; a month the UTM table
+    // does not have (2099 never will) is a clear 409, never a zero.
+    let (status, body) = rig
+        .post(
+            &format!("/f29/{COMPANY}/2099-01/compute"),
+            &operator,
+            json!({"inputs": {"previous_remanente": 1000}}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (409, Some("utm_missing")),
+        "{body}"
+    );
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("2099"),
+        "{body}"
+    );
+
     let (status, computed) = rig
         .post(&path("/compute"), &operator, json!({"inputs": inputs}))
         .await;
@@ -480,6 +502,18 @@ async fn a_declaration_is_computed_from_the_imported_rcv_read_exported_and_filed
     assert_eq!(differences[0]["codigo"], 538);
     assert_eq!(differences[0]["ours"], debits.to_string());
     assert_eq!(differences[0]["theirs"], (debits + 1000).to_string());
+    // With the documents behind 538: the sales that moved its terms ("tipo/folio/rut").
+    let behind = differences[0]["documents"].as_array().unwrap();
+    assert!(!behind.is_empty() && behind.len() <= 50, "{answer}");
+    assert!(
+        behind.iter().all(|k| {
+            let key = k.as_str().unwrap_or_default();
+            ["33/", "39/", "43/", "48/", "56/", "61/"]
+                .iter()
+                .any(|t| key.starts_with(t))
+        }),
+        "{answer}"
+    );
     let (status, body) = rig
         .post(
             &path("/conciliate"),
@@ -591,6 +625,9 @@ async fn the_mapping_is_for_administrators_validated_and_scoped() {
         (400, Some("mapping_invalid")),
         "{body}"
     );
+    // The message names the line (and the path) of the problem.
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(message.contains("line 2"), "{body}");
 
     // A company override, by the company's administrator.
     let (status, stored) = rig

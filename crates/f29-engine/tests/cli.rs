@@ -252,3 +252,45 @@ fn refused_rows_are_reported_and_wrong_files_refused() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn boletas_and_vouchers_come_from_the_ventas_resumen() {
+    let without = run(&["--format", "csv"], &all_files());
+    assert!(
+        String::from_utf8_lossy(&without.stderr).contains("ventas_resumen_missing"),
+        "a sales CSV without the summary is flagged"
+    );
+    let before = csv_codes(&String::from_utf8(without.stdout).unwrap());
+
+    let dir = tempfile::tempdir().unwrap();
+    let resumen = dir.path().join("resumen.yaml");
+    std::fs::write(
+        &resumen,
+        "- {tipo_dte: 39, documentos: 25, neto: 100000, iva: 19000, total: 119000}\n- {tipo_dte: 48, documentos: 4, neto: 20000, iva: 3800, total: 23800}\n",
+    )
+    .unwrap();
+    let mut files = all_files();
+    files.push(("--ventas-resumen", resumen));
+    let output = run(&["--format", "csv"], &files);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(!stderr.contains("ventas_resumen_missing"), "{stderr}");
+    let codes = csv_codes(&String::from_utf8(output.stdout).unwrap());
+    let get = |c: u16| codes.get(&c).map(String::as_str);
+    assert_eq!(
+        (get(110), get(111), get(758), get(759)),
+        (Some("25"), Some("19000"), Some("4"), Some("3800"))
+    );
+    // 538 = 752,357 + 19,000 + 3,800; 563 = 3,959,778 + 100,000 + 20,000.
+    assert_eq!(get(538), Some("775157"));
+    assert_eq!(get(563), Some("4079778"));
+    assert_eq!(get(89), Some("724327"));
+    // Purchases did not move.
+    assert_eq!(get(537), before.get(&537).map(String::as_str));
+
+    // A type with detail is refused: its documents belong in the CSV.
+    std::fs::write(&files[5].1, "- {tipo_dte: 33, documentos: 1, iva: 19}\n").unwrap();
+    let output = run(&["--format", "csv"], &files);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("has detail"));
+}

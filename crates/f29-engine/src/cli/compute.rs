@@ -1,5 +1,6 @@
 //! The `compute` subcommand: read the CSV files and inputs, compute, validate, render.
 
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -9,6 +10,7 @@ use ofitec_core::rcv::{Operation, RcvDocument};
 use ofitec_core::{Period, Rut};
 use sii_client::rcv::csv::parse_reader;
 
+use super::resumen;
 use super::table::render_table;
 use crate::config::Config;
 use crate::domain::compute::{Context, compute};
@@ -51,6 +53,10 @@ pub struct ComputeArgs {
     /// A sales CSV from SII; repeatable.
     #[arg(long)]
     pub ventas: Vec<PathBuf>,
+    /// YAML with the RCV's summary totals of the sales SII keeps without detail (boletas,
+    /// vouchers): `[{tipo_dte, documentos, exento, neto, iva, total}]`.
+    #[arg(long)]
+    pub ventas_resumen: Option<PathBuf>,
     /// YAML file with the declaration's inputs.
     #[arg(long)]
     pub inputs: Option<PathBuf>,
@@ -139,8 +145,10 @@ fn read_yaml<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<
 pub fn run(args: &ComputeArgs, config: Option<&Path>) -> Result<(), CliError> {
     let company = Rut::parse(&args.company).map_err(|e| usage(format!("--company: {e}")))?;
     let period = Period::parse(&args.period).map_err(|e| usage(format!("--period: {e}")))?;
-    if args.compras.is_empty() && args.ventas.is_empty() {
-        return Err(usage("give at least one --compras or --ventas file"));
+    if args.compras.is_empty() && args.ventas.is_empty() && args.ventas_resumen.is_none() {
+        return Err(usage(
+            "give at least one --compras, --ventas or --ventas-resumen file",
+        ));
     }
     // Only the computation's settings matter offline: the OPEN points and the two files.
     let (options, mapping_file, utm_file) = match config {
@@ -189,6 +197,20 @@ pub fn run(args: &ComputeArgs, config: Option<&Path>) -> Result<(), CliError> {
             period,
             &mut findings,
         )?);
+    }
+    if let Some(path) = &args.ventas_resumen {
+        let detailed: BTreeSet<u16> = documents
+            .iter()
+            .filter(|d| d.operation == Operation::Venta)
+            .map(|d| d.tipo_dte)
+            .collect();
+        documents.extend(resumen::read(path, company, period, &detailed)?);
+    } else if !args.ventas.is_empty() {
+        findings.push(Finding::warning(
+            "ventas_resumen_missing",
+            "no --ventas-resumen: sales SII keeps without detail (boletas, vouchers) are not in the form; give their totals from the RCV's Resumen if the company issued any",
+            None,
+        ));
     }
 
     let computation = compute(

@@ -4,7 +4,8 @@
 //! ```text
 //! f29-engine compute --company 76123456-0 --period 2024-11 \
 //!     --compras compras.csv [--compras pendientes.csv …] --ventas ventas.csv \
-//!     [--inputs inputs.yaml] [--format table|csv|json|xml|proposal] [--output FILE]
+//!     [--ventas-resumen resumen.yaml] [--inputs inputs.yaml] \
+//!     [--format table|csv|json|xml|proposal] [--output FILE]
 //! ```
 //!
 //! Every compras file may be any of SII's four purchase exports (the header says which
@@ -12,9 +13,12 @@
 //! inputs file holds what the RCV cannot know, in the stored form (`ppm_rate: "0.125"`,
 //! `impuesto_unico: 250000`, `honorarios_gross: 100000`, `honorarios_rate: "14.5"`,
 //! `previous_remanente: 43700`, `adjustments: [{codigo, delta, reason}]`, …). The OPEN
-//! points come from the `compute:` section of `--config` when given.
+//! points come from the `compute:` section of `--config` when given. Boletas and vouchers
+//! have no detail in SII's CSV files: their totals come from `--ventas-resumen` (see
+//! `resumen.rs`).
 
 mod compute;
+mod resumen;
 mod table;
 
 pub use compute::{CliError, ComputeArgs, OutputFormat, run};

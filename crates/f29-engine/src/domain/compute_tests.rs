@@ -242,6 +242,36 @@ fn stored_previous_wins_over_input_with_a_warning() {
     assert!(codes.contains("previous_not_filed"));
 }
 
+#[test]
+fn missing_inputs_are_warnings_naming_their_codigo() {
+    let setup = Setup::new();
+    let result = setup.run(&[sale(33, 1, 1_000, 190)]);
+    let missing: BTreeSet<Option<u16>> = result
+        .findings
+        .iter()
+        .filter(|f| f.code == "missing_input")
+        .map(|f| f.codigo)
+        .collect();
+    assert_eq!(
+        missing,
+        BTreeSet::from([Some(115), Some(48), Some(151), Some(504)])
+    );
+    assert!(
+        result
+            .findings
+            .iter()
+            .all(|f| f.severity == crate::domain::form::Severity::Warning)
+    );
+    // Taken as 0, so the form is still complete: 595 = 89.
+    assert_eq!(result.form.get(595), 190);
+
+    let (_, inputs) = worked_example();
+    let mut given = Setup::new();
+    given.inputs = inputs;
+    let result = given.run(&[sale(33, 1, 1_000, 190)]);
+    assert!(result.findings.iter().all(|f| f.code != "missing_input"));
+}
+
 /// Nonzero values of the códigos rules move (the document side of the form).
 fn moved(result: &Computation, mapping: &Mapping) -> BTreeMap<u16, i64> {
     result

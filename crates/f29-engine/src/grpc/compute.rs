@@ -1,6 +1,7 @@
 //! Compute: fetch the period's documents and import facts from sii-gateway, compute with
 //! the mapping in force and the inputs, validate, store a new version.
 
+use std::collections::BTreeSet;
 use std::time::Instant;
 
 use ofitec_core::Period;
@@ -12,26 +13,67 @@ use tonic::{Request, Status};
 
 use super::convert::{declaration_to_pb, import_facts, inputs_from_pb};
 use super::{F29EngineService, errors, guard, mapping};
-use crate::domain::compute::{self, Context, SalesSplit};
+use crate::domain::compute::{self, Computation, Context, SalesSplit};
 use crate::domain::export::lines;
+use crate::domain::form::Finding;
 use crate::domain::form::has_errors;
 use crate::domain::inputs::Inputs;
 use crate::domain::lifecycle::check_recompute;
+use crate::domain::mapping::codigo;
+use crate::domain::uso_comun::FactorSource;
 use crate::domain::validate::validate;
 use crate::store::{self, StoreError, declarations};
 
-/// Sales from January through `period` from sii-gateway's stored totals of every period.
-fn cumulative_sales(summary: &sii::GetSummaryResponse, period: Period) -> SalesSplit {
+/// Sales from January through `period` from sii-gateway's stored totals of every period,
+/// and the months of that range whose sales register was never imported (the cumulated
+/// factor would silently leave them out).
+fn cumulative_sales(
+    summary: &sii::GetSummaryResponse,
+    period: Period,
+) -> (SalesSplit, Vec<Period>) {
     let january = period.january();
+    let is_sale =
+        |operation: i32| sii::Operation::try_from(operation).ok() == Some(sii::Operation::Venta);
     let mut split = SalesSplit::default();
     for row in &summary.rows {
         let in_range = Period::parse(&row.period).is_ok_and(|p| p >= january && p <= period);
-        let sale = sii::Operation::try_from(row.operation).ok() == Some(sii::Operation::Venta);
-        if let (true, true, Ok(tipo)) = (in_range, sale, u16::try_from(row.tipo_dte)) {
+        if let (true, true, Ok(tipo)) = (
+            in_range,
+            is_sale(row.operation),
+            u16::try_from(row.tipo_dte),
+        ) {
             split.add(tipo, row.neto, row.exento);
         }
     }
-    split
+    let imported: BTreeSet<Period> = summary
+        .imports
+        .iter()
+        .filter(|i| is_sale(i.operation) && !i.last_imported_at.is_empty())
+        .filter_map(|i| Period::parse(&i.period).ok())
+        .collect();
+    let missing = january
+        .through(period)
+        .filter(|p| !imported.contains(p))
+        .collect();
+    (split, missing)
+}
+
+/// A warning when the cumulated IVA uso común factor lacks months of sales.
+fn history_finding(computation: &Computation, missing: &[Period]) -> Option<Finding> {
+    let detail = computation.details.uso_comun.as_ref()?;
+    if detail.source != FactorSource::Cumulative || missing.is_empty() {
+        return None;
+    }
+    let months: Vec<String> = missing.iter().map(ToString::to_string).collect();
+    Some(Finding::warning(
+        "uso_comun_history_incomplete",
+        format!(
+            "IVA uso común factor {} is cumulated from January without the sales of {} (never imported): import those months or give iva_uso_comun_factor",
+            detail.factor,
+            months.join(", ")
+        ),
+        Some(codigo::FACTURAS_RECIBIDAS),
+    ))
 }
 
 /// Compute.
@@ -78,16 +120,19 @@ pub async fn compute(
         && documents
             .iter()
             .any(|d| d.operation == Operation::Compra && d.iva_uso_comun != 0);
-    let sales_history = if needs_history {
+    let (sales_history, missing_months) = if needs_history {
         match inner.gateway.summary(&context, company, None).await {
-            Ok(all) => Some(cumulative_sales(&all, period)),
+            Ok(all) => {
+                let (split, missing) = cumulative_sales(&all, period);
+                (Some(split), missing)
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "no sales history for the IVA uso común factor; using this period's sales");
-                None
+                (None, Vec::new())
             }
         }
     } else {
-        None
+        (None, Vec::new())
     };
     let previous = match period.previous() {
         Some(p) => store::run(&inner.db, move |conn| {
@@ -120,6 +165,7 @@ pub async fn compute(
         let elapsed = started.elapsed().as_secs_f64();
         result.map(|computation| {
             let mut findings = computation.findings.clone();
+            findings.extend(history_finding(&computation, &missing_months));
             findings.extend(validate(
                 &computation.form,
                 &mapping_in_force,
@@ -184,4 +230,68 @@ pub async fn compute(
 
 fn status_internal(context: &str, e: &dyn std::fmt::Display) -> Status {
     ofitec_core::grpc::status::internal(context, e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(
+        period: &str,
+        operation: sii::Operation,
+        tipo: i32,
+        neto: i64,
+        exento: i64,
+    ) -> sii::SummaryRow {
+        sii::SummaryRow {
+            period: period.into(),
+            operation: operation as i32,
+            tipo_dte: tipo,
+            neto,
+            exento,
+            ..Default::default()
+        }
+    }
+
+    fn imported(period: &str, operation: sii::Operation) -> sii::PeriodImportInfo {
+        sii::PeriodImportInfo {
+            period: period.into(),
+            operation: operation as i32,
+            last_imported_at: "2024-04-02T10:00:00Z".into(),
+            sii_modified_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn sales_are_cumulated_from_january_and_missing_months_named() {
+        use sii::Operation::{Compra, Venta};
+        let summary = sii::GetSummaryResponse {
+            rows: vec![
+                // The previous year and later months are outside the range.
+                row("2023-12", Venta, 33, 1_000_000, 0),
+                row("2024-01", Venta, 33, 600, 0),
+                row("2024-01", Venta, 34, 0, 300),
+                row("2024-01", Compra, 33, 5_000, 0),
+                row("2024-03", Venta, 61, 100, 0),
+                row("2024-03", Venta, 110, 0, 200),
+                row("2024-04", Venta, 33, 9_999, 0),
+            ],
+            imports: vec![
+                imported("2024-01", Venta),
+                imported("2024-02", Compra),
+                imported("2024-03", Venta),
+            ],
+        };
+        let march = Period::parse("2024-03").expect("period");
+        let (split, missing) = cumulative_sales(&summary, march);
+        // Taxed: 600 − 100 (note) + 200 (export); total: 600 + 300 − 100 + 200.
+        assert_eq!(
+            split,
+            SalesSplit {
+                taxed: 700,
+                total: 1_000
+            }
+        );
+        assert_eq!(missing, vec![Period::parse("2024-02").expect("period")]);
+    }
 }

@@ -84,6 +84,16 @@ pub fn sales_split(ventas: &[RcvDocument]) -> (i64, i64) {
 /// The F29 of these registers with the service tests' inputs, when only this period was
 /// ever imported (so the IVA uso común proportion is this period's).
 pub fn f29(compras: &[RcvDocument], ventas: &[RcvDocument]) -> Expected {
+    f29_with_sales(compras, ventas, sales_split(ventas))
+}
+
+/// [`f29`] with the IVA uso común proportion taken from `(taxed, total)` sales (cumulated
+/// from January by the caller).
+pub fn f29_with_sales(
+    compras: &[RcvDocument],
+    ventas: &[RcvDocument],
+    (taxed, total): (i64, i64),
+) -> Expected {
     let mut e = Expected::default();
 
     // Débitos, and the PPM base (563): sales of the business, notes subtracting.
@@ -250,7 +260,6 @@ pub fn f29(compras: &[RcvDocument], ventas: &[RcvDocument]) -> Expected {
             _ => e.unmapped += 1,
         }
     }
-    let (taxed, total) = sales_split(ventas);
     for (codigo, sum) in uso_comun {
         e.add(
             codigo,

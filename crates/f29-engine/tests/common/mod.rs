@@ -146,11 +146,16 @@ pub fn compute_for(
     (computation, mapping)
 }
 
-/// The real engine on port 0, reading documents from the sii-gateway at `gateway`.
-pub async fn start_engine(gateway: SocketAddr) -> (Client, SocketAddr, TestDatabase) {
+/// The real engine on port 0, reading documents from the sii-gateway at `gateway`, with its
+/// test configuration adjusted by `adjust`.
+pub async fn start_engine_with(
+    gateway: SocketAddr,
+    adjust: impl FnOnce(&mut f29_engine::Config),
+) -> (Client, SocketAddr, TestDatabase) {
     let database = TestDatabase::new();
-    let config =
+    let mut config =
         f29_engine::Config::for_tests(database.url()).with_sii_gateway(format!("http://{gateway}"));
+    adjust(&mut config);
     let app = f29_engine::Application::build(config)
         .await
         .expect("engine builds");

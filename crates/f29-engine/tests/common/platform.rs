@@ -6,19 +6,28 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
-use ofitec_core::rcv::{Operation, RcvDocument};
+use chrono::Utc;
+use ofitec_core::Period;
+use ofitec_core::rcv::{Operation, PurchaseState, RcvDocument};
 use ofitec_core::shutdown::CancellationToken;
 use ofitec_proto::sii::v1 as sii;
 use ofitec_proto::sii::v1::sii_gateway_client::SiiGatewayClient;
 use ofitec_testkit::{TestDatabase, operator};
 use serde_json::{Value, json};
+use sii_client::Environment;
+use sii_client::cert::{Certificate, Password};
+use sii_client::client::{Authenticator, ClientConfig, NoObserver, TokenCache, Transport};
+use sii_client::rcv::FacadeMethod;
+use sii_client::rcv::request::{RcvQuery, build};
+use sii_client::rcv::response::{parse_export, parse_resumen};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::task::JoinHandle;
 use tonic::transport::Channel;
 
-use super::{Client, company, period, start_engine};
+use super::{Client, company, period, start_engine_with};
 
 /// sii-sim, sii-gateway and f29-engine, stopped when dropped.
 pub struct Platform {
@@ -56,6 +65,19 @@ impl Platform {
     /// Starts sii-sim, sii-gateway against it, and the engine against the gateway. Nothing
     /// is imported yet.
     pub async fn start() -> Platform {
+        Platform::start_with(|_| {}).await
+    }
+
+    /// [`Platform::start`] with the gateway's configuration adjusted by `adjust` first.
+    pub async fn start_with(adjust: impl FnOnce(&mut sii_gateway::Config)) -> Platform {
+        Platform::start_configured(adjust, |_| {}).await
+    }
+
+    /// [`Platform::start`] with the gateway's and the engine's configurations adjusted.
+    pub async fn start_configured(
+        adjust: impl FnOnce(&mut sii_gateway::Config),
+        adjust_engine: impl FnOnce(&mut f29_engine::Config),
+    ) -> Platform {
         let sim = sii_sim::Application::build(sii_sim::Config::for_tests())
             .await
             .expect("sii-sim builds");
@@ -64,12 +86,13 @@ impl Platform {
         tokio::spawn(sim.run_until_stopped());
 
         let gateway_db = TestDatabase::new();
-        let config = sii_gateway::Config::for_tests_against_sim(
+        let mut config = sii_gateway::Config::for_tests_against_sim(
             gateway_db.url(),
             &sim_base,
             &cert_dir().join("valid.p12"),
             &cert_dir().join("password.txt"),
         );
+        adjust(&mut config);
         let gateway = sii_gateway::Application::build(config)
             .await
             .expect("gateway builds");
@@ -80,7 +103,8 @@ impl Platform {
             .await
             .expect("gateway reachable");
 
-        let (engine, engine_metrics, engine_db) = start_engine(gateway_address).await;
+        let (engine, engine_metrics, engine_db) =
+            start_engine_with(gateway_address, adjust_engine).await;
         Platform {
             engine,
             engine_metrics,
@@ -113,10 +137,15 @@ impl Platform {
 
     /// Makes SII hold `volume` detail documents per register of the test company's period.
     pub async fn set_volume(&self, volume: u32) {
+        self.set_volume_of(period(), volume).await;
+    }
+
+    /// Makes SII hold `volume` detail documents per register of the test company's `period`.
+    pub async fn set_volume_of(&self, period: Period, volume: u32) {
         self.sim_admin(
             reqwest::Method::PUT,
             "/volume",
-            Some(json!({"company": company().to_string(), "period": period().to_string(), "volume": volume})),
+            Some(json!({"company": company().to_string(), "period": period.to_string(), "volume": volume})),
         )
         .await;
     }
@@ -133,13 +162,17 @@ impl Platform {
 
     /// What sii-sim serves now for one register of the period: the ground truth.
     pub async fn served(&self, operation: Operation) -> Vec<RcvDocument> {
+        self.served_in(period(), operation).await
+    }
+
+    /// What sii-sim serves now for one register of `period`.
+    pub async fn served_in(&self, period: Period, operation: Operation) -> Vec<RcvDocument> {
         let answer = self
             .sim_admin(
                 reqwest::Method::GET,
                 &format!(
-                    "/documents?company={}&period={}&operation={operation}",
+                    "/documents?company={}&period={period}&operation={operation}",
                     company(),
-                    period()
                 ),
                 None,
             )
@@ -150,20 +183,45 @@ impl Platform {
     /// Imports both registers of the period into the gateway over gRPC and waits until both
     /// jobs succeeded.
     pub async fn import(&mut self) {
+        self.import_range(period(), period()).await;
+    }
+
+    /// Imports both registers of every period from `from` through `to` and waits until every
+    /// job succeeded.
+    pub async fn import_range(&mut self, from: Period, to: Period) {
+        self.import_registers(from, to, &[Operation::Compra, Operation::Venta])
+            .await;
+    }
+
+    /// Imports `registers` of every period from `from` through `to` and waits until every
+    /// job succeeded.
+    pub async fn import_registers(&mut self, from: Period, to: Period, registers: &[Operation]) {
+        let operations = registers
+            .iter()
+            .map(|o| match o {
+                Operation::Compra => sii::Operation::Compra as i32,
+                Operation::Venta => sii::Operation::Venta as i32,
+            })
+            .collect();
         let started = self
             .gateway
             .start_import(operator(sii::StartImportRequest {
                 companies: vec![company().to_string()],
-                from_period: period().to_string(),
-                to_period: period().to_string(),
-                operations: vec![sii::Operation::Compra as i32, sii::Operation::Venta as i32],
+                from_period: from.to_string(),
+                to_period: to.to_string(),
+                operations,
                 requested_by: String::new(),
                 request_id: String::new(),
             }))
             .await
             .expect("start import")
             .into_inner();
-        assert_eq!(started.jobs.len(), 2, "one job per register");
+        let months = from.through(to).count();
+        assert_eq!(
+            started.jobs.len(),
+            registers.len() * months,
+            "one job per register and period"
+        );
         for job in started.jobs {
             let done = self.wait_final(job.id).await;
             assert_eq!(
@@ -200,6 +258,112 @@ impl Platform {
         .await
     }
 
+    /// What a user downloads from SII's RCV for the period, through sii-sim's facade over
+    /// HTTP with a token of the test certificate: one CSV per purchase state and one of sales
+    /// (the export methods, every type at once), plus the sales summary rows of the types SII
+    /// keeps without detail (what the RCV's "Resumen" screen shows), as the CLI's
+    /// `--ventas-resumen` YAML.
+    pub async fn download(&self) -> Downloads {
+        let environment = Environment::Sim(self.sim_base.clone());
+        let config = ClientConfig::default();
+        let transport =
+            Transport::new(&config, Arc::new(NoObserver)).expect("sii-client transport");
+        let password = Password::from_file(cert_dir().join("password.txt")).expect("password");
+        let certificate =
+            Certificate::from_pkcs12_file(cert_dir().join("valid.p12"), &password, Utc::now())
+                .expect("test certificate");
+        let authenticator = Authenticator::new(
+            transport,
+            environment.clone(),
+            Arc::new(certificate),
+            config.clone(),
+        );
+        let tokens = TokenCache::new(
+            environment.clone(),
+            Some(authenticator),
+            config.token_lifetime,
+            Arc::new(NoObserver),
+        );
+        let (token, _) = tokens.token().await.expect("a token from sii-sim");
+        let facade = |method: FacadeMethod, operation: Operation, state: Option<PurchaseState>| {
+            let query = RcvQuery {
+                company: company(),
+                period: period(),
+                operation,
+                state,
+                tipo_doc: None,
+            };
+            let request = build(method, &token, &query).expect("facade request");
+            let url = request.url(&environment).expect("sii-sim has the RCV");
+            let mut post = self.http.post(url).body(request.body);
+            for (name, value) in &request.headers {
+                post = post.header(*name, value.as_str());
+            }
+            async move {
+                let response = post.send().await.expect("facade call");
+                assert!(response.status().is_success(), "{method:?}");
+                response.bytes().await.expect("facade body").to_vec()
+            }
+        };
+        // A state or register without documents answers "no data": no file to download.
+        let export = |body: Vec<u8>| {
+            let lines = parse_export(&body).expect("export answer").items;
+            (!lines.is_empty()).then(|| {
+                let mut csv = lines.join("\n");
+                csv.push('\n');
+                csv
+            })
+        };
+        let mut compras = Vec::new();
+        for state in PurchaseState::ALL {
+            let body = facade(
+                FacadeMethod::export(Operation::Compra),
+                Operation::Compra,
+                Some(state),
+            )
+            .await;
+            if let Some(csv) = export(body) {
+                compras.push((state, csv));
+            }
+        }
+        let ventas = export(
+            facade(
+                FacadeMethod::export(Operation::Venta),
+                Operation::Venta,
+                None,
+            )
+            .await,
+        )
+        .expect("sii-sim sold something");
+        let resumen =
+            parse_resumen(&facade(FacadeMethod::GetResumen, Operation::Venta, None).await)
+                .expect("resumen answer");
+        let mut resumen_yaml = String::new();
+        for row in resumen.items.rows {
+            // SII says a type has no detail with rsmnLink false or a RES… tipo de ingreso
+            // (sii-client reads it the same way when importing).
+            let no_detail = row
+                .link
+                .as_deref()
+                .is_some_and(|l| l.eq_ignore_ascii_case("false") || l == "0")
+                || row
+                    .tipo_ingreso
+                    .as_deref()
+                    .is_some_and(|t| t.to_ascii_uppercase().starts_with("RES"));
+            if no_detail && row.document_count > 0 {
+                resumen_yaml.push_str(&format!(
+                    "- {{tipo_dte: {}, documentos: {}, exento: {}, neto: {}, iva: {}, total: {}}}\n",
+                    row.tipo_dte, row.document_count, row.exento, row.neto, row.iva, row.total
+                ));
+            }
+        }
+        Downloads {
+            compras,
+            ventas,
+            resumen_yaml,
+        }
+    }
+
     /// Stops the gateway and waits until it no longer serves.
     pub async fn stop_gateway(&mut self) {
         self.gateway_stop.cancel();
@@ -228,6 +392,16 @@ impl Platform {
             })
             .sum()
     }
+}
+
+/// The files a user downloads from SII's RCV for one period (see [`Platform::download`]).
+pub struct Downloads {
+    /// One CSV per purchase state with documents, header first.
+    pub compras: Vec<(PurchaseState, String)>,
+    /// The sales CSV.
+    pub ventas: String,
+    /// `--ventas-resumen` YAML: the summary-only sales types (empty when there are none).
+    pub resumen_yaml: String,
 }
 
 /// The Prometheus text a metrics listener serves.

@@ -172,3 +172,13 @@ fn missing_engine_codigo_is_reported() {
         "{issues:?}"
     );
 }
+
+#[test]
+fn an_out_of_range_codigo_names_its_line() {
+    // The document edge-api's e2e test sends: código 99999 does not fit a código.
+    let issues = issues_of("version: 1\ncodigos: {99999: {glosa: x}}\nrules: []\n");
+    assert!(!issues.is_empty());
+    assert_eq!(issues[0].line, Some(2), "{issues:?}");
+    let text = MappingError { issues }.to_string();
+    assert!(text.contains("line 2"), "{text}");
+}
