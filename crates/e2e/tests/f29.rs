@@ -313,6 +313,25 @@ async fn a_declaration_is_computed_from_the_imported_rcv_read_exported_and_filed
     assert_eq!(computed["status"], "draft");
     assert_eq!(computed["computed_by"], "ana");
     assert_eq!(computed["inputs"]["ppm_rate"], "0.125");
+    // Every number can be explained: the document groups behind the declaration are the
+    // stored register's, group for group.
+    let groups = computed["explanation"]["groups"]
+        .as_array()
+        .expect("groups");
+    let (status, summary) = rig
+        .get(
+            &format!("/sii/summary?company={COMPANY}&period={PERIOD}"),
+            &viewer,
+        )
+        .await;
+    assert_eq!(status, 200, "{summary}");
+    let stored = summary["rows"].as_array().expect("summary rows");
+    assert_eq!(groups.len(), stored.len(), "{groups:?} vs {stored:?}");
+    let count = |rows: &[Value], field: &str| -> i64 {
+        rows.iter().map(|r| r[field].as_i64().unwrap()).sum()
+    };
+    assert_eq!(count(groups, "documents"), count(stored, "count"));
+    assert_eq!(count(groups, "total"), count(stored, "total"));
 
     // The same numbers f29-engine itself answers.
     let grpc = rig.grpc_declaration().await;

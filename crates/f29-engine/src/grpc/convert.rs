@@ -180,6 +180,8 @@ pub fn version_to_pb(
         computed_at: rfc3339(version.computed_at),
         computed_by: version.computed_by.clone(),
         documents: version.documents,
+        // Serialising plain data cannot fail; an empty explanation would only hide detail.
+        explanation_json: serde_json::to_string(&version.details).unwrap_or_default(),
     }
 }
 

@@ -98,6 +98,11 @@ pub struct DeclarationBody {
     pub computed_by: String,
     /// Documents considered.
     pub documents: u64,
+    /// How the numbers were obtained: `options`, `uso_comun` (factor and the sales behind
+    /// it), `remanente` (previous 77, its source, the UTMs and method, the resulting 504) and
+    /// `groups` (documents and sums per operation, tipo DTE and state).
+    #[schema(value_type = Object)]
+    pub explanation: serde_json::Value,
 }
 
 impl From<pb::Declaration> for DeclarationBody {
@@ -141,6 +146,8 @@ impl From<pb::Declaration> for DeclarationBody {
             computed_at: d.computed_at,
             computed_by: d.computed_by,
             documents: d.documents,
+            explanation: serde_json::from_str(&d.explanation_json)
+                .unwrap_or(serde_json::Value::Null),
         }
     }
 }
