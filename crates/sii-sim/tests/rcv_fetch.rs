@@ -74,7 +74,10 @@ async fn fetch_and_compare(
     volume: u32,
     config: ClientConfig,
 ) -> (Vec<Progress>, support::Stats) {
-    let sync_limit = config.detail_sync_limit;
+    // The path a type takes: the detail up to the lower of our limit and SII's.
+    let sync_limit = config
+        .detail_sync_limit
+        .min(u32::try_from(sim.config.sync_detail_limit).unwrap_or(u32::MAX));
     let c = client(sim, Some(valid_cert()), config);
     let mut progress = Vec::new();
     let fetch = c
@@ -190,6 +193,34 @@ async fn a_large_period_goes_through_the_export_with_the_default_limit() {
     let (_, stats) = fetch_and_compare(&sim, Operation::Venta, volume, fast_config()).await;
     assert_eq!(stats.outcome("export", "ok"), 1);
     assert_eq!(stats.outcome("detalle", "cod_respuesta_1_over_limit"), 0);
+}
+
+#[tokio::test]
+async fn a_detail_sii_refuses_as_too_large_is_read_from_the_export() {
+    // SII's synchronous limit is lower than the client's: the detail answers codRespuesta 1
+    // for the larger types, and the client reads those from the export instead of failing.
+    let mut config = sii_sim::Config::for_tests();
+    config.sync_detail_limit = 15;
+    let sim = Sim::start_with(config).await;
+    let volume = sim.config.volume.default;
+    let data = truth(&sim, company(), period(), Operation::Compra, volume);
+    let counts = totals(data.detail());
+    let refused = counts.values().filter(|t| t.documents > 15).count() as u64;
+    assert!(
+        refused >= 1 && refused < counts.len() as u64,
+        "both paths are exercised"
+    );
+    let client_config = ClientConfig {
+        detail_sync_limit: 1_000,
+        ..fast_config()
+    };
+    let (_, stats) = fetch_and_compare(&sim, Operation::Compra, volume, client_config).await;
+    assert!(stats.outcome("detalle", "cod_respuesta_1_over_limit") >= refused);
+    assert_eq!(stats.outcome("export", "ok"), refused);
+    assert_eq!(
+        stats.outcome("detalle", "ok"),
+        counts.len() as u64 - refused
+    );
 }
 
 #[tokio::test]

@@ -120,25 +120,48 @@ impl RcvClient {
                 let before = out.documents.len();
                 if !has_detail(&row) {
                     out.documents.push(row.to_document(&typed));
-                } else if row.document_count <= self.config.detail_sync_limit {
-                    let detail = self
-                        .call(FacadeMethod::detail(operation), &typed, |b| {
-                            parse_detalle(b, &typed)
-                        })
-                        .await?;
-                    out.modified_at = out.modified_at.max(detail.modified_at);
-                    out.documents.extend(detail.items.documents);
-                    out.row_errors.extend(detail.items.errors);
                 } else {
-                    let export = self
-                        .call(FacadeMethod::export(operation), &typed, |b| {
-                            parse_export_documents(b, &typed)
-                        })
-                        .await?;
-                    out.modified_at = out.modified_at.max(export.modified_at);
-                    if let Some(csv) = export.items {
-                        out.documents.extend(csv.documents);
-                        out.row_errors.extend(csv.errors);
+                    let detail = if row.document_count <= self.config.detail_sync_limit {
+                        match self
+                            .call(FacadeMethod::detail(operation), &typed, |b| {
+                                parse_detalle(b, &typed)
+                            })
+                            .await
+                        {
+                            Ok(detail) => Some(detail),
+                            // SII refuses a synchronous detail it finds too large (its limit
+                            // is lower than ours, or the documents are big): the export
+                            // carries the same documents.
+                            Err(SiiError::Rcv(RcvError::Sii { code, message })) => {
+                                tracing::warn!(
+                                    tipo_dte = row.tipo_dte,
+                                    documents = row.document_count,
+                                    cod_respuesta = code,
+                                    sii_message = %message,
+                                    "SII refused the detail; reading the export instead"
+                                );
+                                None
+                            }
+                            Err(e) => return Err(e),
+                        }
+                    } else {
+                        None
+                    };
+                    if let Some(detail) = detail {
+                        out.modified_at = out.modified_at.max(detail.modified_at);
+                        out.documents.extend(detail.items.documents);
+                        out.row_errors.extend(detail.items.errors);
+                    } else {
+                        let export = self
+                            .call(FacadeMethod::export(operation), &typed, |b| {
+                                parse_export_documents(b, &typed)
+                            })
+                            .await?;
+                        out.modified_at = out.modified_at.max(export.modified_at);
+                        if let Some(csv) = export.items {
+                            out.documents.extend(csv.documents);
+                            out.row_errors.extend(csv.errors);
+                        }
                     }
                 }
                 progress(Progress {
