@@ -249,6 +249,21 @@ async fn an_import_stores_exactly_what_sii_serves_with_live_events() {
         .map(|r| r.total)
         .sum();
     assert_eq!(summed, compras.values().map(|v| v.2).sum::<i64>());
+    // SII's own totals (getResumen) are kept with the import; sii-sim's agree with the
+    // documents it serves, so they equal the stored totals line for line.
+    let line = |r: &pb::SummaryRow| (r.operation, r.tipo_dte, r.state, r.count, r.iva, r.total);
+    let sii: Vec<_> = summary
+        .sii_rows
+        .iter()
+        .filter(|r| r.count > 0)
+        .map(line)
+        .collect();
+    let mut stored: Vec<_> = summary.rows.iter().map(line).collect();
+    let mut sii_sorted = sii.clone();
+    sii_sorted.sort_unstable();
+    stored.sort_unstable();
+    assert!(!sii.is_empty());
+    assert_eq!(sii_sorted, stored);
     assert_eq!(summary.imports.len(), 2);
     assert!(
         summary

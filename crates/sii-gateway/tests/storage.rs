@@ -22,6 +22,7 @@ async fn migrations_create_revert_and_recreate_every_table() {
             "import_jobs",
             "import_events",
             "period_imports",
+            "sii_summaries",
         ],
     )
     .await;

@@ -281,6 +281,7 @@ mod tests {
                 imported("2024-02", Compra),
                 imported("2024-03", Venta),
             ],
+            ..Default::default()
         };
         let march = Period::parse("2024-03").expect("period");
         let (split, missing) = cumulative_sales(&summary, march);

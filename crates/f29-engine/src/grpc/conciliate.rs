@@ -1,5 +1,6 @@
-//! Conciliate: the latest version against SII's RCV summary (per register, tipo and state,
-//! as sii-gateway stores it now) and, when given, SII's proposal. The documents behind each
+//! Conciliate: the latest version against SII's RCV summary (per register, tipo and state:
+//! SII's own `getResumen` totals as sii-gateway kept them at the last import) and, when
+//! given, SII's proposal. The documents behind each
 //! difference are today's documents, explained with the mapping the version used.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -10,7 +11,7 @@ use ofitec_core::rcv::{DocumentKey, Operation, PurchaseState};
 use ofitec_proto::f29::v1 as pb;
 use tonic::{Request, Status};
 
-use super::convert::{difference_to_pb, summary_rows};
+use super::convert::{difference_to_pb, reconciliation_rows};
 use super::{F29EngineService, errors, guard};
 use crate::domain::compute::contributions;
 use crate::domain::mapping::Mapping;
@@ -66,7 +67,7 @@ pub async fn conciliate(
     }
     let mut differences = compare_summary(
         &declaration.latest.details.groups,
-        &summary_rows(&summary.rows, period),
+        &reconciliation_rows(&summary, period),
         &by_group,
     );
     if let Some(theirs) = proposal {

@@ -319,7 +319,7 @@ pub fn document_from_pb(d: sii::RcvDocument) -> Result<RcvDocument, BadDocument>
 }
 
 /// sii-gateway's summary rows of `period` in the domain.
-pub fn summary_rows(rows: &[sii::SummaryRow], period: Period) -> Vec<SummaryRow> {
+fn summary_rows(rows: &[sii::SummaryRow], period: Period) -> Vec<SummaryRow> {
     let wanted = period.to_string();
     rows.iter()
         .filter(|r| Period::parse(&r.period).is_ok_and(|p| p.to_string() == wanted))
@@ -336,6 +336,19 @@ pub fn summary_rows(rows: &[sii::SummaryRow], period: Period) -> Vec<SummaryRow>
             })
         })
         .collect()
+}
+
+/// What a declaration is reconciled against for `period`: per register, SII's own totals
+/// (`getResumen`) as sii-gateway kept them at the last import, or, for a register imported
+/// before the gateway kept them, the totals of its stored documents.
+pub fn reconciliation_rows(summary: &sii::GetSummaryResponse, period: Period) -> Vec<SummaryRow> {
+    let from_sii = summary_rows(&summary.sii_rows, period);
+    let with_sii: std::collections::BTreeSet<Operation> =
+        from_sii.iter().map(|r| r.operation).collect();
+    let stored = summary_rows(&summary.rows, period)
+        .into_iter()
+        .filter(|r| !with_sii.contains(&r.operation));
+    from_sii.into_iter().chain(stored).collect()
 }
 
 fn instant(text: &str) -> Option<DateTime<Utc>> {
@@ -443,5 +456,31 @@ mod tests {
         let mut bad = wire;
         bad.company = "76123456-1".into();
         assert!(document_from_pb(bad).is_err());
+    }
+
+    #[test]
+    fn reconciliation_uses_sii_totals_per_register_and_stored_ones_where_sii_has_none() {
+        let line = |operation: sii::Operation, tipo: i32, total: i64| sii::SummaryRow {
+            period: "2024-11".into(),
+            operation: operation as i32,
+            tipo_dte: tipo,
+            count: 1,
+            total,
+            ..Default::default()
+        };
+        let summary = sii::GetSummaryResponse {
+            rows: vec![
+                line(sii::Operation::Venta, 33, 100),
+                line(sii::Operation::Compra, 33, 50),
+            ],
+            sii_rows: vec![line(sii::Operation::Venta, 33, 119)],
+            ..Default::default()
+        };
+        let period = Period::parse("2024-11").expect("period");
+        let rows: Vec<(Operation, i64)> = reconciliation_rows(&summary, period)
+            .iter()
+            .map(|r| (r.operation, r.total))
+            .collect();
+        assert_eq!(rows, vec![(Operation::Venta, 119), (Operation::Compra, 50)]);
     }
 }

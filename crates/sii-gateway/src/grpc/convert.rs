@@ -9,7 +9,7 @@ use sii_client::rcv::response::SummaryRow as SiiSummaryRow;
 
 use crate::store::documents::{StoredDocument, SummaryRow};
 use crate::store::jobs::{JobRow, JobStatus};
-use crate::store::periods::PeriodImport;
+use crate::store::periods::{PeriodImport, SiiSummary};
 
 /// A register on the wire.
 pub fn operation_to_pb(operation: Operation) -> pb::Operation {
@@ -211,6 +211,24 @@ pub fn sii_summary_to_pb(
         tipo_dte: i32::from(row.tipo_dte),
         state: state_to_pb(state) as i32,
         count: u64::from(row.document_count),
+        exento: row.exento,
+        neto: row.neto,
+        iva: row.iva,
+        total: row.total,
+    }
+}
+
+/// SII's totals as stored at the register's last import, on the wire.
+pub fn stored_sii_summary_to_pb(row: &SiiSummary) -> pb::SummaryRow {
+    pb::SummaryRow {
+        period: row.period.clone(),
+        operation: row
+            .operation
+            .parse::<Operation>()
+            .map_or(pb::Operation::Unspecified, operation_to_pb) as i32,
+        tipo_dte: row.tipo_dte,
+        state: state_to_pb(row.state.parse().ok()) as i32,
+        count: u64::try_from(row.documents).unwrap_or(0),
         exento: row.exento,
         neto: row.neto,
         iva: row.iva,

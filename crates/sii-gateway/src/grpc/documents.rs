@@ -8,7 +8,8 @@ use ofitec_proto::sii::v1 as pb;
 use tonic::{Request, Status};
 
 use super::convert::{
-    operation_from_pb, period_import_to_pb, state_from_pb, stored_to_pb, summary_to_pb,
+    operation_from_pb, period_import_to_pb, state_from_pb, stored_sii_summary_to_pb, stored_to_pb,
+    summary_to_pb,
 };
 use super::errors;
 use crate::imports::Imports;
@@ -77,10 +78,11 @@ pub async fn summary(
         Some(guard::period(&message.period)?)
     };
     guard::allow(&context, Some(company), Role::Viewer)?;
-    let (rows, facts) = store::run(&imports.db, move |conn| {
+    let (rows, facts, sii_rows) = store::run(&imports.db, move |conn| {
         Ok((
             documents::summary(conn, company, period)?,
             periods::list(conn, &company, period.as_ref())?,
+            periods::list_sii_summary(conn, &company, period.as_ref())?,
         ))
     })
     .await
@@ -88,5 +90,6 @@ pub async fn summary(
     Ok(pb::GetSummaryResponse {
         rows: rows.iter().map(summary_to_pb).collect(),
         imports: facts.iter().map(period_import_to_pb).collect(),
+        sii_rows: sii_rows.iter().map(stored_sii_summary_to_pb).collect(),
     })
 }

@@ -184,6 +184,7 @@ async fn store(
             }
             let outcome = store_period(c, &id, company, period, operation, &register.documents)?;
             periods::record(c, &company, &period, operation, &modified, &id)?;
+            periods::record_sii_summary(c, &company, &period, operation, &register.summary)?;
             let finished = jobs::finish(
                 c,
                 &id,

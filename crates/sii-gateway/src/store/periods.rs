@@ -1,14 +1,18 @@
-//! When a register was last imported and what SII's `dcvFecModificacion` was then.
+//! When a register was last imported, what SII's `dcvFecModificacion` was then, and SII's
+//! own totals (`getResumen`) at that import.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use ofitec_core::db::DbConnection;
-use ofitec_core::rcv::Operation;
-use ofitec_core::{Period, Rut};
+use std::collections::BTreeMap;
+
+use ofitec_core::rcv::{Operation, PurchaseState};
+use ofitec_core::{Period, Rut, on_backend};
+use sii_client::rcv::response::SummaryRow;
 
 use super::documents::now;
 use super::error::StoreError;
-use super::schema::period_imports;
+use super::schema::{period_imports, sii_summaries};
 
 /// One register's import facts.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
@@ -74,5 +78,98 @@ pub fn list(
     Ok(query
         .order((p::period, p::operation))
         .select(PeriodImport::as_select())
+        .load(conn)?)
+}
+
+/// SII's own totals for one (register, tipo DTE, state), as `getResumen` gave them.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sii_summaries)]
+pub struct SiiSummary {
+    /// Company.
+    pub company: String,
+    /// Period.
+    pub period: String,
+    /// `compra` / `venta`.
+    pub operation: String,
+    /// Purchase state, "" for sales.
+    pub state: String,
+    /// Tipo DTE.
+    pub tipo_dte: i32,
+    /// `rsmnTotDoc`.
+    pub documents: i64,
+    /// `rsmnMntExe`.
+    pub exento: i64,
+    /// `rsmnMntNeto`.
+    pub neto: i64,
+    /// `rsmnMntIVA`.
+    pub iva: i64,
+    /// `rsmnMntTotal`.
+    pub total: i64,
+}
+
+/// Replaces SII's totals of one register with those of this import. SII should not repeat a
+/// (state, tipo) line; if it does, the lines are added up rather than one being lost.
+pub fn record_sii_summary(
+    conn: &mut DbConnection,
+    company: &Rut,
+    period: &Period,
+    operation: Operation,
+    rows: &[(Option<PurchaseState>, SummaryRow)],
+) -> Result<(), StoreError> {
+    use sii_summaries::dsl as s;
+    let (company, period) = (company.to_string(), period.to_string());
+    diesel::delete(
+        s::sii_summaries
+            .filter(s::company.eq(&company))
+            .filter(s::period.eq(&period))
+            .filter(s::operation.eq(operation.as_str())),
+    )
+    .execute(conn)?;
+    let mut lines: BTreeMap<(&str, i32), SiiSummary> = BTreeMap::new();
+    for (state, row) in rows {
+        let state = state.map(PurchaseState::as_str).unwrap_or_default();
+        let tipo = i32::from(row.tipo_dte);
+        let line = lines.entry((state, tipo)).or_insert_with(|| SiiSummary {
+            company: company.clone(),
+            period: period.clone(),
+            operation: operation.as_str().to_owned(),
+            state: state.to_owned(),
+            tipo_dte: tipo,
+            documents: 0,
+            exento: 0,
+            neto: 0,
+            iva: 0,
+            total: 0,
+        });
+        line.documents += i64::from(row.document_count);
+        line.exento += row.exento;
+        line.neto += row.neto;
+        line.iva += row.iva;
+        line.total += row.total;
+    }
+    let lines: Vec<SiiSummary> = lines.into_values().collect();
+    if !lines.is_empty() {
+        // Multi-row INSERTs are backend-specific in diesel.
+        on_backend!(conn, c => diesel::insert_into(s::sii_summaries).values(&lines).execute(c))?;
+    }
+    Ok(())
+}
+
+/// SII's totals of a company's registers, optionally for one period, in a stable order.
+pub fn list_sii_summary(
+    conn: &mut DbConnection,
+    company: &Rut,
+    period: Option<&Period>,
+) -> Result<Vec<SiiSummary>, StoreError> {
+    use sii_summaries::dsl as s;
+    let mut query = s::sii_summaries
+        .filter(s::company.eq(company.to_string()))
+        .into_boxed::<ofitec_core::db::MultiBackend>();
+    if let Some(period) = period {
+        query = query.filter(s::period.eq(period.to_string()));
+    }
+    Ok(query
+        .order((s::period, s::operation, s::tipo_dte, s::state))
+        .select(SiiSummary::as_select())
         .load(conn)?)
 }

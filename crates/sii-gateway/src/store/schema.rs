@@ -92,3 +92,18 @@ diesel::table! {
         last_job_id -> Text,
     }
 }
+
+diesel::table! {
+    sii_summaries (company, period, operation, state, tipo_dte) {
+        company -> Text,
+        period -> Text,
+        operation -> Text,
+        state -> Text,
+        tipo_dte -> Integer,
+        documents -> BigInt,
+        exento -> BigInt,
+        neto -> BigInt,
+        iva -> BigInt,
+        total -> BigInt,
+    }
+}

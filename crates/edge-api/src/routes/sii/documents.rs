@@ -45,6 +45,22 @@ pub struct SummaryLine {
     pub total: i64,
 }
 
+impl From<pb::SummaryRow> for SummaryLine {
+    fn from(r: pb::SummaryRow) -> SummaryLine {
+        SummaryLine {
+            operation: operation_name(r.operation),
+            state: state_name(r.state),
+            period: r.period,
+            tipo_dte: r.tipo_dte,
+            count: r.count,
+            exento: r.exento,
+            neto: r.neto,
+            iva: r.iva,
+            total: r.total,
+        }
+    }
+}
+
 /// When a register was last imported.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ImportFacts {
@@ -65,6 +81,8 @@ pub struct SummaryBody {
     pub rows: Vec<SummaryLine>,
     /// Per period and register.
     pub imports: Vec<ImportFacts>,
+    /// SII's own totals (`getResumen`) at each register's last import, same shape as `rows`.
+    pub sii_rows: Vec<SummaryLine>,
 }
 
 /// Stored totals per period, register, tipo DTE and purchase state, with import facts.
@@ -105,21 +123,8 @@ pub async fn summary(
         .map_err(|s| ApiError::from_grpc("sii-gateway", &s))?
         .into_inner();
     Ok(HttpResponse::Ok().json(SummaryBody {
-        rows: answer
-            .rows
-            .into_iter()
-            .map(|r| SummaryLine {
-                operation: operation_name(r.operation),
-                state: state_name(r.state),
-                period: r.period,
-                tipo_dte: r.tipo_dte,
-                count: r.count,
-                exento: r.exento,
-                neto: r.neto,
-                iva: r.iva,
-                total: r.total,
-            })
-            .collect(),
+        rows: answer.rows.into_iter().map(SummaryLine::from).collect(),
+        sii_rows: answer.sii_rows.into_iter().map(SummaryLine::from).collect(),
         imports: answer
             .imports
             .into_iter()
