@@ -244,3 +244,42 @@ async fn invalid_plans_stop_the_binary_with_exit_2_naming_plan_and_key() {
     );
     assert!(!output.contains("hunter22"), "{output}");
 }
+
+#[tokio::test]
+async fn the_tools_command_names_missing_tools_and_how_to_install_them() {
+    let env = TestEnv::with_tools(&["restic"]);
+    let config = env.config_file(&plan(&env, "tools"));
+    let out = tokio::process::Command::new(bin_path("backup-agent"))
+        .args(["--config", config.to_str().unwrap(), "tools"])
+        .env_remove("DATABASE_URL")
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(&format!("restic: {}", env.tools.join("restic").display())),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("pg_dump: MISSING — install it with `apt-get install postgresql-client`"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("pg_restore: MISSING"), "{stdout}");
+
+    let env = TestEnv::new();
+    let config = env.config_file(&plan(&env, "tools"));
+    let out = tokio::process::Command::new(bin_path("backup-agent"))
+        .args(["--config", config.to_str().unwrap(), "tools"])
+        .env_remove("DATABASE_URL")
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // sqlite3 is optional on the test machine (TestEnv links it only when installed).
+    let missing_only_sqlite = stdout
+        .lines()
+        .filter(|l| l.contains("MISSING"))
+        .all(|l| l.starts_with("sqlite3:"));
+    assert!(missing_only_sqlite, "{stdout}");
+}
