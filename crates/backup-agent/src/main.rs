@@ -74,6 +74,9 @@ enum Command {
         #[arg(long)]
         agent: Option<String>,
     },
+    /// Which tools (restic, pg_dump, pg_restore, sqlite3) the agent finds, and how to install
+    /// the missing ones; exit 1 when one is missing.
+    Tools,
     /// Retention (forget+prune+check) or a read-data check now, in this process.
     Maintain {
         /// Plan name.
@@ -130,5 +133,6 @@ async fn main() -> ExitCode {
             cli::drill(&config, &plan, local, agent).await
         }
         Some(Command::Maintain { plan, what }) => cli::maintain(&config, &plan, &what).await,
+        Some(Command::Tools) => cli::tools(&config),
     }
 }

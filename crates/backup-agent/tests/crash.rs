@@ -151,3 +151,109 @@ async fn a_kill_in_the_middle_of_a_run_leaves_a_clean_catalog_and_the_next_run_s
     assert_eq!(status.plans[0].state, "ok");
     app.stop().await;
 }
+
+/// A real restic backup of `dir` into `repo`, slowed down so it holds its lock.
+fn slow_restic_backup(
+    repo: &std::path::Path,
+    password: &std::path::Path,
+    dir: &std::path::Path,
+) -> std::process::Child {
+    std::process::Command::new(support::real_tool("restic"))
+        .args(["backup", "-q", "--limit-upload", "16"])
+        .arg(dir)
+        .env("RESTIC_REPOSITORY", repo)
+        .env("RESTIC_PASSWORD_FILE", password)
+        .env("RESTIC_CACHE_DIR", dir.with_extension("cache"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start restic")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_stale_locks_are_removed_and_a_live_run_keeps_its_lock() {
+    let env = TestEnv::new();
+    let db = env.path("app.db");
+    make_sqlite(&db, 20, 64);
+    let repo = env.path("repo-locks");
+    let sources = format!("      - name: app\n        sqlite: \"{}\"", db.display());
+    let app = env
+        .start(env.config(&env.plan_yaml("locks", &sources, "")))
+        .await;
+    let first = app
+        .agent
+        .start_run("locks", Reason::Manual, "test")
+        .unwrap()
+        .result
+        .await;
+    assert_eq!(first.result, "succeeded", "{}", first.error);
+
+    // Two other restic processes on this host hold locks; one of them then dies (kill -9 and
+    // reaped: its lock is stale), the other is alive (its lock is live).
+    let data = env.path("big");
+    std::fs::create_dir_all(&data).unwrap();
+    // Incompressible, so the 16 KiB/s upload limit keeps restic busy for minutes.
+    let mut random = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(std::fs::File::open("/dev/urandom").unwrap(), 4_000_000),
+        &mut random,
+    )
+    .unwrap();
+    std::fs::write(data.join("blob"), &random).unwrap();
+    let mut dead = slow_restic_backup(&repo, &env.password_file, &data);
+    let (r, p) = (repo.clone(), env.password_file.clone());
+    ofitec_testkit::wait_until("the first lock", Duration::from_secs(60), || {
+        let (r, p) = (r.clone(), p.clone());
+        async move { (restic_locks(&r, &p).len() == 1).then_some(()) }
+    })
+    .await;
+    let mut live = slow_restic_backup(&repo, &env.password_file, &data);
+    ofitec_testkit::wait_until("the second lock", Duration::from_secs(60), || {
+        let (r, p) = (r.clone(), p.clone());
+        async move { (restic_locks(&r, &p).len() == 2).then_some(()) }
+    })
+    .await;
+    dead.kill().unwrap();
+    dead.wait().unwrap();
+    assert_eq!(restic_locks(&repo, &env.password_file).len(), 2);
+
+    let plan = app.agent.plan("locks").unwrap().clone();
+    let restic = app.agent.restic().unwrap();
+    app.agent
+        .clear_stale_locks(&restic, &plan, &plan.primary)
+        .await;
+    assert_eq!(
+        restic_locks(&repo, &env.password_file).len(),
+        1,
+        "the live lock stays"
+    );
+    assert!(
+        live.try_wait().unwrap().is_none(),
+        "the live restic still runs"
+    );
+    let unlock = backup_agent::store::maintenance::last_ok(
+        &app.agent.db,
+        "locks".into(),
+        "local".into(),
+        "unlock",
+    )
+    .await
+    .unwrap()
+    .expect("the removal is recorded");
+    assert_eq!(
+        unlock.detail,
+        "1 stale lock(s) removed, 1 live lock(s) kept"
+    );
+
+    // A backup alongside the live (non-exclusive) lock works.
+    let next = app
+        .agent
+        .start_run("locks", Reason::Manual, "test")
+        .unwrap()
+        .result
+        .await;
+    assert_eq!(next.result, "succeeded", "{}", next.error);
+    live.kill().unwrap();
+    live.wait().unwrap();
+    app.stop().await;
+}

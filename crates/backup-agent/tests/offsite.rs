@@ -1,6 +1,7 @@
 //! Offsite repositories on a real S3-compatible server (moto, started by the test): the
 //! snapshot is copied there with matching chunker parameters; an offsite that is down leaves
-//! a verified local backup and a degraded plan.
+//! a verified local backup and a degraded plan, and gets the snapshots it missed when it is
+//! back.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -45,6 +46,53 @@ impl Moto {
         Moto {
             port,
             _child: child,
+        }
+    }
+}
+
+/// A TCP relay in front of moto that the test cuts and restores: "the offsite is down"
+/// (connections refused, as for a dead host or a closed firewall) without losing the buckets
+/// moto keeps in memory.
+struct Relay {
+    port: u16,
+    target: u16,
+    accept: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Relay {
+    async fn start(target: u16) -> Relay {
+        let mut relay = Relay {
+            port: free_port(),
+            target,
+            accept: None,
+        };
+        relay.up().await;
+        relay
+    }
+
+    async fn up(&mut self) {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
+            .await
+            .expect("relay port");
+        let target = self.target;
+        self.accept = Some(tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    if let Ok(mut outbound) =
+                        tokio::net::TcpStream::connect(("127.0.0.1", target)).await
+                    {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+            }
+        }));
+    }
+
+    /// Closes the listening socket (the accept task owns it).
+    async fn down(&mut self) {
+        if let Some(task) = self.accept.take() {
+            task.abort();
+            let _ = task.await;
         }
     }
 }
@@ -266,6 +314,158 @@ async fn an_offsite_that_is_down_leaves_a_verified_local_backup_and_a_degraded_p
             "backup_last_success_timestamp_seconds{plan=\"down\",repository=\"far\"}"
         )
         .is_none()
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_s3_offsite_that_goes_down_degrades_the_plan_and_catches_up_when_back() {
+    let moto = Moto::start().await;
+    let mut relay = Relay::start(moto.port).await;
+    let env = TestEnv::new();
+    let db = env.path("app.db");
+    make_sqlite(&db, 100, 64);
+    let bucket = format!("offsite-{}", uuid::Uuid::new_v4().simple());
+    // The agent reaches moto through the relay; the test checks moto directly.
+    let through_relay = format!("s3:http://127.0.0.1:{}/{bucket}", relay.port);
+    let direct = format!("s3:http://127.0.0.1:{}/{bucket}", moto.port);
+    let yaml = env.plan_yaml(
+        "flaky",
+        &format!("      - name: app\n        sqlite: \"{}\"", db.display()),
+        &s3_repo(&env, &through_relay),
+    );
+    let app = env.start(env.config(&yaml)).await;
+    let aws = [
+        ("AWS_ACCESS_KEY_ID", "testing".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "testing-secret".to_owned()),
+    ];
+    let local = env.path("repo-flaky").display().to_string();
+    let run = |reason| {
+        let agent = app.agent.clone();
+        async move {
+            agent
+                .start_run("flaky", reason, "test")
+                .unwrap()
+                .result
+                .await
+        }
+    };
+
+    let first = run(Reason::Scheduled).await;
+    assert_eq!(first.result, "succeeded", "{}", first.error);
+    assert_eq!(
+        restic_snapshots(&direct, &aws, &env.password_file, "flaky").len(),
+        1
+    );
+
+    // Down: the local backup is made and verified, the plan is degraded everywhere.
+    relay.down().await;
+    let down = run(Reason::Scheduled).await;
+    assert_eq!(down.result, "degraded", "{down:?}");
+    assert!(
+        down.error.starts_with("copy:s3: repository `s3`"),
+        "{}",
+        down.error
+    );
+    assert!(down.error.contains("unreachable"), "{}", down.error);
+    assert!(!down.error.contains(support::PASSWORD));
+    let repos: Vec<&str> = down.snapshots.iter().map(|(r, _)| r.as_str()).collect();
+    assert_eq!(repos, ["local"]);
+    assert!(
+        down.steps
+            .iter()
+            .any(|s| s.step == "backup" && s.result == "ok")
+    );
+    assert!(
+        down.steps
+            .iter()
+            .any(|s| s.step == "copy:s3" && s.result == "failed")
+    );
+    assert_eq!(
+        restic_snapshots(&local, &[], &env.password_file, "flaky").len(),
+        2
+    );
+    assert_eq!(
+        restic_snapshots(&direct, &aws, &env.password_file, "flaky").len(),
+        1
+    );
+    let mut client = app.client().await;
+    let status = client
+        .get_status(pb::GetStatusRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    let plan = &status.plans[0];
+    assert_eq!(plan.state, "degraded", "{plan:?}");
+    let s3 = plan.repositories.iter().find(|r| r.name == "s3").unwrap();
+    assert!(!s3.reachable, "{s3:?}");
+    assert!(s3.last_error.contains("unreachable"), "{s3:?}");
+    // The offsite's last success is the first run's copy, not this run.
+    assert!(!s3.last_success_at.is_empty(), "{s3:?}");
+    let text = app.metrics_text().await;
+    assert_eq!(
+        metric(&text, "backup_plan_degraded{plan=\"flaky\"}"),
+        Some(1.0)
+    );
+    assert_eq!(
+        metric(
+            &text,
+            "backup_repository_up{plan=\"flaky\",repository=\"s3\"}"
+        ),
+        Some(0.0)
+    );
+    assert_eq!(
+        metric(
+            &text,
+            "backup_runs_total{plan=\"flaky\",result=\"degraded\"}"
+        ),
+        Some(1.0)
+    );
+    let s3_success = metric(
+        &text,
+        "backup_last_success_timestamp_seconds{plan=\"flaky\",repository=\"s3\"}",
+    )
+    .unwrap();
+    let local_success = metric(
+        &text,
+        "backup_last_success_timestamp_seconds{plan=\"flaky\",repository=\"local\"}",
+    )
+    .unwrap();
+    assert!(
+        s3_success <= local_success,
+        "{s3_success} vs {local_success}"
+    );
+
+    // Back: the next run copies its snapshot and the one the offsite missed.
+    relay.up().await;
+    let back = run(Reason::Manual).await;
+    assert_eq!(back.result, "succeeded", "{}", back.error);
+    let offsite = restic_snapshots(&direct, &aws, &env.password_file, "flaky");
+    assert_eq!(offsite.len(), 3, "{offsite:?}");
+    let down_local = &down.snapshots[0].1;
+    assert!(
+        offsite.iter().any(|s| s["original"]
+            .as_str()
+            .is_some_and(|o| o.starts_with(down_local.as_str()))),
+        "the snapshot made while the offsite was down was copied: {offsite:?}"
+    );
+    let status = client
+        .get_status(pb::GetStatusRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(status.plans[0].state, "ok", "{:?}", status.plans[0]);
+    let text = app.metrics_text().await;
+    assert_eq!(
+        metric(&text, "backup_plan_degraded{plan=\"flaky\"}"),
+        Some(0.0)
+    );
+    assert_eq!(
+        metric(
+            &text,
+            "backup_repository_up{plan=\"flaky\",repository=\"s3\"}"
+        ),
+        Some(1.0)
     );
     app.stop().await;
 }

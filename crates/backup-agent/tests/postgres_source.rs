@@ -29,6 +29,17 @@ async fn a_full_run_then_a_drill_finds_identical_row_counts() {
         .start(env.config(&pg_plan(&env, "pg", &source.url)))
         .await;
     let mut client = app.client().await;
+    // Before the first run nothing may look like a success (a dead man's switch alerts on
+    // `absent()`), and no drill or check either.
+    let before = app.metrics_text().await;
+    for name in [
+        "backup_last_success_timestamp_seconds{",
+        "backup_check_last_success_timestamp_seconds{",
+        "backup_restore_drill_last_success_timestamp_seconds{",
+        "result=\"succeeded\"",
+    ] {
+        assert!(!before.contains(name), "{name} before any run: {before}");
+    }
 
     let run = client
         .run_backup(pb::RunBackupRequest {
@@ -131,6 +142,32 @@ async fn a_full_run_then_a_drill_finds_identical_row_counts() {
     assert_eq!(
         metric(&text, "backup_plan_degraded{plan=\"pg\"}"),
         Some(0.0)
+    );
+    // The exact names, with bounded labels: no snapshot id anywhere.
+    assert_eq!(
+        metric(&text, "backup_duration_seconds_count{plan=\"pg\"}"),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        metric(&text, "backup_size_bytes{plan=\"pg\"}"),
+        Some(run.size_bytes as f64)
+    );
+    assert!(
+        metric(&text, "backup_restore_drill_duration_seconds{plan=\"pg\"}")
+            .is_some_and(|s| s > 0.0)
+    );
+    let short_id = &run.snapshots[0].snapshot_id[..8];
+    let labels: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once('{').and_then(|(_, rest)| rest.split_once('}')))
+        .map(|(labels, _)| labels)
+        .collect();
+    assert!(!labels.is_empty());
+    assert!(
+        labels.iter().all(|l| !l.contains(short_id)),
+        "a snapshot id is a label: {labels:?}"
     );
     app.stop().await;
 }
@@ -286,6 +323,57 @@ async fn a_missing_pg_dump_is_reported_and_fails_runs_clearly() {
         Some(1.0)
     );
     app.stop().await;
+
+    // Installed (tools are looked up at start, so the agent is restarted): the catalog kept
+    // the failure, nothing is missing any more and the next run succeeds.
+    std::os::unix::fs::symlink(support::real_tool("pg_dump"), env.tools.join("pg_dump")).unwrap();
+    let app = env
+        .start(env.config(&pg_plan(&env, "nodump", &source.url)))
+        .await;
+    let mut client = app.client().await;
+    let status = client
+        .get_status(pb::GetStatusRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        !status.missing_tools.contains(&"pg_dump".to_owned()),
+        "{status:?}"
+    );
+    let next = client
+        .run_backup(pb::RunBackupRequest {
+            plan: "nodump".into(),
+            reason: "manual".into(),
+            requested_by: String::new(),
+            wait: true,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(next.result, "succeeded", "{}", next.error);
+    let runs = client
+        .list_runs(pb::ListRunsRequest {
+            plan: "nodump".into(),
+            limit: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .runs;
+    let results: Vec<&str> = runs.iter().map(|r| r.result.as_str()).collect();
+    assert_eq!(results, ["succeeded", "failed"]);
+    assert!(
+        runs[1].error.contains("`pg_dump` is not installed"),
+        "{}",
+        runs[1].error
+    );
+    let text = app.metrics_text().await;
+    assert_eq!(
+        metric(&text, "backup_tool_missing{tool=\"pg_dump\"}"),
+        Some(0.0),
+        "{text}"
+    );
+    app.stop().await;
 }
 
 #[tokio::test]
@@ -338,6 +426,39 @@ async fn restore_creates_refuses_live_targets_and_forces_after_a_safety_backup()
         .expect("dry run");
     assert!(dry.lines.iter().any(|l| l.contains("dry run")));
     assert!(dry.safety_snapshot.is_none());
+    assert_eq!(count(&source.url, "registers"), 100);
+
+    // The same through the binary, as restore.md tells operators: exit 4 without --force,
+    // 0 for --dry-run, and the live data untouched by both.
+    let config = env.config_file(&pg_plan(&env, "rst", &source.url));
+    let cli = |extra: &[&str]| {
+        let mut command =
+            std::process::Command::new(ofitec_testkit::process::bin_path("backup-agent"));
+        command
+            .args([
+                "--config",
+                config.to_str().unwrap(),
+                "restore",
+                "--plan",
+                "rst",
+            ])
+            .args(["--snapshot", &snapshot, "--target", &source.url])
+            .args(extra)
+            .env_remove("DATABASE_URL");
+        command.output().unwrap()
+    };
+    let refused = cli(&[]);
+    assert_eq!(refused.status.code(), Some(4), "{refused:?}");
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("--force"),
+        "{refused:?}"
+    );
+    let dry = cli(&["--dry-run", "--force"]);
+    assert_eq!(dry.status.code(), Some(0), "{dry:?}");
+    assert!(
+        String::from_utf8_lossy(&dry.stdout).contains("dry run"),
+        "{dry:?}"
+    );
     assert_eq!(count(&source.url, "registers"), 100);
 
     // Forced: a safety backup first, then the data is back.

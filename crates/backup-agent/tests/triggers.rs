@@ -244,3 +244,93 @@ async fn invalid_plans_stop_the_binary_with_exit_2_naming_plan_and_key() {
     );
     assert!(!output.contains("hunter22"), "{output}");
 }
+
+#[tokio::test]
+async fn the_tools_command_names_missing_tools_and_how_to_install_them() {
+    let env = TestEnv::with_tools(&["restic"]);
+    let config = env.config_file(&plan(&env, "tools"));
+    let out = tokio::process::Command::new(bin_path("backup-agent"))
+        .args(["--config", config.to_str().unwrap(), "tools"])
+        .env_remove("DATABASE_URL")
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(&format!("restic: {}", env.tools.join("restic").display())),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("pg_dump: MISSING — install it with `apt-get install postgresql-client`"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("pg_restore: MISSING"), "{stdout}");
+
+    let env = TestEnv::new();
+    let config = env.config_file(&plan(&env, "tools"));
+    let out = tokio::process::Command::new(bin_path("backup-agent"))
+        .args(["--config", config.to_str().unwrap(), "tools"])
+        .env_remove("DATABASE_URL")
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // sqlite3 is optional on the test machine (TestEnv links it only when installed).
+    let missing_only_sqlite = stdout
+        .lines()
+        .filter(|l| l.contains("MISSING"))
+        .all(|l| l.starts_with("sqlite3:"));
+    assert!(missing_only_sqlite, "{stdout}");
+}
+
+#[tokio::test]
+async fn a_drill_whose_caller_hangs_up_still_finishes_cleans_up_and_is_recorded() {
+    let env = TestEnv::new();
+    let app = env.start(env.config(&plan(&env, "hangup"))).await;
+    let run = app
+        .agent
+        .start_run("hangup", backup_agent::run::Reason::Manual, "test")
+        .unwrap()
+        .result
+        .await;
+    assert_eq!(run.result, "succeeded", "{}", run.error);
+
+    // A 1 ms deadline: the server gives up on the call long before the drill can end, as
+    // when edge-api's deadline passes or an operator closes the terminal.
+    let mut request = tonic::Request::new(pb::RunDrillRequest {
+        plan: "hangup".into(),
+        requested_by: "impatient".into(),
+    });
+    request.set_timeout(Duration::from_millis(1));
+    let answer = app.client().await.run_drill(request).await;
+    assert!(answer.is_err(), "{answer:?}");
+
+    let db = app.agent.db.clone();
+    let drill =
+        ofitec_testkit::wait_until("the drill to be recorded", Duration::from_secs(60), || {
+            let db = db.clone();
+            async move {
+                backup_agent::store::drills::last(&db, "hangup".into(), false)
+                    .await
+                    .unwrap()
+            }
+        })
+        .await;
+    assert_eq!(drill.result, "succeeded", "{:?}", drill.problems);
+    assert_eq!(drill.requested_by, "impatient");
+    let scratch = env.path("work").join("scratch");
+    let left: Vec<_> = std::fs::read_dir(&scratch)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "scratch files left behind: {left:?}");
+    let text = app.metrics_text().await;
+    assert!(
+        metric(
+            &text,
+            "backup_restore_drill_last_success_timestamp_seconds{plan=\"hangup\"}"
+        )
+        .is_some()
+    );
+    app.stop().await;
+}

@@ -203,16 +203,75 @@ async fn a_run_started_over_http_is_listed_then_proven_by_a_drill() {
     assert_eq!(run["requested_by"], "root");
     assert!(!run["id"].as_str().unwrap().is_empty());
 
-    let plan = ofitec_testkit::wait_until("the run to finish", Duration::from_secs(120), || {
-        let base = base.clone();
-        let operator = operator.clone();
-        async move {
-            let (_, body) = get(&base, "/backup/status", &operator).await;
-            let plan = body["plans"][0].clone();
-            (plan["running"] == false && plan["state"] != "never_run").then_some(plan)
-        }
-    })
-    .await;
+    // The 202's id is followed through GET /api/backup/runs until the run ends.
+    let id = run["id"].as_str().unwrap().to_owned();
+    let followed =
+        ofitec_testkit::wait_until("the run to finish", Duration::from_secs(120), || {
+            let base = base.clone();
+            let operator = operator.clone();
+            let id = id.clone();
+            async move {
+                let (status, body) = get(&base, &format!("/backup/runs?id={id}"), &operator).await;
+                assert_eq!(status, 200, "{body}");
+                let run = body["runs"][0].clone();
+                (run["result"] != "running").then_some(run)
+            }
+        })
+        .await;
+    assert_eq!(followed["id"], id.as_str());
+    assert_eq!(followed["result"], "succeeded", "{followed}");
+    assert!(followed["finished_at"].is_string(), "{followed}");
+    assert!(followed["error"].is_null(), "{followed}");
+    let steps: Vec<(String, String)> = followed["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["step"].as_str().unwrap().to_owned(),
+                s["result"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    for step in ["preflight", "dump:config", "manifest", "backup"] {
+        assert!(
+            steps.contains(&(step.to_owned(), "ok".to_owned())),
+            "{step}: {steps:?}"
+        );
+    }
+    assert_eq!(followed["snapshots"][0]["repository"], "local");
+    let (status, body) = get(&base, "/backup/runs?plan=files", &operator).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["runs"].as_array().unwrap().len(), 1, "{body}");
+    let (status, body) = get(&base, "/backup/runs?id=no-such-run", &operator).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (404, Some("not_found")),
+        "{body}"
+    );
+    let (status, body) = get(&base, "/backup/runs?limit=0", &operator).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_argument")),
+        "{body}"
+    );
+    let (status, body) = get(&base, "/backup/runs?plan=other", &operator).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (404, Some("plan_unknown")),
+        "{body}"
+    );
+    let viewer = ofitec_e2e::token("vera", Role::Viewer, &["*"]);
+    let (status, body) = get(&base, "/backup/runs", &viewer).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (403, Some("forbidden_role")),
+        "{body}"
+    );
+
+    let (_, body) = get(&base, "/backup/status", &operator).await;
+    let plan = body["plans"][0].clone();
+    assert_eq!(plan["running"], false, "{plan}");
     assert_eq!(plan["state"], "ok", "{plan}");
     assert!(plan["last_success_at"].is_string(), "{plan}");
     assert!(plan["last_failure_at"].is_null(), "{plan}");
@@ -237,7 +296,32 @@ async fn a_run_started_over_http_is_listed_then_proven_by_a_drill() {
         (404, Some("plan_unknown"))
     );
 
-    let (status, drill) = post(&base, "/backup/drill", &admin, json!({"plan": "files"})).await;
+    // A drill outlasts ordinary calls: an edge-api whose call deadline is far shorter than
+    // any restore still answers with the drill's outcome (`backup_drill_timeout_ms`).
+    let mut impatient = edge_api::Config::for_tests(
+        "http://127.0.0.1:9".to_owned(),
+        "http://127.0.0.1:9".to_owned(),
+        agent.url(),
+    );
+    impatient.services.call_timeout_ms = 1;
+    let app = edge_api::Application::build(impatient)
+        .await
+        .expect("build edge-api");
+    let impatient = Running::start(app.address(), app);
+    // Listing snapshots runs restic (tens of milliseconds at least): ordinary calls do time out.
+    let (status, body) = get(&impatient.url(), "/backup/snapshots", &operator).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (504, Some("upstream_timeout")),
+        "an ordinary call does time out: {body}"
+    );
+    let (status, drill) = post(
+        &impatient.url(),
+        "/backup/drill",
+        &admin,
+        json!({"plan": "files"}),
+    )
+    .await;
     assert_eq!(status, 200, "{drill}");
     assert_eq!(drill["result"], "succeeded", "{drill}");
     assert_eq!(drill["problems"], json!([]));

@@ -97,6 +97,11 @@ pub struct ServicesConfig {
     /// Deadline of a health check, in milliseconds.
     #[serde(default = "default_health_timeout_ms")]
     pub health_timeout_ms: u64,
+    /// Deadline of `POST /api/backup/drill`, in milliseconds: a drill restores and verifies a
+    /// whole database (minutes to hours, the measured RTO) and its answer is the evidence
+    /// the operator asked for, so it gets its own deadline instead of `call_timeout_ms`.
+    #[serde(default = "default_backup_drill_timeout_ms")]
+    pub backup_drill_timeout_ms: u64,
     /// Mutual TLS towards the internal services (use `https://` URLs); plaintext when absent.
     #[serde(default)]
     pub tls: Option<ofitec_core::grpc::tls::ClientTls>,
@@ -110,6 +115,7 @@ impl Default for ServicesConfig {
             backup_agent: default_backup_agent(),
             call_timeout_ms: default_call_timeout_ms(),
             health_timeout_ms: default_health_timeout_ms(),
+            backup_drill_timeout_ms: default_backup_drill_timeout_ms(),
             tls: None,
         }
     }
@@ -129,6 +135,11 @@ fn default_call_timeout_ms() -> u64 {
 }
 fn default_health_timeout_ms() -> u64 {
     2_000
+}
+fn default_backup_drill_timeout_ms() -> u64 {
+    // Two hours: the disaster-recovery plan's RTO for a database restore is one hour, so a
+    // drill that needs more has already failed its purpose but still deserves its answer.
+    7_200_000
 }
 
 /// Environment variables accepted besides `OFITEC__…`.
@@ -169,6 +180,7 @@ impl Config {
                 backup_agent,
                 call_timeout_ms: 10_000,
                 health_timeout_ms: 1_000,
+                backup_drill_timeout_ms: default_backup_drill_timeout_ms(),
                 tls: None,
             },
             telemetry: TelemetryConfig::default(),

@@ -34,6 +34,9 @@ pub struct Upstreams {
     sii_gateway: Upstream,
     f29_engine: Upstream,
     backup_agent: Upstream,
+    /// backup-agent again, with `backup_drill_timeout_ms` as deadline: tonic's deadline is
+    /// per channel, and a drill outlasts every ordinary call.
+    backup_drill: Channel,
     health_timeout: Duration,
 }
 
@@ -63,9 +66,10 @@ impl Upstreams {
     pub fn connect_lazy(config: &ServicesConfig) -> anyhow::Result<Upstreams> {
         let timeout = Duration::from_millis(config.call_timeout_ms);
         let tls = config.tls.as_ref().map(|t| t.load()).transpose()?;
-        let upstream = |name: &'static str,
-                        grpc_service: &'static str,
-                        url: &str|
+        let channel = |name: &'static str,
+                       grpc_service: &'static str,
+                       url: &str,
+                       timeout: Duration|
          -> anyhow::Result<Upstream> {
             let mut endpoint = Endpoint::from_shared(url.to_owned())
                 .with_context(|| format!("invalid URL `{url}` for {name}"))?
@@ -85,6 +89,11 @@ impl Upstreams {
                 channel: endpoint.connect_lazy(),
             })
         };
+        let upstream =
+            |name: &'static str,
+             grpc_service: &'static str,
+             url: &str|
+             -> anyhow::Result<Upstream> { channel(name, grpc_service, url, timeout) };
         Ok(Upstreams {
             sii_gateway: upstream(
                 "sii-gateway",
@@ -97,6 +106,13 @@ impl Upstreams {
                 "ofitec.backup.v1.BackupAgent",
                 &config.backup_agent,
             )?,
+            backup_drill: channel(
+                "backup-agent",
+                "ofitec.backup.v1.BackupAgent",
+                &config.backup_agent,
+                Duration::from_millis(config.backup_drill_timeout_ms),
+            )?
+            .channel,
             health_timeout: Duration::from_millis(config.health_timeout_ms),
         })
     }
@@ -114,6 +130,11 @@ impl Upstreams {
     /// Client for backup-agent.
     pub fn backup(&self) -> BackupAgentClient<Channel> {
         BackupAgentClient::new(self.backup_agent.channel.clone())
+    }
+
+    /// Client for backup-agent's restore drills (deadline `backup_drill_timeout_ms`).
+    pub fn backup_drill(&self) -> BackupAgentClient<Channel> {
+        BackupAgentClient::new(self.backup_drill.clone())
     }
 
     /// Checks every service concurrently, each bounded by the health timeout.

@@ -8,6 +8,8 @@
 //! * `restore`: always local (it needs the target database and scratch space).
 //! * `drill`: over gRPC, or `--local`.
 //! * `maintain`: retention or check now, local.
+//! * `tools`: the external programs found and how to install the missing ones (for
+//!   `make run` and operators; the agent itself starts without them).
 //!
 //! Exit codes: 0 success (a `degraded` run too: the verified local backup exists; the
 //! warning is printed), 1 failure, 2 configuration or usage error, 3 the agent could not be
@@ -210,5 +212,22 @@ pub async fn maintain(config: &Config, plan: &str, what: &str) -> ExitCode {
             eprintln!("backup-agent: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `backup-agent tools`: every external program the agent looks for, where it was found, and
+/// for each missing one the command that installs it. Exit 1 when one is missing.
+pub fn tools(config: &Config) -> ExitCode {
+    let tools = crate::tools::Tools::discover(config.backup.tool_path.as_deref());
+    for tool in crate::tools::TOOLS {
+        match tools.get(tool) {
+            Ok(path) => println!("{tool}: {}", path.display()),
+            Err(_) => println!("{tool}: MISSING — {}", crate::tools::install_hint(tool)),
+        }
+    }
+    if tools.missing().is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }

@@ -169,8 +169,17 @@ impl BackupAgent for BackupAgentService {
     ) -> Result<Response<pb::DrillResult>, Status> {
         let by = requester(&request, &request.get_ref().requested_by);
         let message = request.into_inner();
-        let record = crate::drill::run(&self.agent, &message.plan, &by)
+        // Known plan first, so a typo answers `plan_unknown` at once.
+        self.agent.plan(&message.plan).map_err(to_status)?;
+        // Spawned: a caller that hangs up (edge-api's deadline, a closed terminal) must not
+        // cancel a drill half-way, which would leave its scratch database behind and no
+        // record of the drill.
+        let agent = self.agent.clone();
+        let drill =
+            tokio::spawn(async move { crate::drill::run(&agent, &message.plan, &by).await });
+        let record = drill
             .await
+            .map_err(|e| grpc_status::internal("restore drill", &e))?
             .map_err(to_status)?;
         Ok(Response::new(convert::drill(&record)))
     }

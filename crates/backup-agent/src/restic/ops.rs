@@ -99,30 +99,25 @@ impl Restic {
         Ok((summary, output.code == 3))
     }
 
-    /// Copies `snapshot` from `from` into `repo`; returns the id of the copy.
+    /// Copies every snapshot of `plan` that `repo` lacks from `from` (restic skips those
+    /// already copied), so snapshots made while an offsite was down reach it when it is back;
+    /// returns the id of the copy of `snapshot`.
     pub async fn copy(
         &self,
         repo: &Repository,
         from: &Repository,
+        plan: &str,
         snapshot: &str,
     ) -> Result<String, ResticError> {
-        let mut list = args(&["copy"]);
+        let mut list = args(&["copy", "--tag", &format!("plan={plan}")]);
         if repo.limit_upload_kib > 0 {
             list.push("--limit-upload".to_owned());
             list.push(repo.limit_upload_kib.to_string());
         }
-        list.push(snapshot.to_owned());
-        let output = self.run(repo, Some(from), &list, &[]).await?;
-        // 0.14 prints "snapshot <new> saved"; when the snapshot was already there it prints
-        // nothing about it, so look the copy up by its `original`.
-        if let Some(id) = output.stdout.lines().find_map(|l| {
-            l.trim()
-                .strip_prefix("snapshot ")
-                .and_then(|r| r.strip_suffix(" saved"))
-        }) {
-            return Ok(id.to_owned());
-        }
-        let snapshots = self.snapshots(repo, None).await?;
+        self.run(repo, Some(from), &list, &[]).await?;
+        // 0.14 prints "snapshot <new> saved" per copied snapshot, in no promised order, and
+        // nothing for those already there: find the copy of `snapshot` by its `original`.
+        let snapshots = self.snapshots(repo, Some(plan)).await?;
         snapshots
             .iter()
             .find(|s| {

@@ -241,7 +241,7 @@ async fn steps(
                 .ensure_initialised(offsite, Some(&plan.primary))
                 .await?;
             restic
-                .copy(offsite, &plan.primary, &summary.snapshot_id)
+                .copy(offsite, &plan.primary, &plan.name, &summary.snapshot_id)
                 .await
         }
         .await;

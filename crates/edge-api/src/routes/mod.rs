@@ -41,6 +41,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(backup::status::get)
             .service(backup::snapshots::get)
             .service(backup::run::post)
+            .service(backup::runs::get)
             .service(backup::drill::post),
     );
 }

@@ -39,8 +39,10 @@ pub struct DrillAnswer {
 
 /// Restore the plan's newest snapshot into scratch space, compare it with its manifest and
 /// clean up. A drill that finds problems still answers 200, with `result: failed`. The
-/// answer comes when the drill ends, so it is bounded by edge-api's call timeout
-/// (`services.call_timeout_ms`).
+/// answer comes when the drill ends: its outcome (problems, measured RTO) is what the caller
+/// asked for, so the call waits up to `services.backup_drill_timeout_ms` (2 h by default),
+/// not the ordinary call timeout. A caller that gives up earlier does not stop the drill:
+/// backup-agent finishes, cleans up and records it (`GET /api/backup/status`).
 #[utoipa::path(
     tag = "backup",
     request_body = DrillBody,
@@ -54,7 +56,7 @@ pub struct DrillAnswer {
         (status = 404, description = "No such plan (`plan_unknown`)", body = ErrorBody),
         (status = 409, description = "A tool the drill needs is missing (`tool_missing`)", body = ErrorBody),
         (status = 503, description = "backup-agent unavailable", body = ErrorBody),
-        (status = 504, description = "The drill outlasted the call timeout (`upstream_timeout`)", body = ErrorBody),
+        (status = 504, description = "The drill outlasted `services.backup_drill_timeout_ms` (`upstream_timeout`); it goes on in backup-agent", body = ErrorBody),
     )
 )]
 #[post("/backup/drill")]
@@ -66,7 +68,7 @@ pub async fn post(
     let plan = plan(&body.plan)?;
     let drill = state
         .upstreams
-        .backup()
+        .backup_drill()
         .run_drill(auth.context().request(pb::RunDrillRequest {
             plan,
             requested_by: auth.principal().sub().to_owned(),

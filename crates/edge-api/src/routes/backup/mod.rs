@@ -4,10 +4,13 @@
 //! Backups are platform-wide (plans, repositories), not company data, so no company scope
 //! applies; backup-agent does not authorise callers itself, so the roles here are the only
 //! gate: operators watch (the "operators are told when that stops being true"),
-//! administrators trigger runs and drills.
+//! administrators trigger runs and drills. A run answers at once (202) and is followed
+//! with `GET /api/backup/runs?id=…`; a drill answers with its outcome, under its own
+//! deadline (`services.backup_drill_timeout_ms`).
 
 pub mod drill;
 pub mod run;
+pub mod runs;
 pub mod snapshots;
 pub mod status;
 

@@ -111,8 +111,9 @@ impl From<pb::BackupRun> for RunAnswer {
     }
 }
 
-/// Start a plan's backup now; a request during a run joins it. Answers at once (202); the
-/// status shows the outcome.
+/// Start a plan's backup now; a request during a run joins it. Answers at once (202): a run
+/// dumps, verifies and uploads whole databases, far longer than an HTTP call should wait.
+/// Follow it with `GET /api/backup/runs?id=<id>` (or the status).
 #[utoipa::path(
     tag = "backup",
     request_body = RunBody,
