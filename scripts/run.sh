@@ -69,6 +69,12 @@ for _ in $(seq 1 120); do
 done
 [ "$(http_status /api/health)" = "200" ] || die "edge-api did not become healthy; see data/logs/"
 
+# Backups need restic and pg_dump/pg_restore; the agent runs without them and says so.
+if ! tools=$(target/debug/backup-agent --config config/dev/backup-agent.yaml tools 2>&1); then
+  log "backup-agent is missing tools (backups fail until they are installed, then restart):"
+  printf '%s\n' "$tools" | grep MISSING >&2 || printf '%s\n' "$tools" >&2
+fi
+
 TOKEN=$(target/debug/edge-api --config config/dev/edge-api.yaml token --sub dev --role admin --company '*' --ttl 8h) \
   || die "could not issue a development token"
 

@@ -74,7 +74,7 @@ enum Command {
         #[arg(long)]
         agent: Option<String>,
     },
-    /// Which tools (restic, pg_dump, pg_restore, sqlite3) the agent finds, and how to install
+    /// Which tools (restic, pg_dump, pg_restore) the agent finds, and how to install
     /// the missing ones; exit 1 when one is missing.
     Tools,
     /// Retention (forget+prune+check) or a read-data check now, in this process.

@@ -98,7 +98,7 @@ impl BackupMetrics {
             )?,
             tool_missing: int_gauge(
                 "backup_tool_missing",
-                "1 when restic, pg_dump, pg_restore or sqlite3 is not installed.",
+                "1 when restic, pg_dump or pg_restore is not installed.",
                 &["tool"],
             )?,
         })

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Every tool the agent looks for (also the `tool` label of `backup_tool_missing`).
-pub const TOOLS: &[&str] = &["restic", "pg_dump", "pg_restore", "sqlite3"];
+pub const TOOLS: &[&str] = &["restic", "pg_dump", "pg_restore"];
 
 /// Tools found at start.
 #[derive(Debug, Clone, Default)]
@@ -60,7 +60,6 @@ pub fn install_hint(tool: &str) -> &'static str {
         "pg_dump" | "pg_restore" => {
             "install it with `apt-get install postgresql-client` (same major version as the server)"
         }
-        "sqlite3" => "install it with `apt-get install sqlite3`",
         _ => "install it",
     }
 }

@@ -276,12 +276,10 @@ async fn the_tools_command_names_missing_tools_and_how_to_install_them() {
         .await
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    // sqlite3 is optional on the test machine (TestEnv links it only when installed).
-    let missing_only_sqlite = stdout
-        .lines()
-        .filter(|l| l.contains("MISSING"))
-        .all(|l| l.starts_with("sqlite3:"));
-    assert!(missing_only_sqlite, "{stdout}");
+    assert!(!stdout.contains("MISSING"), "{stdout}");
+    for tool in ["restic", "pg_dump", "pg_restore"] {
+        assert!(stdout.contains(tool), "{tool} listed: {stdout}");
+    }
 }
 
 #[tokio::test]

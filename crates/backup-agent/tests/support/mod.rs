@@ -55,7 +55,7 @@ pub struct TestEnv {
 impl TestEnv {
     /// With every tool available.
     pub fn new() -> TestEnv {
-        TestEnv::with_tools(&["restic", "pg_dump", "pg_restore", "sqlite3"])
+        TestEnv::with_tools(&["restic", "pg_dump", "pg_restore"])
     }
 
     /// With only `tools` on the agent's tool path.
@@ -66,14 +66,6 @@ impl TestEnv {
         let bin = dir.path().join("bin");
         std::fs::create_dir_all(&bin).expect("bin");
         for tool in tools {
-            if *tool == "sqlite3"
-                && !std::env::var("PATH")
-                    .unwrap_or_default()
-                    .split(':')
-                    .any(|d| Path::new(d).join("sqlite3").is_file())
-            {
-                continue;
-            }
             std::os::unix::fs::symlink(real_tool(tool), bin.join(tool)).expect("symlink");
         }
         TestEnv {
