@@ -3,9 +3,9 @@
 //! of boletas and vouchers) from the same sii-sim, and `f29-engine compute` on those files
 //! gives the very same export, byte for byte.
 //!
-//! (`cli.rs` runs the CLI on the committed SII CSV files in `../testdata/sii/rcv-csv`; sii-sim
-//! generates its own registers and cannot be loaded with those files, so the agreement with
-//! the service is proven on sii-sim's registers, in SII's same CSV layouts.)
+//! The same holds for the committed SII files in `testdata/sii/rcv-csv`: sii-sim is loaded
+//! with exactly their documents, the gateway imports them, and the CLI on the files agrees
+//! with the service.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -138,4 +138,99 @@ async fn the_cli_on_the_downloaded_files_agrees_with_the_service() {
         codes.len(),
         "the export holds every código of the declaration"
     );
+}
+
+fn testdata(name: &str) -> std::path::PathBuf {
+    ofitec_testkit::sii_testdata("rcv-csv").join(name)
+}
+
+#[tokio::test]
+async fn the_cli_on_the_committed_sii_files_agrees_with_the_service_on_the_same_documents() {
+    use ofitec_core::rcv::{Operation, RcvDocument};
+    let compras: Vec<_> = ["registro", "pendiente", "no_incluir", "reclamado"]
+        .iter()
+        .map(|s| {
+            testdata(&format!(
+                "RCV-compra-{s}-rz_leading_trailing_whitespace.csv"
+            ))
+        })
+        .collect();
+    let ventas = testdata("RCV-venta-rz_leading_trailing_whitespace.csv");
+    let parse = |path: &std::path::Path| -> Vec<RcvDocument> {
+        let file = std::fs::File::open(path).unwrap();
+        let outcome =
+            sii_client::rcv::csv::parse_reader(file, common::company(), common::period(), None)
+                .unwrap();
+        assert!(outcome.errors.is_empty(), "{path:?}: {:?}", outcome.errors);
+        outcome.documents
+    };
+    let purchases: Vec<RcvDocument> = compras.iter().flat_map(|p| parse(p)).collect();
+    let sales = parse(&ventas);
+
+    // SII holds exactly the files' documents; the gateway reads them through SII's CSV
+    // export, as the user's download did.
+    let mut p = Platform::start_with(|gateway| gateway.sii.detail_sync_limit = 0).await;
+    p.load_register(Operation::Compra, &purchases).await;
+    p.load_register(Operation::Venta, &sales).await;
+    p.import().await;
+    assert_eq!(p.served(Operation::Compra).await.len(), purchases.len());
+    let inputs = pb::DeclarationInputs {
+        ppm_rate: "0.125".into(),
+        previous_remanente: Some(0),
+        ..Default::default()
+    };
+    p.engine
+        .compute(pb::ComputeRequest {
+            key: Some(key()),
+            inputs: Some(inputs),
+            requested_by: String::new(),
+        })
+        .await
+        .expect("compute");
+    let service_csv = String::from_utf8(
+        p.engine
+            .export(pb::ExportRequest {
+                key: Some(key()),
+                format: "csv".into(),
+            })
+            .await
+            .expect("export")
+            .into_inner()
+            .content,
+    )
+    .unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let inputs_file = dir.path().join("inputs.yaml");
+    std::fs::write(&inputs_file, "ppm_rate: \"0.125\"\nprevious_remanente: 0\n").unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_f29-engine"));
+    command.env_remove("OFITEC_CONFIG").args([
+        "compute",
+        "--company",
+        &common::company().to_string(),
+        "--period",
+        &common::period().to_string(),
+        "--format",
+        "csv",
+    ]);
+    for path in &compras {
+        command.arg("--compras").arg(path);
+    }
+    command.arg("--ventas").arg(&ventas);
+    command.arg("--inputs").arg(&inputs_file);
+    let output = command.output().expect("f29-engine runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let cli_csv = String::from_utf8(output.stdout).unwrap();
+
+    let codes = csv_codes(&service_csv);
+    for codigo in [502, 538, 520, 537] {
+        let value = codes.get(&codigo).map_or("0", String::as_str);
+        assert_ne!(value, "0", "código {codigo} is 0 in {service_csv}");
+    }
+    assert_eq!(csv_codes(&cli_csv), codes);
+    assert_eq!(cli_csv, service_csv);
 }

@@ -2,7 +2,7 @@
 //! volumes, faults and stats.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use ofitec_core::metrics::Metrics;
 use ofitec_core::rcv::Operation;
@@ -11,6 +11,7 @@ use ofitec_core::{Period, Rut};
 
 use crate::clock::Clock;
 use crate::config::{Config, ConfigInvalid, Enrolled, Volumes};
+use crate::data::PeriodData;
 use crate::data::cache::PeriodCache;
 use crate::faults::Faults;
 use crate::soap::store::AuthStore;
@@ -41,6 +42,8 @@ pub struct SimState {
     volumes: RwLock<Volumes>,
     /// Revision per register; absent = 0.
     revisions: Mutex<HashMap<(Rut, Period, Operation), u32>>,
+    /// Registers loaded with given documents; they win over generated ones.
+    loaded: Mutex<HashMap<(Rut, Period, Operation), Arc<PeriodData>>>,
 }
 
 impl SimState {
@@ -59,6 +62,7 @@ impl SimState {
             metrics,
             shutdown,
             revisions: Mutex::new(HashMap::new()),
+            loaded: Mutex::new(HashMap::new()),
             config,
         })
     }
@@ -87,6 +91,39 @@ impl SimState {
             .set(company, period, volume);
     }
 
+    /// Serves `documents` as the register of (company, period, operation) from now on,
+    /// instead of generated data (until a reset).
+    pub fn load_register(
+        &self,
+        company: Rut,
+        period: Period,
+        operation: Operation,
+        data: PeriodData,
+    ) {
+        self.lock_loaded()
+            .insert((company, period, operation), Arc::new(data));
+    }
+
+    /// A loaded register, if one was given.
+    pub fn loaded_register(
+        &self,
+        company: Rut,
+        period: Period,
+        operation: Operation,
+    ) -> Option<Arc<PeriodData>> {
+        self.lock_loaded()
+            .get(&(company, period, operation))
+            .cloned()
+    }
+
+    fn lock_loaded(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<(Rut, Period, Operation), Arc<PeriodData>>> {
+        self.loaded
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// A register's current revision.
     pub fn revision(&self, company: Rut, period: Period, operation: Operation) -> u32 {
         self.lock_revisions()
@@ -112,6 +149,7 @@ impl SimState {
         self.stats.reset();
         self.clock.set_offset(self.config.clock_offset_s);
         self.lock_revisions().clear();
+        self.lock_loaded().clear();
         if let Ok(volumes) = self.config.volumes() {
             *self
                 .volumes

@@ -241,3 +241,81 @@ async fn a_period_without_rcv_is_empty_not_an_error() {
     assert_eq!(stats.outcome("resumen", "cod_respuesta_3"), 5);
     assert_eq!(stats.total("detalle") + stats.total("export"), 0);
 }
+
+#[tokio::test]
+async fn a_loaded_register_is_served_exactly_and_foreign_documents_are_refused() {
+    let sim = Sim::start().await;
+    let mut first = RcvDocument::new(
+        company(),
+        period(),
+        Operation::Venta,
+        33,
+        Some(Rut::parse("12345678-5").unwrap()),
+        1001,
+    );
+    first.neto = 100_000;
+    first.iva = 19_000;
+    first.total = 119_000;
+    let mut second = first.clone();
+    second.folio = 1002;
+    second.tipo_dte = 34;
+    second.neto = 0;
+    second.iva = 0;
+    second.exento = 50_000;
+    second.total = 50_000;
+    let (status, answer) = sim
+        .load_register(serde_json::json!({
+            "company": company().to_string(),
+            "period": period().to_string(),
+            "operation": "venta",
+            "modified_at": "02/12/2024 10:00:00",
+            "documents": [first, second],
+        }))
+        .await;
+    assert_eq!(
+        (status, answer["loaded"].as_u64()),
+        (200, Some(2)),
+        "{answer}"
+    );
+
+    let c = client(&sim, Some(valid_cert()), fast_config());
+    let fetch = c
+        .rcv
+        .fetch_register(company(), period(), Operation::Venta, |_| {})
+        .await
+        .expect("fetch");
+    let mut got: Vec<(u16, i64, i64)> = fetch
+        .documents
+        .iter()
+        .map(|d| (d.tipo_dte, d.folio, d.total))
+        .collect();
+    got.sort_unstable();
+    assert_eq!(got, vec![(33, 1001, 119_000), (34, 1002, 50_000)]);
+    assert_eq!(
+        fetch.modified_at.map(|t| t.to_string()),
+        Some("2024-12-02 10:00:00".to_owned())
+    );
+
+    // A document of another company is not part of this register.
+    let mut foreign = RcvDocument::new(
+        Rut::parse("11111111-1").unwrap(),
+        period(),
+        Operation::Venta,
+        33,
+        None,
+        1,
+    );
+    foreign.total = 1;
+    let (status, answer) = sim
+        .load_register(serde_json::json!({
+            "company": company().to_string(),
+            "period": period().to_string(),
+            "operation": "venta",
+            "documents": [foreign],
+        }))
+        .await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (400, Some("document_invalid"))
+    );
+}

@@ -135,6 +135,22 @@ impl Platform {
         response.json().await.expect("admin JSON")
     }
 
+    /// Makes SII hold exactly `documents` as the test company's `operation` register of the
+    /// test period (instead of generated ones).
+    pub async fn load_register(&self, operation: Operation, documents: &[RcvDocument]) {
+        self.sim_admin(
+            reqwest::Method::PUT,
+            "/registers",
+            Some(serde_json::json!({
+                "company": company().to_string(),
+                "period": period().to_string(),
+                "operation": operation.as_str(),
+                "documents": documents,
+            })),
+        )
+        .await;
+    }
+
     /// Makes SII hold `volume` detail documents per register of the test company's period.
     pub async fn set_volume(&self, volume: u32) {
         self.set_volume_of(period(), volume).await;

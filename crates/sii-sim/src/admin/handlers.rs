@@ -7,11 +7,12 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
-use ofitec_core::rcv::Operation;
+use ofitec_core::rcv::{Operation, RcvDocument};
 use ofitec_core::{Period, Rut};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::data::PeriodData;
 use crate::data::cache::CacheKey;
 use crate::faults::FaultSpec;
 use crate::state::SimState;
@@ -213,6 +214,14 @@ pub(super) async fn documents(
         (Ok(c), Ok(p), Ok(o)) => (c, p, o),
         (Err(r), _, _) | (_, Err(r), _) | (_, _, Err(r)) => return *r,
     };
+    if let Some(data) = state.loaded_register(company, period, operation) {
+        return Json(json!({
+            "loaded": true,
+            "dcvFecModificacion": data.modified_at().format("%d/%m/%Y %H:%M:%S").to_string(),
+            "documents": data.documents(),
+        }))
+        .into_response();
+    }
     let key = CacheKey {
         company,
         period,
@@ -234,4 +243,66 @@ pub(super) async fn documents(
         )
             .into_response(),
     }
+}
+
+/// `PUT /admin/registers` body: a register served from given documents.
+#[derive(Debug, Deserialize)]
+pub(super) struct LoadRegister {
+    company: String,
+    period: String,
+    operation: String,
+    /// `dcvFecModificacion`, `dd/mm/yyyy hh:mm:ss`; the simulator's clock when absent.
+    #[serde(default)]
+    modified_at: Option<String>,
+    documents: Vec<RcvDocument>,
+}
+
+/// Serves the given documents as one register (for tests that need SII to hold exactly
+/// some documents, e.g. files a user downloaded). Every document must belong to it.
+pub(super) async fn load_register(State(state): Shared, bytes: Bytes) -> Response {
+    let body: LoadRegister = match body(&bytes) {
+        Ok(b) => b,
+        Err(r) => return *r,
+    };
+    let (company, period, operation) = match (
+        rut(&body.company),
+        period(&body.period),
+        body.operation
+            .parse::<Operation>()
+            .map_err(|e| rejected("operation_invalid", e)),
+    ) {
+        (Ok(c), Ok(p), Ok(o)) => (c, p, o),
+        (Err(r), _, _) | (_, Err(r), _) | (_, _, Err(r)) => return *r,
+    };
+    if let Some(doc) = body
+        .documents
+        .iter()
+        .find(|d| d.company != company || d.period != period || d.operation != operation)
+    {
+        return *rejected(
+            "document_invalid",
+            format!(
+                "document {} belongs to {} {} {}, not to this register",
+                doc.key(),
+                doc.company,
+                doc.period,
+                doc.operation
+            ),
+        );
+    }
+    let modified_at = match body.modified_at.as_deref() {
+        None => state.clock.now().naive_utc(),
+        Some(text) => match chrono::NaiveDateTime::parse_from_str(text, "%d/%m/%Y %H:%M:%S") {
+            Ok(at) => at,
+            Err(e) => return *rejected("modified_at_invalid", format!("{text}: {e}")),
+        },
+    };
+    let count = body.documents.len();
+    state.load_register(
+        company,
+        period,
+        operation,
+        PeriodData::from_documents(body.documents, modified_at),
+    );
+    Json(json!({ "loaded": count })).into_response()
 }

@@ -46,6 +46,7 @@ pub fn router() -> Router<Arc<SimState>> {
         .route("/revisions", post(handlers::bump_revision))
         .route("/volume", put(handlers::set_volume))
         .route("/documents", get(handlers::documents))
+        .route("/registers", put(handlers::load_register))
         .layer(middleware::from_fn(loopback_only))
 }
 

@@ -135,6 +135,22 @@ impl PeriodData {
         }
     }
 
+    /// A register made of given documents (loaded through `PUT /admin/registers`), as SII
+    /// would serve it: the same ordering and detail / summary-only split as generated ones.
+    pub fn from_documents(
+        mut documents: Vec<RcvDocument>,
+        modified_at: NaiveDateTime,
+    ) -> PeriodData {
+        documents.sort_unstable_by_key(sort_key);
+        let summary_start = documents.partition_point(|d| !d.is_summary());
+        PeriodData {
+            documents,
+            summary_start,
+            modified_at,
+            changes: Vec::new(),
+        }
+    }
+
     /// Every line: detail documents, then summary-only lines.
     pub fn documents(&self) -> &[RcvDocument] {
         &self.documents

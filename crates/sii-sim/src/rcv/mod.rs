@@ -58,28 +58,39 @@ pub async fn answer(
     };
     // A month that has not begun has no register yet; volume 0 means "no RCV".
     let current = Period::new(now.year() as u32, now.month()).ok();
-    let volume = state.volume(call.company, call.period);
-    if current.is_some_and(|c| call.period > c) || volume == 0 {
-        return envelope::status(
+    let no_rcv = || {
+        envelope::status(
             3,
             "No existe información del Registro de Compras y Ventas para el periodo consultado",
             "cod_respuesta_3",
-        );
-    }
-    let key = CacheKey {
-        company: call.company,
-        period: call.period,
-        operation: call.operation,
-        volume,
-        revision: state.revision(call.company, call.period, call.operation),
+        )
     };
-    let data = match state.cache.get(key).await {
-        Ok(data) => data,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot generate the register");
-            return respond::http_500(false, "http_500_internal".into());
-        }
-    };
+    let data =
+        if let Some(loaded) = state.loaded_register(call.company, call.period, call.operation) {
+            if loaded.is_empty() {
+                return no_rcv();
+            }
+            loaded
+        } else {
+            let volume = state.volume(call.company, call.period);
+            if current.is_some_and(|c| call.period > c) || volume == 0 {
+                return no_rcv();
+            }
+            let key = CacheKey {
+                company: call.company,
+                period: call.period,
+                operation: call.operation,
+                volume,
+                revision: state.revision(call.company, call.period, call.operation),
+            };
+            match state.cache.get(key).await {
+                Ok(data) => data,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot generate the register");
+                    return respond::http_500(false, "http_500_internal".into());
+                }
+            }
+        };
     let no_data = || {
         envelope::status(
             99,

@@ -76,6 +76,19 @@ impl Sim {
         value
     }
 
+    /// `PUT /admin/registers` with `body`: the HTTP status and the answer.
+    pub async fn load_register(&self, body: Value) -> (u16, Value) {
+        let response = self
+            .http
+            .put(format!("{}/admin/registers", self.base))
+            .json(&body)
+            .send()
+            .await
+            .expect("admin call");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("admin JSON"))
+    }
+
     /// Adds a fault rule (the shape of `POST /admin/faults`); returns its id.
     pub async fn fault(&self, rule: Value) -> u64 {
         let answer = self
