@@ -169,6 +169,21 @@ async fn an_import_is_followed_live_resumed_after_a_disconnect_and_hidden_from_o
         assert_eq!(pair[1].0, pair[0].0 + 1, "{seen:?}");
     }
 
+    // A client holding an id the gateway never wrote (e.g. before a restore) is told to
+    // reload: the first message is a `gap` without a job, whose id it can resume from.
+    let (response, ()) =
+        EventStream::open(&platform.api("/sii/events"), &operator, Some(1_000_000)).await;
+    let (gap_id, kind, data) = EventStream::new(response)
+        .next(Duration::from_secs(10))
+        .await
+        .expect("a gap event");
+    assert_eq!(kind, "gap", "{data}");
+    assert!(data["job"].is_null(), "{data}");
+    assert!(
+        gap_id >= previous,
+        "it continues after the newest event ({gap_id})"
+    );
+
     // The other company's stream saw nothing of this.
     assert!(
         theirs.next(Duration::from_millis(500)).await.is_none(),
