@@ -1006,7 +1006,46 @@ async fn registers_not_imported_are_flagged_until_imported() {
     assert!(!has_finding(&fresh, "period_not_imported"));
     assert!(!has_finding(&fresh, "import_outdated"));
 
-    // (`import_outdated` needs a register imported before SII's last change; sii-sim dates
-    // its changes on the month after the period, always before the test runs, so that rule
-    // is tested on the pure validation: `domain::validate`.)
+    // SII changes the sales register after both were imported (SII states the time in
+    // Chilean local time, to the second); the sales are imported again, and the purchases,
+    // imported before SII's last change, are outdated.
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let sales = p.served(Operation::Venta).await;
+    let changed_at = chrono::Utc::now()
+        .with_timezone(&chrono_tz::America::Santiago)
+        .format("%d/%m/%Y %H:%M:%S")
+        .to_string();
+    p.load_register_changed_at(Operation::Venta, &sales, &changed_at)
+        .await;
+    p.import_registers(common::period(), common::period(), &[Operation::Venta])
+        .await;
+    let outdated = p
+        .engine
+        .compute(compute_request(None))
+        .await
+        .unwrap()
+        .into_inner();
+    let messages: Vec<&str> = outdated
+        .findings
+        .iter()
+        .filter(|f| f.code == "import_outdated")
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(messages.len(), 1, "{:?}", outdated.findings);
+    assert!(messages[0].contains("purchases"), "{messages:?}");
+
+    // Importing the purchases again clears it.
+    p.import_registers(common::period(), common::period(), &[Operation::Compra])
+        .await;
+    let current = p
+        .engine
+        .compute(compute_request(None))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        !has_finding(&current, "import_outdated"),
+        "{:?}",
+        current.findings
+    );
 }

@@ -357,6 +357,21 @@ fn instant(text: &str) -> Option<DateTime<Utc>> {
         .map(|d| d.with_timezone(&Utc))
 }
 
+/// SII's `dcvFecModificacion` as sii-gateway passes it on: Chilean local time without an
+/// offset (`YYYY-MM-DDTHH:MM:SS`). Read in America/Santiago, so it compares with our UTC
+/// import times across both of Chile's offsets; in the hour repeated when summer time ends,
+/// the earlier instant is taken.
+fn sii_instant(text: &str) -> Option<DateTime<Utc>> {
+    use chrono::TimeZone as _;
+    instant(text).or_else(|| {
+        let local = chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M:%S").ok()?;
+        chrono_tz::America::Santiago
+            .from_local_datetime(&local)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+    })
+}
+
 /// Import facts of `period` from sii-gateway's summary.
 pub fn import_facts(imports: &[sii::PeriodImportInfo], period: Period) -> ImportFacts {
     let mut facts = ImportFacts::default();
@@ -366,7 +381,7 @@ pub fn import_facts(imports: &[sii::PeriodImportInfo], period: Period) -> Import
         }
         let fact = ImportInfo {
             last_imported_at: instant(&info.last_imported_at),
-            sii_modified_at: instant(&info.sii_modified_at),
+            sii_modified_at: sii_instant(&info.sii_modified_at),
         };
         match operation(info.operation) {
             Some(Operation::Compra) => facts.compra = Some(fact),
@@ -482,5 +497,23 @@ mod tests {
             .map(|r| (r.operation, r.total))
             .collect();
         assert_eq!(rows, vec![(Operation::Venta, 119), (Operation::Compra, 50)]);
+    }
+
+    #[test]
+    fn sii_change_times_are_chilean_local_time() {
+        // Winter (UTC-4) and summer (UTC-3) in Santiago.
+        assert_eq!(
+            sii_instant("2024-07-15T10:00:00").map(|t| t.to_rfc3339()),
+            Some("2024-07-15T14:00:00+00:00".to_owned())
+        );
+        assert_eq!(
+            sii_instant("2024-12-02T10:00:00").map(|t| t.to_rfc3339()),
+            Some("2024-12-02T13:00:00+00:00".to_owned())
+        );
+        assert_eq!(
+            sii_instant("2024-12-02T10:00:00Z").map(|t| t.to_rfc3339()),
+            Some("2024-12-02T10:00:00+00:00".to_owned())
+        );
+        assert_eq!(sii_instant(""), None);
     }
 }

@@ -138,6 +138,25 @@ impl Platform {
     /// Makes SII hold exactly `documents` as the test company's `operation` register of the
     /// test period (instead of generated ones).
     pub async fn load_register(&self, operation: Operation, documents: &[RcvDocument]) {
+        self.load(operation, documents, None).await;
+    }
+
+    /// As [`Platform::load_register`], with SII's `dcvFecModificacion` (`dd/mm/yyyy hh:mm:ss`).
+    pub async fn load_register_changed_at(
+        &self,
+        operation: Operation,
+        documents: &[RcvDocument],
+        modified_at: &str,
+    ) {
+        self.load(operation, documents, Some(modified_at)).await;
+    }
+
+    async fn load(
+        &self,
+        operation: Operation,
+        documents: &[RcvDocument],
+        modified_at: Option<&str>,
+    ) {
         self.sim_admin(
             reqwest::Method::PUT,
             "/registers",
@@ -145,6 +164,7 @@ impl Platform {
                 "company": company().to_string(),
                 "period": period().to_string(),
                 "operation": operation.as_str(),
+                "modified_at": modified_at,
                 "documents": documents,
             })),
         )
