@@ -471,6 +471,14 @@ async fn a_bulk_import_waits_for_the_pre_import_backup_and_its_failure_policy_ho
         min_jobs: 2,
         on_failure,
     };
+    let bulk = || {
+        operator(pb::StartImportRequest {
+            companies: vec![company().to_string()],
+            from_period: "2024-10".into(),
+            to_period: period().to_string(),
+            ..Default::default()
+        })
+    };
     let mut p = start_with(3, |c| {
         c.imports.pre_import_backup = Some(unreachable(OnFailure::Abort))
     })
@@ -478,50 +486,60 @@ async fn a_bulk_import_waits_for_the_pre_import_backup_and_its_failure_policy_ho
     // One job is below the size that needs a backup.
     let small = p.start_import(vec![pb::Operation::Venta]).await;
     assert_eq!(small.pre_import_backup, "");
-    p.wait_final(&small.jobs[0].id).await;
-    let err = p
-        .client
-        .start_import(operator(pb::StartImportRequest {
-            companies: vec![company().to_string()],
-            from_period: "2024-09".into(),
-            to_period: period().to_string(),
-            ..Default::default()
-        }))
-        .await
-        .expect_err("abort policy");
     assert_eq!(
-        ofitec_core::grpc::status::error_code(&err),
-        Some("pre_import_backup_failed")
+        p.wait_final(&small.jobs[0].id).await.status,
+        pb::JobStatus::Succeeded as i32
     );
-    let listed = p
+    // The answer does not wait for the backup; the jobs do, and the abort policy fails them
+    // without any attempt.
+    let started = p
         .client
-        .list_imports(operator(pb::ListImportsRequest::default()))
+        .start_import(bulk())
         .await
-        .unwrap()
+        .expect("the request is accepted")
         .into_inner();
-    assert_eq!(listed.total, 1, "the refused bulk import created no job");
+    assert_eq!(
+        (started.jobs.len(), started.pre_import_backup.as_str()),
+        (4, "pending")
+    );
+    for job in &started.jobs {
+        let job = p.wait_final(&job.id).await;
+        assert_eq!(
+            (
+                job.status,
+                job.last_error_code.as_str(),
+                job.attempts,
+                job.documents_fetched
+            ),
+            (
+                pb::JobStatus::Failed as i32,
+                "pre_import_backup_failed",
+                0,
+                0
+            )
+        );
+    }
 
+    // The warn policy lets them run once the backup has failed.
     let mut p = start_with(3, |c| {
         c.imports.pre_import_backup = Some(unreachable(OnFailure::Warn))
     })
     .await;
     let started = p
         .client
-        .start_import(operator(pb::StartImportRequest {
-            companies: vec![company().to_string()],
-            from_period: "2024-10".into(),
-            to_period: period().to_string(),
-            ..Default::default()
-        }))
+        .start_import(bulk())
         .await
         .expect("warn policy imports anyway")
         .into_inner();
-    assert_eq!(started.jobs.len(), 4);
-    assert!(
-        started.pre_import_backup.starts_with("failed: "),
-        "{}",
-        started.pre_import_backup
+    assert_eq!(
+        (started.jobs.len(), started.pre_import_backup.as_str()),
+        (4, "pending")
     );
+    for job in &started.jobs {
+        let job = p.wait_final(&job.id).await;
+        assert_eq!(job.status, pb::JobStatus::Succeeded as i32, "{job:?}");
+        assert!(job.documents_fetched > 0);
+    }
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use ofitec_core::rcv::{
 use ofitec_core::{Period, Rut};
 use ofitec_testkit::TestDatabase;
 use sii_gateway::store::documents::{self, DocumentFilter};
-use sii_gateway::store::jobs::{self, Finish, JobStatus, NewJob};
+use sii_gateway::store::jobs::{self, Finish, Holder, JobStatus, NewJob};
 use sii_gateway::store::{MIGRATIONS, StoreError, events};
 
 #[tokio::test]
@@ -131,6 +131,37 @@ async fn documents_round_trip_with_every_field() {
     assert_eq!(stored[0].document, doc);
     assert_eq!(stored[1].document, summary);
     assert!(!stored[0].vanished);
+}
+
+#[tokio::test]
+async fn a_document_sii_lists_twice_is_stored_and_counted_once_with_its_last_content() {
+    let database = TestDatabase::new();
+    let db = db(&database).await;
+    let mut repeated = purchase(2, 99_000, PurchaseState::Registro);
+    repeated.counterpart_name = "Listed again".to_owned();
+    let docs = vec![
+        purchase(1, 10_000, PurchaseState::Registro),
+        purchase(2, 20_000, PurchaseState::Registro),
+        repeated.clone(),
+    ];
+    let outcome = store(&db, "job-1", docs).await;
+    let expected_total = purchase(1, 10_000, PurchaseState::Registro).total + repeated.total;
+    assert_eq!(
+        (outcome.fetched, outcome.duplicates, outcome.inserted),
+        (2, 1, 2)
+    );
+    assert_eq!(outcome.total_amount, expected_total);
+    assert_eq!(
+        outcome.by_type.get(&(33, "REGISTRO".to_owned())),
+        Some(&(2, 2))
+    );
+    let stored = listed(&db, false).await;
+    assert_eq!(stored.len(), 2);
+    assert_eq!(stored[1].document, repeated, "the last listing wins");
+    assert_eq!(
+        stored.iter().map(|d| d.document.total).sum::<i64>(),
+        outcome.total_amount
+    );
 }
 
 #[tokio::test]
@@ -340,25 +371,41 @@ async fn job_life_cycle_with_one_active_job_per_register() {
         (JobStatus::Running, 1, "worker-a")
     );
 
+    let succeeded = Finish::Succeeded {
+        fetched: 10,
+        stored: 9,
+        vanished: 1,
+        total_amount: 1_190,
+    };
+    // An attempt that does not hold the job (another worker, or an earlier attempt of this
+    // one) records nothing.
+    for stale in [
+        Holder {
+            worker: "worker-b".to_owned(),
+            attempts: 1,
+        },
+        Holder {
+            worker: "worker-a".to_owned(),
+            attempts: 0,
+        },
+    ] {
+        let recorded = db
+            .run({
+                let (id, outcome) = (id.clone(), succeeded.clone());
+                move |c| jobs::finish(c, &id, &stale, &outcome).map_err(to_db)
+            })
+            .await
+            .unwrap();
+        assert!(recorded.is_none(), "a stale holder records nothing");
+    }
     let finished = db
         .run({
-            let id = id.clone();
-            move |c| {
-                jobs::finish(
-                    c,
-                    &id,
-                    &Finish::Succeeded {
-                        fetched: 10,
-                        stored: 9,
-                        vanished: 1,
-                        total_amount: 1_190,
-                    },
-                )
-                .map_err(to_db)
-            }
+            let (id, holder, outcome) = (id.clone(), Holder::of(&claimed), succeeded.clone());
+            move |c| jobs::finish(c, &id, &holder, &outcome).map_err(to_db)
         })
         .await
-        .unwrap();
+        .unwrap()
+        .expect("the holder records its result");
     assert_eq!(
         (
             finished.status(),
@@ -391,6 +438,17 @@ async fn job_life_cycle_with_one_active_job_per_register() {
         matches!(retry, Err(StoreError::Conflict(_))),
         "succeeded jobs are not retried"
     );
+    let late_cancel = db
+        .run({
+            let id = id.clone();
+            move |c| Ok(jobs::cancel(c, &id))
+        })
+        .await
+        .unwrap();
+    assert!(
+        matches!(late_cancel, Err(StoreError::Conflict(_))),
+        "a succeeded job is not cancelled"
+    );
 
     // A new job for the same register is allowed now; cancel it, then retrying the cancelled
     // one works while nothing else is active.
@@ -400,6 +458,14 @@ async fn job_life_cycle_with_one_active_job_per_register() {
         .unwrap();
     assert!(second[0].new);
     let second_id = second[0].job.id.clone();
+    let running = db
+        .run({
+            let id = second_id.clone();
+            move |c| jobs::claim(c, &id, "worker-a", false).map_err(to_db)
+        })
+        .await
+        .unwrap()
+        .expect("queued job is claimed");
     let cancelled = db
         .run({
             let id = second_id.clone();
@@ -408,6 +474,15 @@ async fn job_life_cycle_with_one_active_job_per_register() {
         .await
         .unwrap();
     assert_eq!(cancelled.status(), JobStatus::Cancelled);
+    // An attempt that was running when the job was cancelled cannot record its result.
+    let after_cancel = db
+        .run({
+            let id = second_id.clone();
+            move |c| jobs::finish(c, &id, &Holder::of(&running), &succeeded).map_err(to_db)
+        })
+        .await
+        .unwrap();
+    assert!(after_cancel.is_none(), "a cancelled job stays cancelled");
     let requeued = db
         .run(move |c| jobs::retry(c, &second_id).map_err(to_db))
         .await

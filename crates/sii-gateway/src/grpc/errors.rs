@@ -30,11 +30,6 @@ pub fn store(context: &str, error: StoreError) -> Status {
 pub fn request(error: RequestError) -> Status {
     match error {
         RequestError::Invalid { code, message } => status::invalid(code, message),
-        e @ RequestError::BackupFailed(_) => status::error(
-            Code::FailedPrecondition,
-            "pre_import_backup_failed",
-            e.to_string(),
-        ),
         RequestError::Store(e) => store("starting the import", e),
     }
 }

@@ -2,8 +2,8 @@
 
 use serde::Deserialize;
 
-/// Import settings.
-#[derive(Debug, Clone, Deserialize)]
+/// Import settings. `Debug` is written by hand: the broker URL carries a password.
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ImportsConfig {
     /// RabbitMQ URL (`amqp://…`); absent means the embedded worker pool driven by the job
@@ -37,6 +37,29 @@ pub struct ImportsConfig {
     /// Backup before large bulk imports.
     #[serde(default)]
     pub pre_import_backup: Option<PreImportBackup>,
+}
+
+impl std::fmt::Debug for ImportsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportsConfig")
+            .field(
+                "amqp_url",
+                &self
+                    .amqp_url
+                    .as_deref()
+                    .map(crate::imports::queue::redacted),
+            )
+            .field("queue_prefix", &self.queue_prefix)
+            .field("prefetch", &self.prefetch)
+            .field("concurrency", &self.concurrency)
+            .field("per_company_concurrency", &self.per_company_concurrency)
+            .field("max_attempts", &self.max_attempts)
+            .field("retry_delays_s", &self.retry_delays_s)
+            .field("event_window", &self.event_window)
+            .field("poll_ms", &self.poll_ms)
+            .field("pre_import_backup", &self.pre_import_backup)
+            .finish()
+    }
 }
 
 impl Default for ImportsConfig {
@@ -165,5 +188,19 @@ mod tests {
         };
         let delays: Vec<u64> = (2..=5).map(|a| config.retry_delay(a).as_secs()).collect();
         assert_eq!(delays, vec![1, 10, 10, 10]);
+    }
+
+    #[test]
+    fn debug_output_hides_the_broker_password() {
+        let config = ImportsConfig {
+            amqp_url: Some("amqp://ofitec:s3cr3t-pw@rabbit:5672/%2f".to_owned()),
+            ..ImportsConfig::default()
+        };
+        let printed = format!("{config:?}");
+        assert!(!printed.contains("s3cr3t-pw"), "{printed}");
+        assert!(
+            printed.contains("amqp://ofitec:***@rabbit:5672/%2f"),
+            "{printed}"
+        );
     }
 }

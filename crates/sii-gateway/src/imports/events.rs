@@ -167,7 +167,8 @@ struct Watcher {
     wake: watch::Receiver<i64>,
     poll: Duration,
     cursor: i64,
-    /// Whether the first read must check that nothing after `cursor` was pruned.
+    /// Whether a read must first check that nothing after `cursor` was pruned: always,
+    /// except for a watcher that starts from the beginning (it asked for nothing missed).
     check_gap: bool,
     companies: Option<Vec<Rut>>,
     buffer: VecDeque<pb::ImportEvent>,
@@ -175,15 +176,34 @@ struct Watcher {
 
 impl Watcher {
     async fn next(&mut self) -> Result<pb::ImportEvent, Status> {
-        if std::mem::take(&mut self.check_gap) {
-            let after = self.cursor;
-            let resume = store::run(&self.db, move |conn| events::resume_point(conn, after))
-                .await
-                .map_err(|e| ofitec_core::grpc::status::internal("reading import events", &e))?;
+        loop {
+            if let Some(event) = self.buffer.pop_front() {
+                return Ok(event);
+            }
+            // Events older than the replay window are pruned; a client that resumes from
+            // before it, or that read so slowly that pruning passed it, cannot be given what
+            // it missed. Every read checks, and says so with a `gap` event, so the client
+            // reloads its view instead of silently showing stale jobs.
+            let (cursor, companies) = (self.cursor, self.companies.clone());
+            let check_gap = self.check_gap;
+            let (resume, rows) = store::run(&self.db, move |conn| {
+                if check_gap && let Some(resume) = events::resume_point(conn, cursor)? {
+                    return Ok((Some(resume), Vec::new()));
+                }
+                Ok((
+                    None,
+                    events::after(conn, cursor, companies.as_deref(), PAGE)?,
+                ))
+            })
+            .await
+            .map_err(|e| ofitec_core::grpc::status::internal("reading import events", &e))?;
+            self.check_gap = true;
             if let Some(resume) = resume {
-                // The client cannot be given what it missed: say so, so it reloads its view
-                // instead of silently showing stale jobs.
-                tracing::info!(after, resume, "watcher resumed beyond the replay window");
+                tracing::info!(
+                    after = cursor,
+                    resume,
+                    "watcher is behind the replay window"
+                );
                 self.cursor = resume;
                 return Ok(pb::ImportEvent {
                     id: u64::try_from(resume).unwrap_or(0),
@@ -193,17 +213,6 @@ impl Watcher {
                     at: rfc3339(Some(now())),
                 });
             }
-        }
-        loop {
-            if let Some(event) = self.buffer.pop_front() {
-                return Ok(event);
-            }
-            let (cursor, companies) = (self.cursor, self.companies.clone());
-            let rows = store::run(&self.db, move |conn| {
-                events::after(conn, cursor, companies.as_deref(), PAGE)
-            })
-            .await
-            .map_err(|e| ofitec_core::grpc::status::internal("reading import events", &e))?;
             for row in rows {
                 self.cursor = row.id;
                 match decode(&row.payload) {

@@ -32,6 +32,14 @@ use crate::sii::Sii;
 use crate::store::jobs::{self, Created, JobRow, NewJob};
 use crate::store::{self, StoreError};
 
+fn new_ids(created: &[Created]) -> Vec<String> {
+    created
+        .iter()
+        .filter(|c| c.new)
+        .map(|c| c.job.id.clone())
+        .collect()
+}
+
 /// Most jobs one request may create (12 months × 2 registers × 100 companies).
 pub const MAX_JOBS_PER_REQUEST: usize = 2_400;
 
@@ -63,9 +71,6 @@ pub enum RequestError {
         /// What is wrong.
         message: String,
     },
-    /// The pre-import backup failed and the policy is `abort`.
-    #[error("the pre-import backup failed, so the import was not started: {0}")]
-    BackupFailed(String),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -78,8 +83,8 @@ pub struct Started {
     pub batch_id: String,
     /// The jobs (new, or the active ones reused).
     pub jobs: Vec<Created>,
-    /// The pre-import backup: its run id, `failed: …` when it failed under the `warn` policy,
-    /// empty when none was needed.
+    /// The pre-import backup: `pending` when the new jobs wait for one, empty when none
+    /// was needed.
     pub backup: String,
 }
 
@@ -149,10 +154,16 @@ impl Imports {
 
     /// Creates one job per (company, period, operation); an active job for the same register
     /// is returned instead of a second one. A large enough request first takes the
-    /// pre-import backup (see [`backup`]).
-    pub async fn start(&self, request: ImportRequest) -> Result<Started, RequestError> {
+    /// pre-import backup (see [`backup`]): its new jobs are created held, and the answer
+    /// does not wait for the backup (it can take many minutes).
+    pub async fn start(self: &Arc<Self>, request: ImportRequest) -> Result<Started, RequestError> {
         let wanted = plan(&request)?;
-        let backup = self.pre_import_backup(wanted.len(), &request).await?;
+        let backup_config = self
+            .config
+            .pre_import_backup
+            .clone()
+            .filter(|c| wanted.len() >= c.min_jobs);
+        let hold_until = backup_config.as_ref().map(|_| backup::hold_until());
         let batch_id = uuid::Uuid::new_v4().to_string();
         let (batch, requested_by, request_id) = (
             batch_id.clone(),
@@ -165,6 +176,10 @@ impl Imports {
                 let mut newest = 0;
                 for job in created.iter().filter(|c| c.new) {
                     newest = EventHub::record(c, &job.job, kind::QUEUED, Vec::new())?;
+                }
+                if let Some(until) = hold_until {
+                    let ids: Vec<String> = new_ids(&created);
+                    jobs::hold(c, &ids, until)?;
                 }
                 Ok::<_, StoreError>((created, newest))
             })
@@ -179,12 +194,25 @@ impl Imports {
             requested_by = %request.requested_by,
             "import requested"
         );
-        let new_jobs: Vec<JobRow> = created
-            .iter()
-            .filter(|c| c.new)
-            .map(|c| c.job.clone())
-            .collect();
-        self.dispatch(&new_jobs).await;
+        let backup = match backup_config {
+            Some(config) if new > 0 => {
+                let imports = self.clone();
+                let held = new_ids(&created);
+                tokio::spawn(async move {
+                    imports.pre_import_backup(config, held, request).await;
+                });
+                "pending".to_owned()
+            }
+            _ => {
+                let new_jobs: Vec<JobRow> = created
+                    .iter()
+                    .filter(|c| c.new)
+                    .map(|c| c.job.clone())
+                    .collect();
+                self.dispatch(&new_jobs).await;
+                String::new()
+            }
+        };
         Ok(Started {
             batch_id,
             jobs: created,
@@ -192,37 +220,71 @@ impl Imports {
         })
     }
 
-    /// Takes the configured pre-import backup when the request is large enough.
+    /// Takes the pre-import backup of a bulk request whose new jobs are `held`, then lets them
+    /// run — or, when it failed and the policy is `abort`, fails them.
     async fn pre_import_backup(
         &self,
-        jobs: usize,
-        request: &ImportRequest,
-    ) -> Result<String, RequestError> {
-        let Some(config) = &self.config.pre_import_backup else {
-            return Ok(String::new());
-        };
-        if jobs < config.min_jobs {
-            return Ok(String::new());
-        }
-        tracing::info!(jobs, plan = %config.plan, "pre-import backup before a bulk import");
-        let outcome = backup::run(config, &request.requested_by, &request.request_id).await;
+        config: config::PreImportBackup,
+        held: Vec<String>,
+        request: ImportRequest,
+    ) {
+        tracing::info!(jobs = held.len(), plan = %config.plan, request_id = %request.request_id, "pre-import backup before a bulk import");
+        let outcome = backup::run(&config, &request.requested_by, &request.request_id).await;
         let counter = &self.metrics.pre_import_backups;
-        match outcome {
+        let refused = match outcome {
             backup::Outcome::Done(run) => {
                 counter.with_label_values(&["succeeded"]).inc();
-                Ok(run)
+                tracing::info!(run_id = %run, "pre-import backup done; import starts");
+                None
             }
             backup::Outcome::Failed(why) if config.on_failure == config::OnFailure::Abort => {
                 counter.with_label_values(&["aborted"]).inc();
                 tracing::error!(reason = %why, "pre-import backup failed; import refused");
-                Err(RequestError::BackupFailed(why))
+                Some(why)
             }
             backup::Outcome::Failed(why) => {
                 counter.with_label_values(&["failed_continued"]).inc();
                 tracing::warn!(reason = %why, "pre-import backup failed; importing anyway (on_failure: warn)");
-                Ok(format!("failed: {why}"))
+                None
             }
+        };
+        let settled = match refused {
+            None => self.release_held(held).await,
+            Some(why) => self.refuse_held(held, why).await,
+        };
+        if let Err(e) = settled {
+            // The jobs stay held until their hold expires, then run (see backup::hold_until).
+            tracing::error!(error = %e, "held import jobs could not be settled after the pre-import backup");
         }
+    }
+
+    /// Lets held jobs run now.
+    async fn release_held(&self, held: Vec<String>) -> Result<(), StoreError> {
+        let released = store::run(&self.db, move |conn| jobs::release(conn, &held)).await?;
+        self.dispatch(&released).await;
+        Ok(())
+    }
+
+    /// Fails held jobs: the pre-import backup failed and the policy is `abort`.
+    async fn refuse_held(&self, held: Vec<String>, why: String) -> Result<(), StoreError> {
+        let message = format!("the pre-import backup failed, so the import did not start: {why}");
+        let (refused, newest) = store::run(&self.db, move |conn| {
+            ofitec_core::db::write_transaction(conn, |c| {
+                let refused = jobs::refuse(c, &held, "pre_import_backup_failed", &message)?;
+                let mut newest = 0;
+                for job in &refused {
+                    newest = EventHub::record(c, job, kind::FAILED, Vec::new())?;
+                }
+                Ok::<_, StoreError>((refused, newest))
+            })
+        })
+        .await?;
+        self.hub.announce(newest);
+        self.metrics
+            .finished
+            .with_label_values(&[jobs::JobStatus::Failed.as_str()])
+            .inc_by(refused.len() as u64);
+        Ok(())
     }
 
     /// Hands queued jobs to the workers: a broker message each in queue mode (the outbox

@@ -35,6 +35,7 @@ pub async fn run(imports: Arc<Imports>, shutdown: CancellationToken) {
         if gauges_at.elapsed() >= GAUGE_EVERY {
             gauges_at = std::time::Instant::now();
             imports.housekeeping().await;
+            requeue_stranded(&imports, in_flight.values().cloned().collect()).await;
         }
         let free = capacity.saturating_sub(in_flight.len());
         if free > 0 {
@@ -79,6 +80,20 @@ pub async fn run(imports: Arc<Imports>, shutdown: CancellationToken) {
     tracing::info!("import pool stopped");
 }
 
+/// Jobs this process left `running` with no task on them go back to queued.
+async fn requeue_stranded(imports: &Arc<Imports>, busy: Vec<String>) {
+    let worker = imports.worker_id.clone();
+    match store::run(&imports.db, move |conn| {
+        jobs::requeue_stranded(conn, &worker, &busy)
+    })
+    .await
+    {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(jobs = n, "stranded running jobs queued again"),
+        Err(e) => tracing::warn!(error = %e, "cannot look for stranded jobs"),
+    }
+}
+
 /// How often the job gauge is refreshed and old events pruned.
 const GAUGE_EVERY: Duration = Duration::from_secs(10);
 
@@ -86,7 +101,7 @@ fn task_id(done: &Result<(tokio::task::Id, ()), tokio::task::JoinError>) -> toki
     match done {
         Ok((id, ())) => *id,
         Err(e) => {
-            tracing::error!(error = %e, "import task panicked; its job is retried at the next start");
+            tracing::error!(error = %e, "import task panicked; its job is queued again");
             e.id()
         }
     }

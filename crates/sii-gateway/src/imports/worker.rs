@@ -17,16 +17,16 @@ use super::Imports;
 use super::events::{EventHub, kind};
 use crate::grpc::convert::state_to_pb;
 use crate::store::documents::{StoreOutcome, store_period};
-use crate::store::jobs::{self, Finish, JobRow, JobStatus};
+use crate::store::jobs::{self, Finish, Holder, JobRow, JobStatus};
 use crate::store::{self, StoreError, periods};
 
 /// What an attempt ended with.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Attempt {
     /// Nothing to do: the job is final or another worker holds it.
     Skipped,
-    /// The job's status after the attempt.
-    Done(JobStatus),
+    /// The job as the attempt left it.
+    Done(Box<JobRow>),
 }
 
 /// Runs one attempt of `job_id`. `takeover` lets a `running` job be taken (its worker died
@@ -74,8 +74,12 @@ pub async fn process(
         // A bug must not leave the job `running` with nobody working on it (and, in queue
         // mode, its message unacknowledged): a panicking attempt fails the job instead.
         let attempt = std::panic::AssertUnwindSafe(run_attempt(imports, &job)).catch_unwind();
-        let status = match attempt.await {
-            Ok(status) => status?,
+        let after = match attempt.await {
+            Ok(Ok(after)) => after,
+            Ok(Err(e)) => match release(imports, &job, &e).await {
+                Some(after) => after,
+                None => return Err(e),
+            },
             Err(panic) => {
                 let what = panic_message(panic.as_ref());
                 tracing::error!(panic = %what, "import attempt panicked");
@@ -87,14 +91,61 @@ pub async fn process(
                 record_failure(imports, &job, outcome, "internal", &what).await?
             }
         };
-        Ok(Attempt::Done(status))
+        Ok(Attempt::Done(Box::new(after)))
     }
     .instrument(span)
     .await
 }
 
+/// After a storage failure in the middle of an attempt, hands the job back (queued again
+/// after the retry delay, or dead once its attempts are used up) so it is not left `running`
+/// with nobody working on it. The database may be down for a while: a few tries with growing
+/// pauses; if they all fail, the embedded pool's sweep (or, with a broker, the redelivered
+/// message) takes it over later.
+async fn release(imports: &Arc<Imports>, job: &JobRow, error: &StoreError) -> Option<JobRow> {
+    const TRIES: u32 = 4;
+    let attempts = u32::try_from(job.attempts).unwrap_or(u32::MAX);
+    let message = format!("the import could not be stored: {error}");
+    let outcome = if attempts >= imports.config.max_attempts {
+        Finish::Dead {
+            code: "database_error".to_owned(),
+            message: format!("{message} (gave up after {attempts} attempts)"),
+        }
+    } else {
+        let delay = imports.config.retry_delay(attempts + 1);
+        Finish::Retry {
+            code: "database_error".to_owned(),
+            message,
+            at: crate::store::documents::now()
+                + chrono::Duration::from_std(delay)
+                    .unwrap_or_else(|_| chrono::Duration::seconds(60)),
+        }
+    };
+    let mut pause = std::time::Duration::from_millis(500);
+    for _ in 0..TRIES {
+        match record_failure(
+            imports,
+            job,
+            outcome.clone(),
+            "database_error",
+            &error.to_string(),
+        )
+        .await
+        {
+            Ok(after) => return Some(after),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot hand the job back yet");
+                tokio::time::sleep(pause).await;
+                pause *= 2;
+            }
+        }
+    }
+    tracing::error!("job left running after a storage failure; it is taken over later");
+    None
+}
+
 /// Fetches and stores a claimed job, or records why it failed.
-async fn run_attempt(imports: &Arc<Imports>, job: &JobRow) -> Result<JobStatus, StoreError> {
+async fn run_attempt(imports: &Arc<Imports>, job: &JobRow) -> Result<JobRow, StoreError> {
     let started = Instant::now();
     match fetch(imports, job).await {
         Ok(register) => {
@@ -169,40 +220,38 @@ async fn store(
     job: &JobRow,
     register: sii_client::client::RegisterFetch,
     started: Instant,
-) -> Result<JobStatus, StoreError> {
+) -> Result<JobRow, StoreError> {
     let (company, period, operation) = job.key()?;
-    let (id, worker) = (job.id.clone(), imports.worker_id.clone());
     let modified = register
         .modified_at
         .map(|t| t.format("%d/%m/%Y %H:%M:%S").to_string())
         .unwrap_or_default();
     let row_errors = register.row_errors.len();
+    let holder = Holder::of(job);
+    let id = job.id.clone();
     let committed = store::run(&imports.db, move |conn| {
-        ofitec_core::db::write_transaction(conn, |c| {
-            if !still_held(c, &id, &worker)? {
-                return Ok::<_, StoreError>(None);
+        held_transaction(conn, |c| {
+            if !jobs::is_held(c, &id, &holder)? {
+                return Err(Held::Released);
             }
             let outcome = store_period(c, &id, company, period, operation, &register.documents)?;
             periods::record(c, &company, &period, operation, &modified, &id)?;
             periods::record_sii_summary(c, &company, &period, operation, &register.summary)?;
-            let finished = jobs::finish(
-                c,
-                &id,
-                &Finish::Succeeded {
-                    fetched: outcome.fetched,
-                    stored: outcome.stored(),
-                    vanished: outcome.vanished,
-                    total_amount: outcome.total_amount,
-                },
-            )?;
+            let outcome_of_job = Finish::Succeeded {
+                fetched: outcome.fetched,
+                stored: outcome.stored(),
+                vanished: outcome.vanished,
+                total_amount: outcome.total_amount,
+            };
+            let finished = jobs::finish(c, &id, &holder, &outcome_of_job)?.ok_or(Held::Released)?;
             let event = EventHub::record(c, &finished, kind::COMPLETED, progress_lines(&outcome))?;
-            Ok(Some((finished, outcome, event)))
+            Ok((finished, outcome, event))
         })
     })
     .await?;
     let Some((finished, outcome, event)) = committed else {
         tracing::info!("import result dropped: the job was cancelled or taken over meanwhile");
-        return imports.get(job.id.clone()).await.map(|j| j.status());
+        return imports.get(job.id.clone()).await;
     };
     imports.hub.announce(event);
     let m = &imports.metrics;
@@ -221,24 +270,47 @@ async fn store(
         updated = outcome.updated,
         unchanged = outcome.unchanged,
         vanished = outcome.vanished,
+        duplicates = outcome.duplicates,
         total_amount = outcome.total_amount,
         row_errors,
         seconds = started.elapsed().as_secs_f64(),
         "import succeeded"
     );
-    Ok(finished.status())
+    Ok(finished)
 }
 
-/// Whether `worker` still runs job `id`. Not when the job was cancelled meanwhile, or taken
-/// over by another worker after this one was presumed dead: that worker's result counts, and
-/// this one's is dropped.
-fn still_held(
+/// Why a transaction recording an attempt's result did not commit.
+enum Held {
+    /// The attempt no longer holds its job: it was cancelled meanwhile, or taken over by
+    /// another worker after this one was presumed dead. That worker's result counts, and this
+    /// one's is rolled back.
+    Released,
+    Store(StoreError),
+}
+
+impl From<StoreError> for Held {
+    fn from(e: StoreError) -> Self {
+        Held::Store(e)
+    }
+}
+
+impl From<diesel::result::Error> for Held {
+    fn from(e: diesel::result::Error) -> Self {
+        Held::Store(e.into())
+    }
+}
+
+/// Runs `f` in a write transaction that is rolled back when the attempt turns out not to
+/// hold its job any more; `Ok(None)` then.
+fn held_transaction<T>(
     conn: &mut ofitec_core::db::DbConnection,
-    id: &str,
-    worker: &str,
-) -> Result<bool, StoreError> {
-    let current = jobs::get(conn, id)?;
-    Ok(current.status() == JobStatus::Running && current.worker == worker)
+    f: impl FnOnce(&mut ofitec_core::db::DbConnection) -> Result<T, Held>,
+) -> Result<Option<T>, StoreError> {
+    match ofitec_core::db::write_transaction(conn, f) {
+        Ok(value) => Ok(Some(value)),
+        Err(Held::Released) => Ok(None),
+        Err(Held::Store(e)) => Err(e),
+    }
 }
 
 fn progress_lines(outcome: &StoreOutcome) -> Vec<pb::TypeProgress> {
@@ -260,7 +332,7 @@ async fn fail(
     imports: &Arc<Imports>,
     job: &JobRow,
     error: &SiiError,
-) -> Result<JobStatus, StoreError> {
+) -> Result<JobRow, StoreError> {
     let config = &imports.config;
     let attempts = u32::try_from(job.attempts).unwrap_or(u32::MAX);
     let (code, message) = (error.code().to_owned(), error.to_string());
@@ -288,27 +360,24 @@ async fn record_failure(
     outcome: Finish,
     error_code: &str,
     error: &str,
-) -> Result<JobStatus, StoreError> {
+) -> Result<JobRow, StoreError> {
     let attempts = job.attempts;
     let id = job.id.clone();
-    let worker = imports.worker_id.clone();
+    let holder = Holder::of(job);
     let kind_of = match outcome {
         Finish::Retry { .. } => kind::RETRYING,
         _ => kind::FAILED,
     };
     let recorded = store::run(&imports.db, move |conn| {
-        ofitec_core::db::write_transaction(conn, |c| {
-            if !still_held(c, &id, &worker)? {
-                return Ok::<_, StoreError>(None);
-            }
-            let finished = jobs::finish(c, &id, &outcome)?;
+        held_transaction(conn, |c| {
+            let finished = jobs::finish(c, &id, &holder, &outcome)?.ok_or(Held::Released)?;
             let event = EventHub::record(c, &finished, kind_of, Vec::new())?;
-            Ok(Some((finished, event)))
+            Ok((finished, event))
         })
     })
     .await?;
     let Some((finished, event)) = recorded else {
-        return imports.get(job.id.clone()).await.map(|j| j.status());
+        return imports.get(job.id.clone()).await;
     };
     imports.hub.announce(event);
     let status = finished.status();
@@ -334,5 +403,5 @@ async fn record_failure(
             "import failed"
         );
     }
-    Ok(status)
+    Ok(finished)
 }

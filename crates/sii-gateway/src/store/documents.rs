@@ -128,8 +128,10 @@ pub struct StoredDocument {
 pub struct StoreOutcome {
     /// Per (tipo DTE, purchase state or ""): documents received and documents written.
     pub by_type: std::collections::BTreeMap<(i32, String), (u64, u64)>,
-    /// Documents received.
+    /// Distinct documents received.
     pub fetched: u64,
+    /// Repeated listings of a document SII had already listed (not counted in `fetched`).
+    pub duplicates: u64,
     /// New documents.
     pub inserted: u64,
     /// Documents whose content changed (or that reappeared).
@@ -138,7 +140,7 @@ pub struct StoreOutcome {
     pub unchanged: u64,
     /// Stored documents SII no longer lists.
     pub vanished: u64,
-    /// Sum of `total` over the received documents.
+    /// Sum of `total` over the distinct documents received.
     pub total_amount: i64,
 }
 
@@ -385,13 +387,11 @@ pub fn store_period(
         .map(|(id, tipo, rut, folio, hash, vanished)| ((tipo, rut, folio), (id, hash, vanished)))
         .collect();
 
-    let mut outcome = StoreOutcome {
-        fetched: documents.len() as u64,
-        ..StoreOutcome::default()
-    };
+    let mut outcome = StoreOutcome::default();
     let mut by_type: std::collections::BTreeMap<(i32, &str), (u64, u64)> = Default::default();
-    // SII occasionally repeats a document; the last occurrence wins, counted once. Only the
-    // key, the position and the hash of each document are kept here.
+    // SII occasionally repeats a document; the last occurrence wins, counted once (in the
+    // counts and the total too, so they agree with what is stored). Only the key, the
+    // position and the hash of each document are kept here.
     let mut incoming: HashMap<Key, (usize, String)> = HashMap::with_capacity(documents.len());
     for (index, doc) in documents.iter().enumerate() {
         if doc.company != company || doc.period != period || doc.operation != operation {
@@ -403,13 +403,19 @@ pub fn store_period(
                 doc.operation
             )));
         }
+        let key = (i32::from(doc.tipo_dte), counterpart_text(doc), doc.folio);
+        if incoming.insert(key, (index, content_hash(doc)?)).is_some() {
+            outcome.duplicates += 1;
+        }
+    }
+    outcome.fetched = incoming.len() as u64;
+    for (index, _) in incoming.values() {
+        let doc = &documents[*index];
         outcome.total_amount += doc.total;
         by_type
             .entry((i32::from(doc.tipo_dte), state_text(doc)))
             .or_default()
             .0 += 1;
-        let key = (i32::from(doc.tipo_dte), counterpart_text(doc), doc.folio);
-        incoming.insert(key, (index, content_hash(doc)?));
     }
 
     let mut inserts = Vec::new();

@@ -378,17 +378,45 @@ pub enum Finish {
     },
 }
 
-/// Records the outcome of an attempt. A job cancelled while it ran stays cancelled.
-pub fn finish(conn: &mut DbConnection, id: &str, outcome: &Finish) -> Result<JobRow, StoreError> {
+/// Who runs an attempt: the worker that claimed the job, and the attempt it claimed.
+#[derive(Debug, Clone)]
+pub struct Holder {
+    /// The claiming worker's id.
+    pub worker: String,
+    /// The job's `attempts` right after the claim.
+    pub attempts: i32,
+}
+
+impl Holder {
+    /// The holder of a job as `claim` returned it.
+    pub fn of(job: &JobRow) -> Self {
+        Self {
+            worker: job.worker.clone(),
+            attempts: job.attempts,
+        }
+    }
+}
+
+/// Records the outcome of an attempt, only if `holder` still runs it. `None` when it does
+/// not — the job was cancelled meanwhile, or taken over by another worker (or another copy
+/// of the message) — so the caller rolls its transaction back: that attempt's result does
+/// not count. The check is in the UPDATE itself: on PostgreSQL a cancel committed between a
+/// read and the write would otherwise be overwritten.
+pub fn finish(
+    conn: &mut DbConnection,
+    id: &str,
+    holder: &Holder,
+    outcome: &Finish,
+) -> Result<Option<JobRow>, StoreError> {
     use import_jobs::dsl as j;
     conn.transaction(|c| {
-        let job = get(c, id)?;
-        if job.status() == JobStatus::Cancelled {
-            return Ok(job);
-        }
         let now = now();
-        let target = j::import_jobs.find(id);
-        match outcome {
+        let target = j::import_jobs
+            .find(id)
+            .filter(j::status.eq(JobStatus::Running.as_str()))
+            .filter(j::worker.eq(&holder.worker))
+            .filter(j::attempts.eq(holder.attempts));
+        let changed = match outcome {
             Finish::Succeeded {
                 fetched,
                 stored,
@@ -434,8 +462,20 @@ pub fn finish(conn: &mut DbConnection, id: &str, outcome: &Finish) -> Result<Job
                     .execute(c)?
             }
         };
-        get(c, id)
+        if changed == 0 {
+            return Ok(None);
+        }
+        get(c, id).map(Some)
     })
+}
+
+/// Whether `holder` still runs job `id`: a cheap check before expensive work. Only
+/// [`finish`] decides.
+pub fn is_held(conn: &mut DbConnection, id: &str, holder: &Holder) -> Result<bool, StoreError> {
+    let current = get(conn, id)?;
+    Ok(current.status() == JobStatus::Running
+        && current.worker == holder.worker
+        && current.attempts == holder.attempts)
 }
 
 /// Cancels a queued or running job.
@@ -450,14 +490,29 @@ pub fn cancel(conn: &mut DbConnection, id: &str) -> Result<JobRow, StoreError> {
             )));
         }
         let now = now();
-        diesel::update(j::import_jobs.find(id))
-            .set((
-                j::status.eq(JobStatus::Cancelled.as_str()),
-                j::finished_at.eq(Some(now)),
-                j::updated_at.eq(now),
-            ))
-            .execute(c)?;
-        get(c, id)
+        // Conditional, like `finish`: an attempt that committed its result after the read
+        // above wins, and the cancel reports that the job is already final.
+        let changed = diesel::update(
+            j::import_jobs.find(id).filter(
+                j::status
+                    .eq(JobStatus::Queued.as_str())
+                    .or(j::status.eq(JobStatus::Running.as_str())),
+            ),
+        )
+        .set((
+            j::status.eq(JobStatus::Cancelled.as_str()),
+            j::finished_at.eq(Some(now)),
+            j::updated_at.eq(now),
+        ))
+        .execute(c)?;
+        let job = get(c, id)?;
+        if changed == 0 {
+            return Err(StoreError::Conflict(format!(
+                "job {id} is already {}",
+                job.status
+            )));
+        }
+        Ok(job)
     })
 }
 
@@ -527,6 +582,105 @@ pub fn requeue_orphans(conn: &mut DbConnection) -> Result<usize, StoreError> {
             ))
             .execute(conn)?,
     )
+}
+
+/// Holds new queued jobs until `until` (they wait for a pre-import backup): no worker takes
+/// them and the outbox does not publish them before that.
+pub fn hold(
+    conn: &mut DbConnection,
+    ids: &[String],
+    until: NaiveDateTime,
+) -> Result<(), StoreError> {
+    use import_jobs::dsl as j;
+    for chunk in ids.chunks(500) {
+        diesel::update(
+            j::import_jobs
+                .filter(j::id.eq_any(chunk))
+                .filter(j::status.eq(JobStatus::Queued.as_str())),
+        )
+        .set(j::next_attempt_at.eq(Some(until)))
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Releases held jobs that are still queued (not cancelled meanwhile) and returns them.
+pub fn release(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<JobRow>, StoreError> {
+    use import_jobs::dsl as j;
+    let mut released = Vec::new();
+    for chunk in ids.chunks(500) {
+        let queued = || {
+            j::import_jobs
+                .filter(j::id.eq_any(chunk))
+                .filter(j::status.eq(JobStatus::Queued.as_str()))
+                .filter(j::attempts.eq(0))
+        };
+        diesel::update(queued())
+            .set((
+                j::next_attempt_at.eq(None::<NaiveDateTime>),
+                j::updated_at.eq(now()),
+            ))
+            .execute(conn)?;
+        released.extend(queued().select(JobRow::as_select()).load(conn)?);
+    }
+    Ok(released)
+}
+
+/// Fails held jobs that are still queued and returns them.
+pub fn refuse(
+    conn: &mut DbConnection,
+    ids: &[String],
+    code: &str,
+    message: &str,
+) -> Result<Vec<JobRow>, StoreError> {
+    use import_jobs::dsl as j;
+    let now = now();
+    let mut refused = Vec::new();
+    for chunk in ids.chunks(500) {
+        let queued = j::import_jobs
+            .filter(j::id.eq_any(chunk))
+            .filter(j::status.eq(JobStatus::Queued.as_str()))
+            .filter(j::attempts.eq(0));
+        let ids: Vec<String> = queued.select(j::id).load(conn)?;
+        diesel::update(j::import_jobs.filter(j::id.eq_any(&ids)))
+            .set((
+                j::status.eq(JobStatus::Failed.as_str()),
+                j::last_error_code.eq(code),
+                j::last_error_message.eq(message),
+                j::next_attempt_at.eq(None::<NaiveDateTime>),
+                j::finished_at.eq(Some(now)),
+                j::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        refused.extend(
+            j::import_jobs
+                .filter(j::id.eq_any(&ids))
+                .select(JobRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(refused)
+}
+
+/// Jobs `worker` holds as `running` although none of its tasks works on them (`busy`): an
+/// attempt whose storage failed and that could not hand its job back. They go back to queued.
+pub fn requeue_stranded(
+    conn: &mut DbConnection,
+    worker: &str,
+    busy: &[String],
+) -> Result<usize, StoreError> {
+    use import_jobs::dsl as j;
+    Ok(diesel::update(
+        j::import_jobs
+            .filter(j::status.eq(JobStatus::Running.as_str()))
+            .filter(j::worker.eq(worker))
+            .filter(j::id.ne_all(busy)),
+    )
+    .set((
+        j::status.eq(JobStatus::Queued.as_str()),
+        j::updated_at.eq(now()),
+    ))
+    .execute(conn)?)
 }
 
 /// Jobs per status (for the `import_jobs` gauge).

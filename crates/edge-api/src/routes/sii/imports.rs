@@ -39,6 +39,10 @@ pub struct ImportAccepted {
     pub batch_id: String,
     /// One job per company, period and register.
     pub jobs: Vec<ImportJobBody>,
+    /// `pending` when the new jobs wait for a pre-import backup (they start once it is done;
+    /// under the `abort` policy a failed backup fails them with `pre_import_backup_failed`);
+    /// empty when none was needed.
+    pub pre_import_backup: String,
 }
 
 fn to_request(body: ImportBody) -> Result<pb::StartImportRequest, ApiError> {
@@ -145,6 +149,7 @@ pub async fn start(
     Ok(HttpResponse::Accepted().json(ImportAccepted {
         batch_id: answer.batch_id,
         jobs: answer.jobs.into_iter().map(ImportJobBody::from).collect(),
+        pre_import_backup: answer.pre_import_backup,
     }))
 }
 

@@ -14,14 +14,15 @@ use super::topology;
 use crate::imports::Imports;
 use crate::imports::worker::{Attempt, process};
 use crate::store::StoreError;
-use crate::store::jobs::JobStatus;
+use crate::store::jobs::{JobRow, JobStatus};
 
 /// What to tell the broker.
 enum Verdict {
     Ack,
     /// Into the dead-letter queue.
     DeadLetter,
-    /// Back to the queue (our database failed; try again soon).
+    /// Back to the queue at once: our database failed and the message could not be
+    /// postponed either.
     Requeue,
 }
 
@@ -75,31 +76,50 @@ async fn attempt(
 ) -> Verdict {
     match process(imports, &message.job_id, redelivered).await {
         Ok(Attempt::Skipped) => Verdict::Ack,
-        Ok(Attempt::Done(JobStatus::Queued)) => {
-            schedule_retry(imports, publisher, &message.job_id).await
-        }
-        Ok(Attempt::Done(JobStatus::Dead)) => Verdict::DeadLetter,
-        Ok(Attempt::Done(_)) => Verdict::Ack,
+        Ok(Attempt::Done(job)) => match job.status() {
+            JobStatus::Queued => schedule_retry(imports, publisher, &job).await,
+            JobStatus::Dead => Verdict::DeadLetter,
+            _ => Verdict::Ack,
+        },
         Err(StoreError::NotFound(_)) => {
             tracing::error!(job_id = %message.job_id, "message for an unknown job; dead-lettered");
             Verdict::DeadLetter
         }
         Err(e) => {
-            tracing::error!(job_id = %message.job_id, error = %e, "import attempt not recorded; message requeued");
+            tracing::error!(job_id = %message.job_id, error = %e, "import attempt not recorded; trying again later");
+            postpone(imports, publisher, message).await
+        }
+    }
+}
+
+/// Our database failed: the same message goes through a delay queue instead of straight
+/// back. A requeued message counts toward the queue's delivery limit, so a database outage
+/// of a few seconds would otherwise get it dead-lettered by the broker, stranding its job.
+async fn postpone(
+    imports: &Arc<Imports>,
+    publisher: &Publisher,
+    message: &pb::ImportJobMessage,
+) -> Verdict {
+    let seconds = imports.config.retry_delay(1).as_secs();
+    let Some(channel) = publisher.channel().await else {
+        return Verdict::Requeue;
+    };
+    let published = match topology::delay_queue(&channel, publisher.names(), seconds).await {
+        Ok(queue) => publisher.publish_message(&queue, message).await,
+        Err(e) => Err(e.into()),
+    };
+    match published {
+        Ok(()) => Verdict::Ack,
+        Err(e) => {
+            tracing::warn!(job_id = %message.job_id, error = %e, "message not postponed; requeued");
             Verdict::Requeue
         }
     }
 }
 
 /// Sends the job's next attempt through the delay queue of its retry delay.
-async fn schedule_retry(imports: &Arc<Imports>, publisher: &Publisher, job_id: &str) -> Verdict {
-    let job = match imports.get(job_id.to_owned()).await {
-        Ok(job) => job,
-        Err(e) => {
-            tracing::error!(job_id, error = %e, "cannot read the job to schedule its retry");
-            return Verdict::Requeue;
-        }
-    };
+async fn schedule_retry(imports: &Arc<Imports>, publisher: &Publisher, job: &JobRow) -> Verdict {
+    let job_id = job.id.as_str();
     let next = u32::try_from(job.attempts).unwrap_or(0) + 1;
     let seconds = imports.config.retry_delay(next).as_secs();
     let Some(channel) = publisher.channel().await else {
@@ -113,7 +133,7 @@ async fn schedule_retry(imports: &Arc<Imports>, publisher: &Publisher, job_id: &
             return Verdict::Ack;
         }
     };
-    match publisher.publish_to(&queue, &job, next).await {
+    match publisher.publish_to(&queue, job, next).await {
         Ok(()) => {
             if let Err(e) = publisher.mark(vec![job.id.clone()]).await {
                 tracing::warn!(job_id, error = %e, "retry published but not recorded; it may run twice (harmlessly)");

@@ -73,12 +73,21 @@ impl Publisher {
         job: &JobRow,
         attempt: u32,
     ) -> Result<(), PublishError> {
-        let channel = self.channel().await.ok_or(PublishError::NotConnected)?;
         let message = pb::ImportJobMessage {
             job_id: job.id.clone(),
             attempt,
             request_id: job.request_id.clone(),
         };
+        self.publish_message(queue, &message).await
+    }
+
+    /// Publishes `message` to `queue` (persistent) and waits for the broker's confirm.
+    pub async fn publish_message(
+        &self,
+        queue: &str,
+        message: &pb::ImportJobMessage,
+    ) -> Result<(), PublishError> {
+        let channel = self.channel().await.ok_or(PublishError::NotConnected)?;
         let confirm = channel
             .basic_publish(
                 ShortString::from(""),
