@@ -11,7 +11,9 @@ back up `postgres:16`. This check keeps the two from drifting apart:
   * every `image: postgres:<tag>` in compose/*.yml, deploy/k8s/**/*.yaml and the CI
     workflows' service containers (.github/workflows/*.yml) has a tag starting with that
     major (`16`, `16.4`, `16-bookworm`); an image without a major (`postgres`,
-    `postgres:latest`) fails too, since it moves on its own.
+    `postgres:latest`) fails too, since it moves on its own;
+  * a workflow that installs `postgresql-client-<major>` (backup-validation's drill-code job
+    tests with the image's tools) installs that same major.
 
 Usage: check_pg_versions.py [--self-test]
 """
@@ -130,6 +132,13 @@ def check(dockerfile_text, yaml_files):
             elif client is not None and major != client:
                 findings.append(f"{path}: image {image} is PostgreSQL {major} but backup-agent's "
                                 f"pg_dump is {client} ({DOCKERFILE}): they must be the same major")
+    for path, text in yaml_files:
+        if not path.startswith(".github/"):
+            continue
+        for m in re.finditer(r"postgresql-client-(\d+)", text):
+            if client is not None and int(m.group(1)) != client:
+                findings.append(f"{path}: installs postgresql-client-{m.group(1)} but backup-agent's "
+                                f"pg_dump is {client} ({DOCKERFILE})")
     if servers == 0:
         findings.append("no postgres: image found in compose/, deploy/k8s/ or .github/workflows/ "
                         "(nothing to compare the pg client with)")
@@ -163,6 +172,8 @@ def self_test():
         ("unpinned server image", dockerfile_ok, [("c.yml", "services:\n  db:\n    image: postgres\n")], 1),
         ("workflow service older", dockerfile_ok,
          [("ci.yml", "jobs:\n  t:\n    services:\n      postgres:\n        image: postgres:15\n")], 1),
+        ("workflow installs another client", dockerfile_ok,
+         [compose16, (".github/workflows/b.yml", "jobs:\n  t:\n    steps:\n      - run: apt-get install postgresql-client-15\n")], 1),
         ("no server at all", dockerfile_ok, [("c.yml", "services:\n  x:\n    image: rabbitmq:3\n")], 1),
         ("postgres-exporter is not a server", dockerfile_ok,
          [compose16, ("m.yml", "services:\n  e:\n    image: quay.io/prometheuscommunity/postgres-exporter:v0.15.0\n")], 0),
