@@ -4,6 +4,7 @@
 #
 #   shell scripts     shellcheck of the ops scripts
 #   hadolint          deploy/docker/Dockerfile
+#   pg versions       backup-agent's pg client major == every postgres: image's major
 #   docker-compose    `config` of every compose file (v1 rejects unknown keys)
 #   promtool          prometheus.yml, alert rules, rule unit tests (fire + stay silent)
 #   amtool            alertmanager.yml (templates parsed) and the routing cases; the
@@ -92,6 +93,8 @@ log "static checks"
 step "shellcheck (ops scripts)" shellcheck -x scripts/validate-ops.sh scripts/deploy/*.sh scripts/ops/*.sh \
   deploy/docker/*.sh deploy/postgres/*.sh
 step "hadolint deploy/docker/Dockerfile" hadolint --config deploy/docker/hadolint.yaml deploy/docker/Dockerfile
+pg_versions() { "$PY" scripts/ops/check_pg_versions.py --self-test && "$PY" scripts/ops/check_pg_versions.py; }
+step "pg_dump major == postgres: image majors" pg_versions
 
 compose_config() { # file: docker-compose config with the variables a deploy sets
   (cd compose && TAG=v0.0.0-validate EDGE_BLUE_TAG=v0.0.0-validate EDGE_GREEN_TAG=v0.0.0-validate \

@@ -14,7 +14,21 @@ for name in DATABASE_URL AMQP_URL ${OFITEC_FILE_SECRETS:-}; do
   file_var="${name}_FILE"
   path=${!file_var:-}
   [ -n "$path" ] || continue
-  [ -r "$path" ] || { echo "entrypoint: $file_var=$path is not readable" >&2; exit 2; }
+  if [ ! -e "$path" ]; then
+    echo "entrypoint: $file_var=$path does not exist: is the secret listed under this" \
+      "service's secrets: and its file present on the host? (deploy/secrets/README.md)" >&2
+    exit 2
+  fi
+  if [ ! -r "$path" ]; then
+    # Compose (outside swarm) bind-mounts secret files with the host's owner and mode, so a
+    # host file 0400 root:root is unreadable by this image's user.
+    uid=$(id -u) gid=$(id -g)
+    echo "entrypoint: $file_var=$path is not readable by uid $uid gid $gid" \
+      "(the file is owner:group $(stat -L -c %u:%g "$path" 2>/dev/null || echo '?')," \
+      "mode $(stat -L -c %a "$path" 2>/dev/null || echo '?')). Expected: readable by group $gid," \
+      "e.g. on the host: chown root:$gid FILE && chmod 0440 FILE (deploy/secrets/README.md)" >&2
+    exit 2
+  fi
   if [ -n "${!name:-}" ]; then
     echo "entrypoint: both $name and $file_var are set; refusing to guess which wins" >&2
     exit 2

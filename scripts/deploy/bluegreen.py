@@ -26,14 +26,24 @@ How it works
   * Drain: before a colour is stopped its weight is 0, Traefik has confirmed it, and its
     request counter has been still for BG_DRAIN_QUIET_S; then the stop command sends SIGTERM
     and edge-api itself finishes in-flight requests (http.shutdown_grace_s) before exiting.
-  * State (active/previous colour, tags, weights) is a JSON file in BG_STATE_DIR, guarded by
-    a lock file so two deploys never interleave; compose.env beside it keeps the tags for
-    `docker compose --env-file`.
+  * Internal services (sii-gateway, f29-engine, backup-agent) are shared by both colours and
+    run their own tag, kept in the state apart from the colours' tags: `internal_tag` (what
+    they run, TAG in compose.env) and `internal_with` (the internal tag each colour was
+    deployed with). deploy/canary move them to the new TAG before the new colour starts
+    (BG_UPDATE_INTERNAL_CMD, by default scripts/deploy/update_internal.sh: a rolling update
+    for the stateless ones); every way back (abort, automatic rollback, rollback) moves them
+    back to the tag of the colour that keeps or takes the traffic, after the edge weights
+    are back (that pairing, old edge + new internal, was live during the shift).
+  * State (active/previous colour, tags, internal tag, weights) is a JSON file in
+    BG_STATE_DIR, guarded by a lock file so two deploys never interleave; compose.env beside
+    it keeps the tags for `docker compose --env-file` (TAG = the internal tag, never a
+    colour's: a later `up` must not move the internal services).
 
 Every side effect is a command template taken from the environment, so the same logic runs
 against containers (the defaults: docker compose) and against plain processes (the tests in
 scripts/deploy/test_bluegreen.py). Templates are run with bash and may use {colour}, {tag},
-{compose} and {plan}; BG_COLOUR, BG_TAG, TAG, EDGE_BLUE_TAG and EDGE_GREEN_TAG are exported.
+{compose} and {plan}; BG_COLOUR, BG_TAG, TAG (the internal services' tag), EDGE_BLUE_TAG,
+EDGE_GREEN_TAG and BG_COMPOSE (the resolved compose command) are exported.
 """
 
 import fcntl
@@ -74,8 +84,10 @@ class Settings:
         # server; `run` asks the running agent over gRPC (one run per plan at a time).
         self.backup_cmd = env("BG_BACKUP_CMD",
                               "{compose} exec -T backup-agent ofitec-entrypoint backup-agent run --plan {plan} --reason pre-deploy")
+        # Rolling for sii-gateway and f29-engine (new replicas next to the old, then the old
+        # ones stop), in place for backup-agent; TAG is the target internal tag.
         self.update_internal_cmd = env("BG_UPDATE_INTERNAL_CMD",
-                                       "{compose} up -d --no-deps --wait sii-gateway f29-engine backup-agent")
+                                       "bash " + shlex.quote(os.path.join(ROOT, "scripts", "deploy", "update_internal.sh")))
         # First deploy only: Traefik, the databases and the internal services.
         self.bootstrap_cmd = env("BG_BOOTSTRAP_CMD",
                                  "{compose} up -d --wait traefik sii-gateway f29-engine backup-agent")
@@ -113,8 +125,18 @@ def other(colour):
 
 def empty_state():
     return {"active": None, "previous": None, "tags": {"blue": None, "green": None},
+            "internal_tag": None, "internal_with": {"blue": None, "green": None},
             "weights": {"blue": 100, "green": 0}, "running": {"blue": False, "green": False},
             "history": []}
+
+
+def upgrade_state(data):
+    """A state written before the internal tag was kept apart: the internal services ran the
+    active colour's tag (what compose.env said), and each colour came with its own."""
+    tags = data["tags"]
+    data.setdefault("internal_tag", tags.get(data.get("active") or "blue"))
+    data.setdefault("internal_with", {c: tags.get(c) for c in COLOURS})
+    return data
 
 
 class State:
@@ -130,7 +152,7 @@ class State:
                              f"({settings.state_dir}/lock); wait for it to finish")
         if os.path.exists(self.path):
             with open(self.path, encoding="utf-8") as f:
-                self.data = json.load(f)
+                self.data = upgrade_state(json.load(f))
         else:
             self.data = empty_state()
 
@@ -147,8 +169,11 @@ class State:
     def save(self):
         atomic_write(self.path, json.dumps(self.data, indent=2, sort_keys=True) + "\n")
         tags = self.data["tags"]
-        active_tag = tags.get(self.data["active"] or "blue") or ""
-        lines = [f"TAG={active_tag}"] + [f"EDGE_{c.upper()}_TAG={tags.get(c) or active_tag}" for c in COLOURS]
+        # TAG is what the internal services run (or are being moved to), never a colour's tag:
+        # during a deploy the active colour still runs the old tag while the internal services
+        # already run the new one, and the next `docker compose up` must not move them back.
+        internal = self.data["internal_tag"] or tags.get(self.data["active"] or "blue") or ""
+        lines = [f"TAG={internal}"] + [f"EDGE_{c.upper()}_TAG={tags.get(c) or internal}" for c in COLOURS]
         atomic_write(os.path.join(self.s.state_dir, "compose.env"), "\n".join(lines) + "\n")
 
 
@@ -350,9 +375,10 @@ def run(settings, state, template, colour=None, tag=None, what="command"):
     tags = dict(state["tags"])
     if colour and tag:
         tags[colour] = tag
-    active_tag = tag or tags.get(state["active"] or "blue") or ""
-    extra = {"BG_COLOUR": colour or "", "BG_TAG": tag or "", "TAG": active_tag,
-             "EDGE_BLUE_TAG": tags.get("blue") or active_tag, "EDGE_GREEN_TAG": tags.get("green") or active_tag}
+    # TAG: the internal services' tag (compose interpolates it for every command).
+    internal = state["internal_tag"] or tag or tags.get(state["active"] or "blue") or ""
+    extra = {"BG_COLOUR": colour or "", "BG_TAG": tag or "", "TAG": internal, "BG_COMPOSE": settings.compose,
+             "EDGE_BLUE_TAG": tags.get("blue") or internal, "EDGE_GREEN_TAG": tags.get("green") or internal}
     log(f"{what}: {command}")
     result = subprocess.run(["bash", "-c", command], env={**os.environ, **extra}, cwd=ROOT)
     if result.returncode != 0:
@@ -376,6 +402,38 @@ def stop_colour(settings, state, colour):
     state.save()
 
 
+def set_internal(settings, state, tag, why):
+    """Moves the internal services to `tag` (no-op when they already run it); raises Failure."""
+    current = state["internal_tag"]
+    if not tag or tag == current:
+        return
+    log(f"internal services: {current} -> {tag} ({why})")
+    # Saved first: compose.env says where the services are going, so a failed update is
+    # finished by `docker compose up -d` with the same file.
+    state["internal_tag"] = tag
+    state.save()
+    run(settings, state, settings.update_internal_cmd, tag=tag, what=f"update internal services to {tag}")
+    state.record("internal", tag=tag, previous=current, reason=why)
+    state.save()
+
+
+def restore_internal(settings, state, colour, why):
+    """Internal services back to the tag `colour` was deployed with; False if that failed."""
+    target = state["internal_with"].get(colour)
+    if not target or target == state["internal_tag"]:
+        return True
+    try:
+        set_internal(settings, state, target, why)
+    except Failure as e:
+        log(f"INTERNAL SERVICES NOT ROLLED BACK: {e}; {colour} serves with internal services at "
+            f"an unknown mix of tags. compose.env says TAG={target}: finish with "
+            f"`{settings.compose} up -d --no-deps sii-gateway f29-engine backup-agent`")
+        state.record("internal-rollback-failed", tag=target, reason=str(e))
+        state.save()
+        return False
+    return True
+
+
 def backup(settings, state):
     if settings.skip_backup:
         log("BG_SKIP_BACKUP=1: pre-deploy backup skipped (the caller took one)")
@@ -389,7 +447,9 @@ def auto_rollback(settings, state, active, new, reason):
     set_weights(settings, state, {active: 100, new: 0}, f"automatic rollback: {reason}")
     drain(settings, new)
     stop_colour(settings, state, new)
-    state.record("auto-rollback", colour=new, tag=state["tags"].get(new), reason=reason)
+    restore_internal(settings, state, active, f"automatic rollback to {active}")
+    state.record("auto-rollback", colour=new, tag=state["tags"].get(new), reason=reason,
+                 internal_tag=state["internal_tag"])
     state.save()
     return 1
 
@@ -419,6 +479,8 @@ def first_deploy(settings, state, tag):
     colour = "blue"
     log(f"first deploy: {colour} gets {tag} and all traffic (no backup: nothing to back up yet)")
     state["tags"][colour] = tag
+    state["internal_tag"] = tag
+    state["internal_with"][colour] = tag
     weights = {colour: 100, other(colour): 0}
     # The routing file exists before Traefik starts, so it never serves without routes.
     set_weights(settings, state, weights, f"first deploy of {tag}", wait=False)
@@ -445,13 +507,15 @@ def cmd_deploy(settings, state, tag):
     log(f"deploy {tag}: {active} ({state['tags'][active]}) is live, {new} gets {tag}")
     try:
         backup(settings, state)
-        run(settings, state, settings.update_internal_cmd, tag=tag, what="update internal services")
+        state["internal_with"][new] = tag
+        set_internal(settings, state, tag, f"deploy {tag}")
         start_colour(settings, state, new, tag)
         wait_healthy(settings, new)
     except Failure as e:
         log(f"FAILED before any traffic moved: {e}")
         if state["running"][new]:
             stop_colour(settings, state, new)
+        restore_internal(settings, state, active, f"deploy of {tag} aborted")
         state.record("deploy-aborted", colour=new, tag=tag, reason=str(e))
         state.save()
         return 1
@@ -468,6 +532,10 @@ def cmd_canary(settings, state, tag):
     try:
         if tag:
             backup(settings, state)
+            # As in deploy: the canary colour runs against the new internal services (the
+            # active colour has to work with them too from here on).
+            state["internal_with"][new] = tag
+            set_internal(settings, state, tag, f"canary {tag}")
             start_colour(settings, state, new, tag)
         elif not state["running"][new]:
             raise SystemExit(f"{new} is not running: give the TAG to start it with")
@@ -476,6 +544,7 @@ def cmd_canary(settings, state, tag):
         log(f"FAILED before any traffic moved: {e}")
         if state["running"][new]:
             stop_colour(settings, state, new)
+        restore_internal(settings, state, active, f"canary of {tag} aborted")
         state.record("canary-aborted", colour=new, tag=tag, reason=str(e))
         state.save()
         return 1
@@ -516,9 +585,10 @@ def cmd_rollback(settings, state):
         set_weights(settings, state, {active: 100, new: 0}, f"rollback: {new} aborted")
         drain(settings, new)
         stop_colour(settings, state, new)
-        state.record("rollback", active=active, aborted=new)
+        internal_ok = restore_internal(settings, state, active, f"rollback: {new} aborted")
+        state.record("rollback", active=active, aborted=new, internal_tag=state["internal_tag"])
         state.save()
-        return 0
+        return 0 if internal_ok else 1
     previous = state["previous"]
     if previous is None or not state["tags"].get(previous):
         raise SystemExit("no previous colour to roll back to")
@@ -538,17 +608,22 @@ def cmd_rollback(settings, state):
             stop_colour(settings, state, previous)
         return 1
     state["active"], state["previous"] = previous, active
-    state.record("rollback", active=previous, tag=tag, previous=active)
     state.save()
     drain(settings, active)
     stop_colour(settings, state, active)
-    log(f"{previous} ({tag}) is live again")
-    return 0
+    # Edge first, then the internal services: `previous` with the newer internal services is
+    # the pairing the deploy's shift already ran; the reverse never ran.
+    internal_ok = restore_internal(settings, state, previous, f"rollback to {tag}")
+    state.record("rollback", active=previous, tag=tag, previous=active, internal_tag=state["internal_tag"])
+    state.save()
+    log(f"{previous} ({tag}) is live again; internal services at {state['internal_tag']}")
+    return 0 if internal_ok else 1
 
 
 def cmd_status(settings, state):
     live = live_weights(settings)
     print(json.dumps({"active": state["active"], "previous": state["previous"], "tags": state["tags"],
+                      "internal_tag": state["internal_tag"], "internal_with": state["internal_with"],
                       "weights": state["weights"], "live_weights": live, "running": state["running"],
                       "last": state["history"][-3:]}, indent=2))
     return 0

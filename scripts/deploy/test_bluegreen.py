@@ -8,16 +8,25 @@ so the exact logic `make deploy/canary/switch/rollback` runs is what is tested.
 
 Scenarios, in order (each builds on the state the previous one left):
   1. first deploy      blue v1 takes 100 %; no pre-deploy backup (nothing to back up yet)
-  2. canary v2         pre-deploy backup BEFORE green starts; green gets ~10 % of 200 requests
-                       (counted per backend in Traefik's access log)
+  2. canary v2         pre-deploy backup, then the internal services move to v2, BEFORE green
+                       starts; green gets ~10 % of 200 requests (counted per backend in
+                       Traefik's access log)
   3. switch            under continuous load (4 clients): not one request fails; blue is
                        drained and stopped; afterwards every request reaches green
-  4. rollback          blue (v1) comes back, takes 100 %, green is stopped
+  4. rollback          blue (v1) comes back, takes 100 %, green is stopped, and then the
+                       internal services go back to v1
   5. deploy v3-broken  green points at a dead sii-gateway port, /api/health answers 503: the
-                       health gate refuses it, no request ever reaches it, blue stays at 100 %
+                       health gate refuses it, no request ever reaches it, blue stays at 100 %,
+                       the internal services go back to v1
   6. deploy v4-flaky   green is healthy at the gate, then its own sii-gateway dies while it
                        takes traffic: health and 5xx gates trip, weights go back to blue 100 %
-                       automatically, green is stopped, the command exits non-zero
+                       automatically, green is stopped, the internal services go back to v1,
+                       the command exits non-zero
+  7. deploy v5-bad-internal  the internal services' update itself fails: green never starts,
+                       the internal services go back to v1
+Throughout, the internal services' tag is checked apart from the colours' tags: in the state
+(internal_tag), in compose.env (TAG, which a later `docker compose up` uses) and in the TAG
+the update command receives (BG_UPDATE_INTERNAL_CMD records it; no Docker here).
 
 Usage: test_bluegreen.py [--bin-dir DIR]   (default: target/debug; needs `traefik` on PATH)
 Prints "N passed, N failed" at the end; exit 1 on any failure.
@@ -159,7 +168,10 @@ log: {{level: INFO, filePath: "{os.path.join(self.tmp, 'traefik-internal.log')}"
             "BG_START_CMD": f"bash {PROCMODE} start {{colour}} {{tag}}",
             "BG_STOP_CMD": f"bash {PROCMODE} stop {{colour}}",
             "BG_BACKUP_CMD": f"echo \"$(date +%s.%N) backup plan={{plan}} reason=pre-deploy\" >> {self.dir}/events.log",
-            "BG_UPDATE_INTERNAL_CMD": "",
+            # Records what it was asked (the {tag} placeholder and the TAG compose would
+            # read); fails for one tag, as a compose update that never gets healthy would.
+            "BG_UPDATE_INTERNAL_CMD": f"echo \"$(date +%s.%N) internal tag={{tag}} TAG=$TAG\" >> {self.dir}/events.log; "
+                                      "[ {tag} != v5-bad-internal ]",
             "BG_BOOTSTRAP_CMD": "",
             "BG_HEALTH_TIMEOUT_S": "8",
             "BG_OBSERVE_S": "3",
@@ -188,6 +200,22 @@ log: {{level: INFO, filePath: "{os.path.join(self.tmp, 'traefik-internal.log')}"
     def events(self):
         path = os.path.join(self.dir, "events.log")
         return open(path).read().splitlines() if os.path.exists(path) else []
+
+    def internal_updates(self, since=0):
+        """(tag, TAG) of every internal-services update recorded after event number `since`."""
+        out = []
+        for e in self.events()[since:]:
+            if " internal " in e:
+                fields = dict(f.split("=", 1) for f in e.split() if "=" in f)
+                out.append((fields.get("tag"), fields.get("TAG")))
+        return out
+
+    def compose_env(self):
+        with open(os.path.join(self.env["BG_STATE_DIR"], "compose.env")) as f:
+            return dict(line.split("=", 1) for line in f.read().splitlines() if "=" in line)
+
+    def first_event(self, needle, since=0):
+        return next((i for i, e in enumerate(self.events()) if i >= since and needle in e), None)
 
     def colour_running(self, colour):
         pidfile = os.path.join(self.dir, f"edge-{colour}.pid")
@@ -282,16 +310,25 @@ def scenarios(h, r):
     r.check(statuses == [200] * 20, "20 requests through Traefik answer 200")
     r.check(set(h.served_by(mark)) == {"blue"}, "every request reached blue")
     r.check(not any("backup" in e for e in h.events()), "no pre-deploy backup on the first deploy")
+    r.check(st["internal_tag"] == "v1" and h.compose_env() == {"TAG": "v1", "EDGE_BLUE_TAG": "v1", "EDGE_GREEN_TAG": "v1"},
+            "internal services at v1 (state and compose.env)")
 
     # 2. canary
+    since = len(h.events())
     r.check(h.bluegreen("canary", "v2") == 0, "canary v2 exits 0")
-    events = h.events()
-    backup_at = next((i for i, e in enumerate(events) if " backup " in e), None)
-    start_at = next((i for i, e in enumerate(events) if "start green v2" in e), None)
+    backup_at = h.first_event(" backup ", since)
+    internal_at = h.first_event(" internal ", since)
+    start_at = h.first_event("start green v2", since)
     r.check(backup_at is not None and start_at is not None and backup_at < start_at,
             "the pre-deploy backup ran before green started")
+    r.check(internal_at is not None and backup_at is not None and start_at is not None
+            and backup_at < internal_at < start_at and h.internal_updates(since) == [("v2", "v2")],
+            f"internal services moved to v2 (TAG=v2) after the backup, before green started ({h.internal_updates(since)})")
     st = h.state()
     r.check(st["weights"] == {"blue": 90, "green": 10}, "weights are 90/10")
+    r.check(st["internal_tag"] == "v2" and st["internal_with"] == {"blue": "v1", "green": "v2"}
+            and h.compose_env() == {"TAG": "v2", "EDGE_BLUE_TAG": "v1", "EDGE_GREEN_TAG": "v2"},
+            f"state and compose.env keep the internal tag (v2) apart from blue's (v1): {h.compose_env()}")
     mark = h.access_mark()
     statuses = h.requests(200)
     colours = h.served_by(mark)
@@ -301,6 +338,7 @@ def scenarios(h, r):
     r.check(len(colours) == 200 and 14 <= green <= 26, f"green got ~10 % ({green}/200, accepted 7-13 %)")
 
     # 3. switch under continuous load
+    since = len(h.events())
     with Load(f"http://127.0.0.1:{h.web}/api/health") as load:
         time.sleep(1)
         rc = h.bluegreen("switch")
@@ -313,15 +351,24 @@ def scenarios(h, r):
     r.check(st["active"] == "green" and st["previous"] == "blue" and st["weights"] == {"blue": 0, "green": 100},
             "green is active with 100 %, blue is the previous colour")
     r.check(not h.colour_running("blue"), "blue was drained and stopped")
+    r.check(h.internal_updates(since) == [] and h.compose_env()["TAG"] == "v2",
+            "switch leaves the internal services at v2")
     mark = h.access_mark()
     h.requests(20)
     r.check(set(h.served_by(mark)) == {"green"}, "after the switch every request reaches green")
 
     # 4. rollback
+    since = len(h.events())
     r.check(h.bluegreen("rollback") == 0, "rollback exits 0")
     st = h.state()
     r.check(st["active"] == "blue" and st["weights"] == {"blue": 100, "green": 0} and st["tags"]["blue"] == "v1",
             "blue (v1) is active again with 100 %")
+    stop_at, internal_at = h.first_event("stop green", since), h.first_event(" internal ", since)
+    r.check(h.internal_updates(since) == [("v1", "v1")] and stop_at is not None and internal_at is not None
+            and stop_at < internal_at,
+            f"internal services rolled back to v1 (TAG=v1) once green was out ({h.internal_updates(since)})")
+    r.check(st["internal_tag"] == "v1" and h.compose_env()["TAG"] == "v1",
+            "state and compose.env: internal services at v1 again")
     r.check(not h.colour_running("green") and h.colour_running("blue"), "green stopped, blue running")
     mark = h.access_mark()
     h.requests(20)
@@ -329,8 +376,12 @@ def scenarios(h, r):
 
     # 5. a green that is never healthy
     mark = h.access_mark()
+    since = len(h.events())
     rc = h.bluegreen("deploy", "v3-broken")
     st = h.state()
+    r.check(h.internal_updates(since) == [("v3-broken", "v3-broken"), ("v1", "v1")]
+            and st["internal_tag"] == "v1" and h.compose_env()["TAG"] == "v1",
+            f"internal services went to v3-broken, then back to v1 ({h.internal_updates(since)})")
     r.check(rc != 0, "deploy of a broken green exits non-zero")
     r.check(st["active"] == "blue" and st["weights"] == {"blue": 100, "green": 0}, "weights stayed blue 100 %")
     r.check(not h.colour_running("green"), "the broken green was stopped")
@@ -352,6 +403,7 @@ def scenarios(h, r):
 
     killer = threading.Thread(target=kill_dependency_when_green_gets_traffic, daemon=True)
     killer.start()
+    since = len(h.events())
     with Load(f"http://127.0.0.1:{h.web}/api/health", clients=2):
         rc = h.bluegreen("deploy", "v4-flaky")
     killer.join(timeout=5)
@@ -361,9 +413,23 @@ def scenarios(h, r):
             f"({st['history'][-1].get('reason', '')})")
     r.check(st["active"] == "blue" and st["weights"] == {"blue": 100, "green": 0}, "all weight is back on blue")
     r.check(not h.colour_running("green"), "the failed green was drained and stopped")
+    r.check(h.internal_updates(since) == [("v4-flaky", "v4-flaky"), ("v1", "v1")]
+            and st["internal_tag"] == "v1" and h.compose_env() == {"TAG": "v1", "EDGE_BLUE_TAG": "v1", "EDGE_GREEN_TAG": "v4-flaky"},
+            f"the automatic rollback moved the internal services back to v1 ({h.internal_updates(since)}, {h.compose_env()})")
     mark = h.access_mark()
     statuses = h.requests(20)
     r.check(statuses == [200] * 20 and set(h.served_by(mark)) == {"blue"}, "blue serves every request again")
+
+    # 7. the internal services' update fails
+    since = len(h.events())
+    rc = h.bluegreen("deploy", "v5-bad-internal")
+    st = h.state()
+    r.check(rc != 0 and st["history"][-1]["action"] == "deploy-aborted", "a failed internal update aborts the deploy")
+    r.check(h.first_event("start green", since) is None and not h.colour_running("green"), "green never started")
+    r.check(h.internal_updates(since) == [("v5-bad-internal", "v5-bad-internal"), ("v1", "v1")]
+            and st["internal_tag"] == "v1" and h.compose_env()["TAG"] == "v1",
+            f"the internal services were moved back to v1 ({h.internal_updates(since)})")
+    r.check(st["active"] == "blue" and st["weights"] == {"blue": 100, "green": 0}, "blue keeps 100 %")
 
 
 def main():

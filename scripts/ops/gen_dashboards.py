@@ -212,7 +212,8 @@ def backups():
               "3-2-1 backups: age of the last success per repository, runs, sizes, checks and restore drills (RTO).")
     b.table("Hours since last success (plan, repository)",
             '(time() - backup_last_success_timestamp_seconds) / 3600',
-            description="BackupNotSuccessful pages after 26 h; BackupOffsiteCopyStale warns when one repository lags 36 h.")
+            description="BackupNotSuccessful pages after the plan's alert_after_hours (26 h by default, 64 h for business-hours); "
+                        "BackupOffsiteCopyStale warns when one repository lags that + 10 h.")
     b.table("Days since last restore drill (plan)",
             '(time() - backup_restore_drill_last_success_timestamp_seconds) / 86400',
             description="RestoreDrillOverdue warns after 35 days.")
