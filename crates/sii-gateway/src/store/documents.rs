@@ -31,9 +31,9 @@ const ID_CHUNK: usize = 1_000;
 
 /// A document as written. It borrows what the document and the job already hold, so rows are
 /// built a chunk at a time from the fetched register instead of copying it whole.
-#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = rcv_documents)]
-#[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
+#[diesel(treat_none_as_default_value = false)]
 struct NewRow<'a> {
     company: &'a str,
     period: &'a str,
@@ -457,11 +457,19 @@ pub fn store_period(
     outcome.vanished = gone.len() as u64;
 
     insert_rows(conn, documents, &inserts, &context)?;
-    for (id, index, hash) in &updates {
-        diesel::update(d::rcv_documents.find(*id))
-            .set(to_row(&documents[*index], hash, &context)?)
-            .execute(conn)?;
+    // Changed documents are rewritten in batches — their rows deleted, then inserted again
+    // through COPY / multi-row INSERT — instead of one UPDATE each: a re-import after SII
+    // accepted thousands of PENDIENTE purchases stays as fast as a first import. Row ids are
+    // internal (nothing refers to them); documents are known by their natural key.
+    let changed: Vec<i64> = updates.iter().map(|(id, _, _)| *id).collect();
+    for chunk in changed.chunks(ID_CHUNK) {
+        diesel::delete(d::rcv_documents.filter(d::id.eq_any(chunk))).execute(conn)?;
     }
+    let rewrites: Vec<(usize, String)> = updates
+        .into_iter()
+        .map(|(_, index, hash)| (index, hash))
+        .collect();
+    insert_rows(conn, documents, &rewrites, &context)?;
     for chunk in gone.chunks(ID_CHUNK) {
         diesel::update(d::rcv_documents.filter(d::id.eq_any(chunk)))
             .set((
