@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use lapin::message::Delivery;
 use lapin::options::{BasicAckOptions, BasicNackOptions};
+use lapin::types::AMQPValue;
 use ofitec_proto::sii::v1 as pb;
 use prost::Message as _;
 
-use super::publisher::Publisher;
+use super::publisher::{Publisher, TAKEOVER_HEADER};
 use super::topology;
 use crate::imports::Imports;
 use crate::imports::worker::{Attempt, process};
@@ -30,7 +31,8 @@ enum Verdict {
 pub async fn handle(imports: &Arc<Imports>, publisher: &Publisher, delivery: Delivery) {
     let verdict = match pb::ImportJobMessage::decode(delivery.data.as_slice()) {
         Ok(message) if uuid::Uuid::parse_str(&message.job_id).is_ok() => {
-            attempt(imports, publisher, &message, delivery.redelivered).await
+            let takeover = delivery.redelivered || stands_in_for_redelivery(&delivery);
+            attempt(imports, publisher, &message, takeover).await
         }
         _ => {
             tracing::error!(
@@ -66,6 +68,15 @@ pub async fn handle(imports: &Arc<Imports>, publisher: &Publisher, delivery: Del
         // next worker what is left to do.
         tracing::warn!(error = %e, "import message not acknowledged; it will be redelivered");
     }
+}
+
+fn stands_in_for_redelivery(delivery: &Delivery) -> bool {
+    delivery
+        .properties
+        .headers()
+        .as_ref()
+        .and_then(|h| h.inner().get(TAKEOVER_HEADER))
+        .is_some_and(|v| matches!(v, AMQPValue::Boolean(true)))
 }
 
 async fn attempt(
@@ -105,7 +116,7 @@ async fn postpone(
         return Verdict::Requeue;
     };
     let published = match topology::delay_queue(&channel, publisher.names(), seconds).await {
-        Ok(queue) => publisher.publish_message(&queue, message).await,
+        Ok(queue) => publisher.publish_message(&queue, message, true).await,
         Err(e) => Err(e.into()),
     };
     match published {

@@ -5,7 +5,7 @@
 //! taken and is acknowledged without work.
 
 use lapin::options::BasicPublishOptions;
-use lapin::types::ShortString;
+use lapin::types::{AMQPValue, FieldTable, ShortString};
 use lapin::{BasicProperties, Channel};
 use ofitec_core::db::Db;
 use ofitec_proto::sii::v1 as pb;
@@ -15,6 +15,11 @@ use tokio::sync::RwLock;
 use crate::imports::config::QueueNames;
 use crate::store::jobs::{self, JobRow};
 use crate::store::{self, StoreError};
+
+/// Header of a message postponed after a storage failure: its job may have been left
+/// `running` by the attempt that failed, so the copy may take it over, as a redelivered
+/// message would.
+pub const TAKEOVER_HEADER: &str = "x-ofitec-takeover";
 
 /// Why a message was not published.
 #[derive(Debug, thiserror::Error)]
@@ -78,25 +83,33 @@ impl Publisher {
             attempt,
             request_id: job.request_id.clone(),
         };
-        self.publish_message(queue, &message).await
+        self.publish_message(queue, &message, false).await
     }
 
     /// Publishes `message` to `queue` (persistent) and waits for the broker's confirm.
+    /// `takeover` marks a copy that stands in for a redelivery (see [`TAKEOVER_HEADER`]).
     pub async fn publish_message(
         &self,
         queue: &str,
         message: &pb::ImportJobMessage,
+        takeover: bool,
     ) -> Result<(), PublishError> {
         let channel = self.channel().await.ok_or(PublishError::NotConnected)?;
+        let mut properties = BasicProperties::default()
+            .with_delivery_mode(2)
+            .with_content_type(ShortString::from("application/x-protobuf"));
+        if takeover {
+            let mut headers = FieldTable::default();
+            headers.insert(TAKEOVER_HEADER.into(), AMQPValue::Boolean(true));
+            properties = properties.with_headers(headers);
+        }
         let confirm = channel
             .basic_publish(
                 ShortString::from(""),
                 ShortString::from(queue),
                 BasicPublishOptions::default(),
                 &message.encode_to_vec(),
-                BasicProperties::default()
-                    .with_delivery_mode(2)
-                    .with_content_type(ShortString::from("application/x-protobuf")),
+                properties,
             )
             .await?
             .await?;
