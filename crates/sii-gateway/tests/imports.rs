@@ -543,6 +543,87 @@ async fn a_bulk_import_waits_for_the_pre_import_backup_and_its_failure_policy_ho
 }
 
 #[tokio::test]
+async fn a_storage_failure_mid_attempt_hands_the_job_back_and_the_next_attempt_stores_it() {
+    use ofitec_core::db::{DatabaseConfig, Db, DbError};
+    let mut p = start_with(3, |c| c.imports.retry_delays_s = vec![3]).await;
+    // SII is slow, so the job is still fetching when the documents table goes away.
+    p.sim_admin(
+        reqwest::Method::POST,
+        "/faults",
+        Some(json!({"endpoint": "resumen", "kind": "latency", "ms": 1500, "times": 1})),
+    )
+    .await;
+    let raw = Db::connect(
+        &DatabaseConfig::new(p._db.url()),
+        sii_gateway::store::MIGRATIONS,
+    )
+    .await
+    .unwrap();
+    let rename = |from: &'static str, to: &'static str| {
+        let raw = raw.clone();
+        async move {
+            raw.run(move |c| {
+                diesel::connection::SimpleConnection::batch_execute(
+                    c,
+                    &format!("ALTER TABLE {from} RENAME TO {to}"),
+                )
+                .map_err(DbError::Query)
+            })
+            .await
+            .unwrap();
+        }
+    };
+    let started = p.start_import(vec![pb::Operation::Compra]).await;
+    let id = started.jobs[0].id.clone();
+    let job = |client: &SiiGatewayClient<Channel>, id: &str| {
+        let (mut client, id) = (client.clone(), id.to_owned());
+        async move {
+            client
+                .get_import(operator(pb::GetImportRequest { id }))
+                .await
+                .ok()
+                .map(tonic::Response::into_inner)
+        }
+    };
+    let client = p.client.clone();
+    ofitec_testkit::wait_until("the job to run", Duration::from_secs(20), || {
+        let get = job(&client, &id);
+        async move {
+            get.await
+                .filter(|j| j.status == pb::JobStatus::Running as i32)
+        }
+    })
+    .await;
+    rename("rcv_documents", "rcv_documents_away").await;
+    let handed_back = ofitec_testkit::wait_until(
+        "the failed attempt to hand the job back",
+        Duration::from_secs(20),
+        || {
+            let get = job(&client, &id);
+            async move {
+                get.await
+                    .filter(|j| j.status == pb::JobStatus::Queued as i32)
+            }
+        },
+    )
+    .await;
+    rename("rcv_documents_away", "rcv_documents").await;
+    assert_eq!(
+        (handed_back.last_error_code.as_str(), handed_back.attempts),
+        ("database_error", 1)
+    );
+    let done = p.wait_final(&id).await;
+    assert_eq!(
+        (done.status, done.attempts),
+        (pb::JobStatus::Succeeded as i32, 2)
+    );
+    assert_eq!(
+        p.stored(pb::Operation::Compra).await,
+        p.served("compra").await
+    );
+}
+
+#[tokio::test]
 async fn a_watcher_resuming_beyond_the_replay_window_is_told_about_the_gap() {
     let mut p = start_with(3, |c| c.imports.event_window = 3).await;
     let started = p
