@@ -543,6 +543,75 @@ async fn a_bulk_import_waits_for_the_pre_import_backup_and_its_failure_policy_ho
 }
 
 #[tokio::test]
+async fn a_job_cancelled_while_fetching_stores_nothing_and_its_retry_stores_the_register() {
+    let mut p = start(3).await;
+    p.sim_admin(
+        reqwest::Method::POST,
+        "/faults",
+        Some(json!({"endpoint": "resumen", "kind": "latency", "ms": 1500, "times": 1})),
+    )
+    .await;
+    let started = p.start_import(vec![pb::Operation::Compra]).await;
+    let id = started.jobs[0].id.clone();
+    let client = p.client.clone();
+    let status_of = |id: &str| {
+        let (mut client, id) = (client.clone(), id.to_owned());
+        async move {
+            client
+                .get_import(operator(pb::GetImportRequest { id }))
+                .await
+                .ok()
+                .map(|r| r.into_inner().status)
+        }
+    };
+    ofitec_testkit::wait_until("the job to run", Duration::from_secs(20), || {
+        let status = status_of(&id);
+        async move { status.await.filter(|s| *s == pb::JobStatus::Running as i32) }
+    })
+    .await;
+    let cancelled = p
+        .client
+        .cancel_import(operator(pb::GetImportRequest { id: id.clone() }))
+        .await
+        .expect("a running job is cancelled")
+        .into_inner();
+    assert_eq!(cancelled.status, pb::JobStatus::Cancelled as i32);
+    // The attempt goes on fetching (SII answers after 1.5 s), then finds the job cancelled
+    // and rolls its documents back: for a while after that, nothing is stored.
+    for _ in 0..20 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        assert_eq!(status_of(&id).await, Some(pb::JobStatus::Cancelled as i32));
+        assert!(
+            p.stored(pb::Operation::Compra).await.is_empty(),
+            "a cancelled attempt stored documents"
+        );
+    }
+    let err = p
+        .client
+        .cancel_import(operator(pb::GetImportRequest { id: id.clone() }))
+        .await
+        .expect_err("a cancelled job is final");
+    assert_eq!(err.code(), tonic::Code::FailedPrecondition);
+
+    let retried = p
+        .client
+        .retry_import(operator(pb::GetImportRequest { id: id.clone() }))
+        .await
+        .expect("a cancelled job is retried")
+        .into_inner();
+    assert_eq!(retried.status, pb::JobStatus::Queued as i32);
+    let done = p.wait_final(&id).await;
+    assert_eq!(
+        (done.status, done.attempts),
+        (pb::JobStatus::Succeeded as i32, 1)
+    );
+    assert_eq!(
+        p.stored(pb::Operation::Compra).await,
+        p.served("compra").await
+    );
+}
+
+#[tokio::test]
 async fn a_storage_failure_mid_attempt_hands_the_job_back_and_the_next_attempt_stores_it() {
     use ofitec_core::db::{DatabaseConfig, Db, DbError};
     let mut p = start_with(3, |c| c.imports.retry_delays_s = vec![3]).await;

@@ -379,14 +379,19 @@ async fn job_life_cycle_with_one_active_job_per_register() {
     };
     // An attempt that does not hold the job (another worker, or an earlier attempt of this
     // one) records nothing.
+    let holder = Holder::of(&claimed);
     for stale in [
         Holder {
             worker: "worker-b".to_owned(),
-            attempts: 1,
+            ..holder.clone()
         },
         Holder {
-            worker: "worker-a".to_owned(),
             attempts: 0,
+            ..holder.clone()
+        },
+        Holder {
+            started_at: holder.started_at - chrono::Duration::seconds(1),
+            ..holder.clone()
         },
     ] {
         let recorded = db

@@ -378,13 +378,17 @@ pub enum Finish {
     },
 }
 
-/// Who runs an attempt: the worker that claimed the job, and the attempt it claimed.
+/// Who runs an attempt: the worker that claimed the job, the attempt it claimed and when.
+/// The start time tells apart two attempts with the same number in one process (a job
+/// cancelled and retried while its first attempt was still fetching).
 #[derive(Debug, Clone)]
 pub struct Holder {
     /// The claiming worker's id.
     pub worker: String,
     /// The job's `attempts` right after the claim.
     pub attempts: i32,
+    /// The job's `started_at` as the claim stored it.
+    pub started_at: NaiveDateTime,
 }
 
 impl Holder {
@@ -393,6 +397,8 @@ impl Holder {
         Self {
             worker: job.worker.clone(),
             attempts: job.attempts,
+            // A claimed job always has one; a default never matches, so nothing is recorded.
+            started_at: job.started_at.unwrap_or_default(),
         }
     }
 }
@@ -415,7 +421,8 @@ pub fn finish(
             .find(id)
             .filter(j::status.eq(JobStatus::Running.as_str()))
             .filter(j::worker.eq(&holder.worker))
-            .filter(j::attempts.eq(holder.attempts));
+            .filter(j::attempts.eq(holder.attempts))
+            .filter(j::started_at.eq(holder.started_at));
         let changed = match outcome {
             Finish::Succeeded {
                 fetched,
@@ -475,7 +482,8 @@ pub fn is_held(conn: &mut DbConnection, id: &str, holder: &Holder) -> Result<boo
     let current = get(conn, id)?;
     Ok(current.status() == JobStatus::Running
         && current.worker == holder.worker
-        && current.attempts == holder.attempts)
+        && current.attempts == holder.attempts
+        && current.started_at == Some(holder.started_at))
 }
 
 /// Cancels a queued or running job.
