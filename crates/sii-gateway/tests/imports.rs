@@ -4,8 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use futures::StreamExt as _;
@@ -16,26 +17,20 @@ use ofitec_proto::sii::v1::sii_gateway_client::SiiGatewayClient;
 use ofitec_testkit::{TestDatabase, as_caller, operator};
 use serde_json::{Value, json};
 use sii_gateway::{Application, Config};
+use support::{Sim, cert_dir};
 use tonic::transport::Channel;
 
 struct Platform {
-    sim_base: String,
+    sim: Sim,
     client: SiiGatewayClient<Channel>,
-    http: reqwest::Client,
     _db: TestDatabase,
-    stops: Vec<ofitec_core::shutdown::CancellationToken>,
+    gateway_stop: ofitec_core::shutdown::CancellationToken,
 }
 
 impl Drop for Platform {
     fn drop(&mut self) {
-        for stop in &self.stops {
-            stop.cancel();
-        }
+        self.gateway_stop.cancel();
     }
-}
-
-fn cert_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../sii-client/tests/data/certs")
 }
 
 fn company() -> Rut {
@@ -51,17 +46,11 @@ async fn start(max_attempts: u32) -> Platform {
 }
 
 async fn start_with(max_attempts: u32, customize: impl FnOnce(&mut Config)) -> Platform {
-    let sim = sii_sim::Application::build(sii_sim::Config::for_tests())
-        .await
-        .expect("sii-sim builds");
-    let sim_base = format!("http://{}", sim.address());
-    let sim_stop = sim.shutdown_token();
-    tokio::spawn(sim.run_until_stopped());
-
+    let sim = Sim::start(sii_sim::Config::for_tests()).await;
     let db = TestDatabase::new();
     let mut config = Config::for_tests_against_sim(
         db.url(),
-        &sim_base,
+        &sim.base,
         &cert_dir().join("valid.p12"),
         &cert_dir().join("password.txt"),
     );
@@ -77,29 +66,16 @@ async fn start_with(max_attempts: u32, customize: impl FnOnce(&mut Config)) -> P
         .await
         .expect("gateway reachable");
     Platform {
-        sim_base,
+        sim,
         client,
-        http: reqwest::Client::new(),
         _db: db,
-        stops: vec![sim_stop, gateway_stop],
+        gateway_stop,
     }
 }
 
 impl Platform {
     async fn sim_admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let mut request = self
-            .http
-            .request(method, format!("{}/admin{path}", self.sim_base));
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.expect("admin call");
-        assert!(
-            response.status().is_success(),
-            "admin {path}: {}",
-            response.status()
-        );
-        response.json().await.expect("admin JSON")
+        self.sim.admin(method, path, body).await
     }
 
     /// What sii-sim serves for a register: (tipo DTE → (lines, documents, Σ total)).
@@ -172,6 +148,15 @@ impl Platform {
             .into_inner()
     }
 
+    /// Every job's events from now on.
+    async fn watch(&mut self) -> tonic::Streaming<pb::ImportEvent> {
+        self.client
+            .watch_imports(operator(pb::WatchImportsRequest::default()))
+            .await
+            .expect("watch")
+            .into_inner()
+    }
+
     async fn wait_final(&mut self, id: &str) -> pb::ImportJob {
         let client = self.client.clone();
         let id = id.to_owned();
@@ -195,6 +180,38 @@ impl Platform {
         )
         .await
     }
+}
+
+/// Job `id`'s events other than progress, as (kind, error code), read from `events` (opened
+/// before the job was requested) until its last one.
+async fn lifecycle(
+    events: &mut tonic::Streaming<pb::ImportEvent>,
+    id: &str,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(30), events.next())
+            .await
+            .expect("an event within 30 s")
+            .expect("stream open")
+            .expect("event");
+        let Some(job) = event.job.filter(|j| j.id == id) else {
+            continue;
+        };
+        if event.kind == "progress" {
+            continue;
+        }
+        let last = matches!(event.kind.as_str(), "completed" | "failed" | "cancelled");
+        out.push((event.kind, job.last_error_code));
+        if last {
+            return out;
+        }
+    }
+}
+
+/// The kinds of a [`lifecycle`].
+fn kinds(lifecycle: &[(String, String)]) -> Vec<&str> {
+    lifecycle.iter().map(|(kind, _)| kind.as_str()).collect()
 }
 
 #[tokio::test]
@@ -384,7 +401,239 @@ async fn sii_faults_retry_when_that_helps_and_fail_with_the_right_code_otherwise
     let job = p.wait_final(&job.jobs[0].id).await;
     assert_eq!(job.status, pb::JobStatus::Failed as i32, "{job:?}");
     assert_eq!(job.attempts, 1);
-    assert!(!job.last_error_code.is_empty());
+    assert_eq!(job.last_error_code, "sii_rcv_bad_request", "{job:?}");
+    assert_eq!(
+        p.sim
+            .requests("resumen", Some("fault_cod_respuesta_2"))
+            .await,
+        1,
+        "sii-client does not repeat a refused request either"
+    );
+}
+
+// sii-client's deadline is 1 s here and it tries each call twice (`sii.max_attempts` = 2 in
+// the test configuration); a hang of 3 s is a timeout every time.
+
+#[tokio::test]
+async fn a_detail_hanging_past_the_deadline_every_time_ends_dead_with_sii_timeout() {
+    let mut p = start_with(2, |c| c.sii.timeout_s = 1).await;
+    p.sim
+        .fault(json!({"endpoint": "detalle", "kind": "timeout", "ms": 3000}))
+        .await;
+    let mut events = p.watch().await;
+    let started = p.start_import(vec![pb::Operation::Venta]).await;
+    let id = started.jobs[0].id.clone();
+    let job = p.wait_final(&id).await;
+    assert_eq!(job.status, pb::JobStatus::Dead as i32, "{job:?}");
+    assert_eq!(job.attempts, 2, "{job:?}");
+    assert_eq!(job.last_error_code, "sii_timeout", "{job:?}");
+    let lifecycle = lifecycle(&mut events, &id).await;
+    assert_eq!(
+        kinds(&lifecycle),
+        ["queued", "started", "retrying", "started", "failed"],
+        "{lifecycle:?}"
+    );
+    assert_eq!(lifecycle[2].1, "sii_timeout", "{lifecycle:?}");
+    // Two tries of the first detail in each of the two attempts; a hang never costs a token.
+    assert_eq!(p.sim.requests("detalle", Some("fault_timeout")).await, 4);
+    assert_eq!(p.sim.requests("token", None).await, 1);
+    assert!(p.stored(pb::Operation::Venta).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_detail_hanging_a_few_times_is_retried_and_the_register_stored_exactly() {
+    let mut p = start_with(2, |c| c.sii.timeout_s = 1).await;
+
+    // One hang: sii-client's second try answers, within the job's first attempt.
+    p.sim
+        .fault(json!({"endpoint": "detalle", "kind": "timeout", "ms": 3000, "times": 1}))
+        .await;
+    let started = p.start_import(vec![pb::Operation::Venta]).await;
+    let job = p.wait_final(&started.jobs[0].id).await;
+    assert_eq!(job.status, pb::JobStatus::Succeeded as i32, "{job:?}");
+    assert_eq!(job.attempts, 1, "{job:?}");
+    assert_eq!(job.last_error_code, "", "{job:?}");
+    assert_eq!(p.sim.requests("detalle", Some("fault_timeout")).await, 1);
+    let served = p.served("venta").await;
+    assert!(!served.is_empty());
+    assert_eq!(p.stored(pb::Operation::Venta).await, served, "venta");
+
+    // Two hangs: both tries of the first attempt time out; the job's second attempt stores it.
+    p.sim
+        .fault(json!({"endpoint": "detalle", "kind": "timeout", "ms": 3000, "times": 2}))
+        .await;
+    let mut events = p.watch().await;
+    let started = p.start_import(vec![pb::Operation::Compra]).await;
+    let id = started.jobs[0].id.clone();
+    let job = p.wait_final(&id).await;
+    assert_eq!(job.status, pb::JobStatus::Succeeded as i32, "{job:?}");
+    assert_eq!(job.attempts, 2, "{job:?}");
+    assert_eq!(
+        job.last_error_code, "",
+        "a success clears the error: {job:?}"
+    );
+    let lifecycle = lifecycle(&mut events, &id).await;
+    assert_eq!(
+        kinds(&lifecycle),
+        ["queued", "started", "retrying", "started", "completed"],
+        "{lifecycle:?}"
+    );
+    assert_eq!(lifecycle[2].1, "sii_timeout", "{lifecycle:?}");
+    assert_eq!(p.sim.requests("detalle", Some("fault_timeout")).await, 3);
+    assert_eq!(p.sim.requests("token", None).await, 1);
+    let served = p.served("compra").await;
+    assert!(!served.is_empty());
+    assert_eq!(p.stored(pb::Operation::Compra).await, served, "compra");
+}
+
+#[tokio::test]
+async fn an_invalid_token_is_replaced_within_the_attempt_and_one_never_accepted_ends_dead() {
+    let mut p = start(2).await;
+
+    // SII kills every token in the middle of the download: sii-client gets one new token and
+    // repeats the call, all inside the job's first attempt.
+    p.sim
+        .fault(json!({"endpoint": "detalle", "kind": "invalidate_tokens", "times": 1}))
+        .await;
+    let started = p.start_import(vec![pb::Operation::Venta]).await;
+    let job = p.wait_final(&started.jobs[0].id).await;
+    assert_eq!(job.status, pb::JobStatus::Succeeded as i32, "{job:?}");
+    assert_eq!(job.attempts, 1, "{job:?}");
+    assert_eq!(job.last_error_code, "", "{job:?}");
+    assert_eq!(
+        p.sim
+            .requests("detalle", Some("cod_respuesta_99_token"))
+            .await,
+        1
+    );
+    assert_eq!(
+        p.sim.requests("token", None).await,
+        2,
+        "one re-authentication"
+    );
+    let venta = p.served("venta").await;
+    assert!(!venta.is_empty());
+    assert_eq!(p.stored(pb::Operation::Venta).await, venta, "venta");
+
+    // SII's "TOKEN NO EXISTE" where JSON was expected: the same, once.
+    p.sim
+        .fault(json!({"endpoint": "resumen", "kind": "token_no_existe", "times": 1}))
+        .await;
+    let started = p.start_import(vec![pb::Operation::Compra]).await;
+    let job = p.wait_final(&started.jobs[0].id).await;
+    assert_eq!(job.status, pb::JobStatus::Succeeded as i32, "{job:?}");
+    assert_eq!(job.attempts, 1, "{job:?}");
+    assert_eq!(
+        p.sim
+            .requests("resumen", Some("fault_token_no_existe"))
+            .await,
+        1
+    );
+    assert_eq!(
+        p.sim.requests("token", None).await,
+        3,
+        "one re-authentication"
+    );
+    let served = p.served("compra").await;
+    assert!(!served.is_empty());
+    assert_eq!(p.stored(pb::Operation::Compra).await, served, "compra");
+
+    // A token SII refuses even fresh: one new token per attempt, then dead after the
+    // attempts (sii-client calls it transient: a later attempt may get a token that works).
+    p.sim
+        .fault(
+            json!({"endpoint": "resumen", "kind": "cod_respuesta", "code": "99",
+                      "message": "El token no es valido"}),
+        )
+        .await;
+    let started = p.start_import(vec![pb::Operation::Venta]).await;
+    let job = p.wait_final(&started.jobs[0].id).await;
+    assert_eq!(job.status, pb::JobStatus::Dead as i32, "{job:?}");
+    assert_eq!(job.attempts, 2, "{job:?}");
+    assert_eq!(job.last_error_code, "sii_token_invalid", "{job:?}");
+    assert_eq!(
+        p.sim
+            .requests("resumen", Some("fault_cod_respuesta_99"))
+            .await,
+        4,
+        "each attempt: the call and its one repetition"
+    );
+    assert_eq!(p.sim.requests("token", None).await, 5);
+    assert_eq!(
+        p.stored(pb::Operation::Venta).await,
+        venta,
+        "the dead import changed nothing"
+    );
+}
+
+#[tokio::test]
+async fn estado_errors_of_authentication_fail_or_are_retried_as_sii_client_classifies_them() {
+    let mut p = start(2).await;
+
+    // getToken ESTADO -3 (certificate rejected or RUT not enrolled): retrying cannot help, so
+    // neither sii-client nor the job retries.
+    p.sim
+        .fault(json!({"endpoint": "token", "kind": "estado", "code": "-3"}))
+        .await;
+    let started = p.start_import(vec![pb::Operation::Venta]).await;
+    let job = p.wait_final(&started.jobs[0].id).await;
+    assert_eq!(job.status, pb::JobStatus::Failed as i32, "{job:?}");
+    assert_eq!(job.attempts, 1, "{job:?}");
+    assert_eq!(job.last_error_code, "sii_token_error", "{job:?}");
+    assert!(
+        job.last_error_message.contains("ESTADO -3"),
+        "{}",
+        job.last_error_message
+    );
+    assert_eq!(p.sim.requests("token", Some("fault_estado_-3")).await, 1);
+    assert_eq!(p.sim.requests("seed", None).await, 1);
+
+    // getSeed ESTADO -2 (SII's internal error) every time: sii-client retries with backoff,
+    // the job is retried, and ends dead with the seed error.
+    p.sim.clear_faults().await;
+    p.sim
+        .fault(json!({"endpoint": "seed", "kind": "estado", "code": "-2"}))
+        .await;
+    let started = p.start_import(vec![pb::Operation::Venta]).await;
+    let job = p.wait_final(&started.jobs[0].id).await;
+    assert_eq!(job.status, pb::JobStatus::Dead as i32, "{job:?}");
+    assert_eq!(job.attempts, 2, "{job:?}");
+    assert_eq!(job.last_error_code, "sii_seed_error", "{job:?}");
+    assert!(
+        job.last_error_message.contains("ESTADO -2"),
+        "{}",
+        job.last_error_message
+    );
+    assert_eq!(p.sim.requests("seed", Some("fault_estado_-2")).await, 4);
+    assert_eq!(
+        p.sim.requests("token", None).await,
+        1,
+        "no token without a seed"
+    );
+
+    // The same error twice only: the job's second attempt authenticates and stores it all.
+    p.sim.clear_faults().await;
+    p.sim
+        .fault(json!({"endpoint": "seed", "kind": "estado", "code": "-2", "times": 2}))
+        .await;
+    let mut events = p.watch().await;
+    let started = p.start_import(vec![pb::Operation::Venta]).await;
+    let id = started.jobs[0].id.clone();
+    let job = p.wait_final(&id).await;
+    assert_eq!(job.status, pb::JobStatus::Succeeded as i32, "{job:?}");
+    assert_eq!(job.attempts, 2, "{job:?}");
+    let lifecycle = lifecycle(&mut events, &id).await;
+    assert_eq!(
+        kinds(&lifecycle),
+        ["queued", "started", "retrying", "started", "completed"],
+        "{lifecycle:?}"
+    );
+    assert_eq!(lifecycle[2].1, "sii_seed_error", "{lifecycle:?}");
+    assert_eq!(p.sim.requests("seed", Some("fault_estado_-2")).await, 6);
+    assert_eq!(p.sim.requests("token", Some("ok")).await, 1);
+    let served = p.served("venta").await;
+    assert!(!served.is_empty());
+    assert_eq!(p.stored(pb::Operation::Venta).await, served, "venta");
 }
 
 #[tokio::test]

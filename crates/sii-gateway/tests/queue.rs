@@ -4,8 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use lapin::options::{BasicPublishOptions, QueueDeclareOptions};
@@ -16,8 +17,9 @@ use ofitec_core::shutdown::CancellationToken;
 use ofitec_proto::sii::v1 as pb;
 use ofitec_proto::sii::v1::sii_gateway_client::SiiGatewayClient;
 use ofitec_testkit::{TestDatabase, operator};
-use serde_json::{Value, json};
+use serde_json::json;
 use sii_gateway::{Application, Config};
+use support::{Sim, cert_dir, operation_name};
 use tonic::transport::Channel;
 
 fn amqp_url() -> String {
@@ -26,18 +28,13 @@ fn amqp_url() -> String {
     )
 }
 
-fn cert_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../sii-client/tests/data/certs")
-}
-
 struct Replica {
     client: SiiGatewayClient<Channel>,
     stop: CancellationToken,
 }
 
 struct Cluster {
-    sim_base: String,
-    sim_stop: CancellationToken,
+    sim: Sim,
     replicas: Vec<Replica>,
     prefix: String,
     _db: TestDatabase,
@@ -45,23 +42,16 @@ struct Cluster {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
-        self.sim_stop.cancel();
         for r in &self.replicas {
             r.stop.cancel();
         }
     }
 }
 
-async fn start_sim(volume: u32) -> (String, CancellationToken) {
+async fn start_sim(volume: u32) -> Sim {
     let mut config = sii_sim::Config::for_tests();
     config.volume.default = volume;
-    let sim = sii_sim::Application::build(config)
-        .await
-        .expect("sii-sim builds");
-    let base = format!("http://{}", sim.address());
-    let stop = sim.shutdown_token();
-    tokio::spawn(sim.run_until_stopped());
-    (base, stop)
+    Sim::start(config).await
 }
 
 async fn start_replica(db: &TestDatabase, sim_base: &str, prefix: &str) -> Replica {
@@ -95,16 +85,15 @@ async fn start_replica_with(
 }
 
 async fn cluster(replicas: usize, volume: u32) -> Cluster {
-    let (sim_base, sim_stop) = start_sim(volume).await;
+    let sim = start_sim(volume).await;
     let db = TestDatabase::new();
     let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
     let mut started = Vec::new();
     for _ in 0..replicas {
-        started.push(start_replica(&db, &sim_base, &prefix).await);
+        started.push(start_replica(&db, &sim.base, &prefix).await);
     }
     Cluster {
-        sim_base,
-        sim_stop,
+        sim,
         replicas: started,
         prefix,
         _db: db,
@@ -114,37 +103,6 @@ async fn cluster(replicas: usize, volume: u32) -> Cluster {
 impl Cluster {
     fn client(&self) -> SiiGatewayClient<Channel> {
         self.replicas[0].client.clone()
-    }
-
-    async fn sim(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let mut request =
-            reqwest::Client::new().request(method, format!("{}/admin{path}", self.sim_base));
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.expect("admin call");
-        assert!(
-            response.status().is_success(),
-            "admin {path}: {}",
-            response.status()
-        );
-        response.json().await.expect("admin JSON")
-    }
-
-    /// (documents, Σ total) sii-sim serves for one register.
-    async fn served(&self, company: &str, period: &str, operation: &str) -> (u64, i64) {
-        let answer = self
-            .sim(
-                reqwest::Method::GET,
-                &format!("/documents?company={company}&period={period}&operation={operation}"),
-                None,
-            )
-            .await;
-        let docs = answer["documents"].as_array().expect("documents");
-        (
-            docs.len() as u64,
-            docs.iter().map(|d| d["total"].as_i64().unwrap()).sum(),
-        )
     }
 
     async fn wait_all_final(&self, ids: &[String], within: Duration) -> Vec<pb::ImportJob> {
@@ -227,14 +185,10 @@ async fn two_replicas_share_a_bulk_import_and_store_exactly_what_sii_serves() {
         );
     }
     for ((company, period, operation), stored) in &by_register {
-        let name = if *operation == pb::Operation::Compra as i32 {
-            "compra"
-        } else {
-            "venta"
-        };
+        let name = operation_name(*operation);
         assert_eq!(
             *stored,
-            cluster.served(company, period, name).await,
+            cluster.sim.served(company, period, name).await,
             "{company} {period} {name}"
         );
     }
@@ -328,11 +282,8 @@ async fn a_job_whose_worker_goes_away_mid_attempt_is_redelivered_and_taken_over(
     let mut cluster = cluster(1, 6).await;
     // The first summary call hangs long enough for the worker to disappear under it.
     cluster
-        .sim(
-            reqwest::Method::POST,
-            "/faults",
-            Some(json!({"endpoint": "resumen", "kind": "latency", "ms": 3000, "times": 1})),
-        )
+        .sim
+        .fault(json!({"endpoint": "resumen", "kind": "latency", "ms": 3000, "times": 1}))
         .await;
     let job = cluster
         .client()
@@ -364,7 +315,7 @@ async fn a_job_whose_worker_goes_away_mid_attempt_is_redelivered_and_taken_over(
     // The worker goes away: its connection closes with the message unacknowledged.
     let first = cluster.replicas.remove(0);
     first.stop.cancel();
-    let second = start_replica(&cluster._db, &cluster.sim_base, &cluster.prefix).await;
+    let second = start_replica(&cluster._db, &cluster.sim.base, &cluster.prefix).await;
     client = second.client.clone();
     cluster.replicas.push(second);
     let done = cluster
@@ -380,7 +331,7 @@ async fn a_job_whose_worker_goes_away_mid_attempt_is_redelivered_and_taken_over(
     let company = &companies(1)[0];
     assert_eq!(
         (done[0].documents_fetched, done[0].total_amount),
-        cluster.served(company, "2024-11", "venta").await
+        cluster.sim.served(company, "2024-11", "venta").await
     );
     // Stored once: the listing has exactly the served documents.
     let listed = client
@@ -399,13 +350,13 @@ async fn a_job_whose_worker_goes_away_mid_attempt_is_redelivered_and_taken_over(
 
 #[tokio::test]
 async fn a_replica_streams_events_written_by_another_at_once() {
-    let (sim_base, sim_stop) = start_sim(4).await;
+    let sim = start_sim(4).await;
     let db = TestDatabase::new();
     let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
     // Watchers poll the database only every 60 s: quick events must come from notices.
     let slow = |c: &mut Config| c.imports.poll_ms = 60_000;
-    let mut a = start_replica_with(&db, &sim_base, &prefix, slow).await;
-    let mut b = start_replica_with(&db, &sim_base, &prefix, slow).await;
+    let mut a = start_replica_with(&db, &sim.base, &prefix, slow).await;
+    let mut b = start_replica_with(&db, &sim.base, &prefix, slow).await;
     let mut events = b
         .client
         .watch_imports(operator(pb::WatchImportsRequest::default()))
@@ -434,5 +385,5 @@ async fn a_replica_streams_events_written_by_another_at_once() {
     assert_eq!(first.job.expect("job").id, started.jobs[0].id);
     a.stop.cancel();
     b.stop.cancel();
-    sim_stop.cancel();
+    drop(sim);
 }

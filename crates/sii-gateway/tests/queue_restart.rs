@@ -5,6 +5,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
+mod support;
+
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -15,7 +18,10 @@ use ofitec_core::Rut;
 use ofitec_proto::sii::v1 as pb;
 use ofitec_proto::sii::v1::sii_gateway_client::SiiGatewayClient;
 use ofitec_testkit::{TestDatabase, operator};
+use serde_json::json;
 use sii_gateway::{Application, Config};
+use support::{Sim, cert_dir, operation_name, stored};
+use tonic::transport::Channel;
 
 const SERVER: &str = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 
@@ -146,6 +152,25 @@ impl Drop for Broker {
     }
 }
 
+/// The ids of `batch`'s jobs that are running now.
+async fn running(client: &SiiGatewayClient<Channel>, batch: &str) -> BTreeSet<String> {
+    client
+        .clone()
+        .list_imports(operator(pb::ListImportsRequest {
+            batch_id: batch.to_owned(),
+            status: pb::JobStatus::Running as i32,
+            limit: 100,
+            ..Default::default()
+        }))
+        .await
+        .expect("list running jobs")
+        .into_inner()
+        .jobs
+        .into_iter()
+        .map(|j| j.id)
+        .collect()
+}
+
 #[tokio::test]
 async fn a_broker_restart_during_a_bulk_import_loses_nothing() {
     let mut broker = Broker::new();
@@ -153,25 +178,24 @@ async fn a_broker_restart_during_a_bulk_import_loses_nothing() {
 
     let mut sim_config = sii_sim::Config::for_tests();
     sim_config.volume.default = 5;
-    let sim = sii_sim::Application::build(sim_config)
-        .await
-        .expect("sii-sim");
-    let sim_base = format!("http://{}", sim.address());
-    let sim_stop = sim.shutdown_token();
-    tokio::spawn(sim.run_until_stopped());
+    let sim = Sim::start(sim_config).await;
+    // Slow SII: the first two detail calls take 8 s each (well within the client's deadline),
+    // so the jobs making them are in the middle of their download, message unacknowledged,
+    // while the broker goes away.
+    sim.fault(json!({"endpoint": "detalle", "kind": "latency", "ms": 8000, "times": 2}))
+        .await;
 
-    let certs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../sii-client/tests/data/certs");
     let db = TestDatabase::new();
     let mut config = Config::for_tests_against_sim(
         db.url(),
-        &sim_base,
-        &certs.join("valid.p12"),
-        &certs.join("password.txt"),
+        &sim.base,
+        &cert_dir().join("valid.p12"),
+        &cert_dir().join("password.txt"),
     );
     config.imports.amqp_url = Some(broker.url());
     config.imports.queue_prefix = "restart".into();
-    // Slow SII so the import is still running when the broker goes away.
     config.imports.concurrency = 2;
+    config.sii.timeout_s = 30;
     let app = Application::build(config).await.expect("gateway");
     let address = app.address();
     let stop = app.shutdown_token();
@@ -183,7 +207,7 @@ async fn a_broker_restart_during_a_bulk_import_loses_nothing() {
     let companies: Vec<String> = (0..6)
         .map(|i| Rut::from_body(77_000_000 + i * 13).unwrap().to_string())
         .collect();
-    let start = |client: &mut SiiGatewayClient<tonic::transport::Channel>, from: &str, to: &str| {
+    let start = |client: &mut SiiGatewayClient<Channel>, from: &str, to: &str| {
         let mut client = client.clone();
         let request = pb::StartImportRequest {
             companies: companies.clone(),
@@ -200,8 +224,34 @@ async fn a_broker_restart_during_a_bulk_import_loses_nothing() {
         }
     };
     let first = start(&mut client, "2024-07", "2024-09").await;
-    // Down while the first batch runs; a second batch is requested during the outage.
+    // Down while a job of the first batch waits for a slow detail; a second batch is
+    // requested during the outage.
+    let before = ofitec_testkit::wait_until(
+        "a job of the first batch to be in a slow detail call",
+        Duration::from_secs(30),
+        || {
+            let client = client.clone();
+            let batch = first.batch_id.clone();
+            let sim = &sim;
+            async move {
+                let faults = sim.admin(reqwest::Method::GET, "/faults", None).await;
+                // The rule is gone once both slow calls started (each lasts 8 s).
+                let slow = faults["faults"]
+                    .as_array()?
+                    .first()
+                    .is_none_or(|rule| rule["fired"].as_u64() > Some(0));
+                let running = running(&client, &batch).await;
+                (slow && !running.is_empty()).then_some(running)
+            }
+        },
+    )
+    .await;
     broker.stop().await;
+    let after = running(&client, &first.batch_id).await;
+    assert!(
+        before.intersection(&after).next().is_some(),
+        "a job was running through the whole stop: before {before:?}, after {after:?}"
+    );
     let second = start(&mut client, "2024-10", "2024-11").await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     broker.start().await;
@@ -240,11 +290,26 @@ async fn a_broker_restart_during_a_bulk_import_loses_nothing() {
         },
     )
     .await;
+    // Every register stored exactly as served: nothing lost, nothing counted twice.
     for job in &jobs {
         assert_eq!(job.status, pb::JobStatus::Succeeded as i32, "{job:?}");
-        assert!(job.documents_fetched > 0);
+        let operation = operation_name(job.operation);
+        let served = sim.served(&job.company, &job.period, operation).await;
+        assert!(served.0 > 0, "sii-sim serves {job:?}");
+        assert_eq!(
+            stored(&client, &job.company, &job.period, job.operation).await,
+            served,
+            "stored = served: {} {} {operation}",
+            job.company,
+            job.period
+        );
+        assert_eq!((job.documents_fetched, job.total_amount), served, "{job:?}");
     }
+    // Both slow calls happened (the latency rule is gone once it fired twice).
+    assert_eq!(
+        sim.admin(reqwest::Method::GET, "/faults", None).await["faults"],
+        json!([])
+    );
     stop.cancel();
-    sim_stop.cancel();
     broker.stop().await;
 }
