@@ -445,6 +445,42 @@ fn every_mapping_rule_moves_its_codigos() {
             vec![(519, 1), (520, 190), (39, 190)],
         ),
         (
+            "factura de compra emitida 46, retención parcial",
+            with(purchase(46, 1, DelGiro, 1_000, 190), &|d| {
+                d.iva_no_retenido = 40
+            }),
+            vec![(519, 1), (520, 190), (39, 150)],
+        ),
+        (
+            "factura de compra emitida 46 activo fijo",
+            with(purchase(46, 1, ActivoFijo, 1_000, 190), &|d| {
+                d.activo_fijo_iva = 190
+            }),
+            vec![(524, 1), (525, 190), (39, 190)],
+        ),
+        (
+            "factura de compra emitida 45 (papel) activo fijo, retención parcial",
+            with(purchase(45, 1, ActivoFijo, 1_000, 190), &|d| {
+                d.activo_fijo_iva = 190;
+                d.iva_no_retenido = 40;
+            }),
+            vec![(524, 1), (525, 190), (39, 150)],
+        ),
+        (
+            "factura de compra emitida 46 con IVA uso común (factor 0.5)",
+            with(purchase(46, 1, IvaUsoComun, 1_000, 0), &|d| {
+                d.iva_uso_comun = 190
+            }),
+            vec![(519, 1), (520, 95), (39, 190)],
+        ),
+        (
+            "factura de compra emitida 46 sin derecho a crédito",
+            with(purchase(46, 1, SinDerechoCredito, 1_000, 0), &|d| {
+                d.iva_no_recuperable = 190
+            }),
+            vec![(564, 1), (521, 1_000), (514, 190), (39, 190)],
+        ),
+        (
             "supermercado",
             purchase(33, 1, Supermercado, 1_000, 190),
             vec![(761, 1), (762, 190)],
