@@ -398,6 +398,48 @@ async fn requests_are_validated_and_scoped() {
         "{}",
         err.message()
     );
+
+    // An amount no return can hold would overflow the sums: refused, naming the input.
+    let mut huge = worked_inputs();
+    huge.impuesto_unico = Some(i64::MAX);
+    let err = p
+        .engine
+        .compute(compute_request(Some(huge)))
+        .await
+        .expect_err("huge impuesto único");
+    assert_eq!(
+        (err.code(), error_code(&err)),
+        (Code::InvalidArgument, Some("inputs_invalid"))
+    );
+    assert!(
+        err.message().contains("impuesto_unico"),
+        "{}",
+        err.message()
+    );
+    let mut huge = worked_inputs();
+    huge.adjustments = vec![pb::Adjustment {
+        codigo: 502,
+        delta: i64::MIN,
+        reason: "typo".into(),
+    }];
+    let err = p
+        .engine
+        .compute(compute_request(Some(huge)))
+        .await
+        .expect_err("huge adjustment");
+    assert_eq!(error_code(&err), Some("inputs_invalid"));
+    assert!(
+        err.message().contains("adjustments[0].delta"),
+        "{}",
+        err.message()
+    );
+    // Nothing was stored by the refused requests.
+    let err = p
+        .engine
+        .get_declaration(key())
+        .await
+        .expect_err("nothing stored");
+    assert_eq!(error_code(&err), Some("declaration_not_found"));
 }
 
 #[tokio::test]

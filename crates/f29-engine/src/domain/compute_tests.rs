@@ -801,6 +801,66 @@ fn credito_511_option_and_adjustments() {
     assert!(matches!(setup.try_run(&docs), Err(ComputeError::Input(_))));
 }
 
+/// Every input at the bound `Inputs::check` allows, on top of documents: the sums stay far
+/// from `i64::MAX`, so nothing overflows (a debug build would panic).
+#[test]
+fn inputs_at_their_bound_never_overflow() {
+    use crate::domain::inputs::MAX_PESOS;
+    let mut setup = Setup::new();
+    setup.utm = UtmTable::parse("\"2024-11\": 100\n\"2024-12\": 100\n").unwrap();
+    let free: Vec<u16> = setup
+        .mapping
+        .codigos()
+        .iter()
+        .filter(|(c, d)| {
+            d.kind == crate::domain::mapping::Kind::Amount
+                && !setup.mapping.is_derived(**c)
+                && !setup.mapping.is_rule_target(**c)
+                && ![563, 115, 68, 48, 151, 504].contains(*c)
+        })
+        .map(|(c, _)| *c)
+        .collect();
+    let adjustable: Vec<u16> = setup
+        .mapping
+        .codigos()
+        .iter()
+        .filter(|(c, d)| {
+            d.kind != crate::domain::mapping::Kind::Rate && !setup.mapping.is_derived(**c)
+        })
+        .map(|(c, _)| *c)
+        .collect();
+    setup.inputs = Inputs {
+        ppm_rate: Some(Decimal::parse("100").unwrap()),
+        ppm_credit: 0,
+        impuesto_unico: Some(MAX_PESOS),
+        honorarios_gross: Some(MAX_PESOS),
+        honorarios_rate: Some(Decimal::parse("100").unwrap()),
+        other: free.iter().map(|&c| (c, MAX_PESOS)).collect(),
+        previous_remanente: Some(MAX_PESOS),
+        adjustments: adjustable
+            .iter()
+            .map(|&c| Adjustment {
+                codigo: c,
+                delta: MAX_PESOS,
+                reason: "bound".into(),
+            })
+            .collect(),
+        ..Inputs::default()
+    };
+    assert!(free.len() > 20 && adjustable.len() > 60);
+    let docs = vec![
+        sale(33, 1, 1_000, 190),
+        purchase(33, 1, TransactionType::DelGiro, 1_000, 190),
+    ];
+    let result = setup.run(&docs);
+    assert!(result.form.get(91) > MAX_PESOS);
+    // And with every sign reversed where the form allows it.
+    for a in &mut setup.inputs.adjustments {
+        a.delta = -MAX_PESOS;
+    }
+    assert!(setup.try_run(&docs).is_ok());
+}
+
 // ---- properties ----
 
 fn arb_doc() -> impl Strategy<Value = RcvDocument> {
