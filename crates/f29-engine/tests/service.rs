@@ -433,6 +433,16 @@ async fn requests_are_validated_and_scoped() {
         "{}",
         err.message()
     );
+    // A withholding given both ways: neither silently wins.
+    let mut both = worked_inputs();
+    both.honorarios_withholding = Some(1_000);
+    let err = p
+        .engine
+        .compute(compute_request(Some(both)))
+        .await
+        .expect_err("honorarios given twice");
+    assert_eq!(error_code(&err), Some("inputs_invalid"));
+    assert!(err.message().contains("not both"), "{}", err.message());
     // Nothing was stored by the refused requests.
     let err = p
         .engine

@@ -119,6 +119,13 @@ impl Inputs {
             }
             check_bound(field, value.unwrap_or(0))?;
         }
+        if self.honorarios_withholding.is_some() && self.honorarios_gross.is_some() {
+            // One would silently win over the other: say which one counts.
+            return Err(bad(
+                "honorarios_withholding",
+                "give either honorarios_withholding or honorarios_gross with honorarios_rate, not both",
+            ));
+        }
         if self.honorarios_gross.is_some_and(|g| g > 0) && self.honorarios_rate.is_none() {
             return Err(bad(
                 "honorarios_rate",
@@ -306,6 +313,15 @@ mod tests {
                     ..Inputs::default()
                 },
                 "iva_uso_comun_factor",
+            ),
+            (
+                Inputs {
+                    honorarios_withholding: Some(1_000),
+                    honorarios_gross: Some(10_000),
+                    honorarios_rate: Decimal::parse("14.5").ok(),
+                    ..Inputs::default()
+                },
+                "honorarios_withholding",
             ),
         ];
         for (inputs, field) in cases {
