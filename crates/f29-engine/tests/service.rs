@@ -822,6 +822,45 @@ async fn the_uso_comun_factor_is_cumulated_from_january() {
     );
 }
 
+/// A cancelled factura is not a sale: the IVA uso común factor cumulated from sii-gateway's
+/// stored sales leaves it out, as this period's own counted sales do.
+#[tokio::test]
+async fn a_cancelled_factura_does_not_change_the_uso_comun_factor() {
+    let mut p = Platform::start().await;
+    let mut uso = common::purchase(33, 1, TransactionType::IvaUsoComun, 10_000, 0);
+    uso.iva_uso_comun = 1_900;
+    uso.total = 11_900;
+    let mut exempt = common::sale(34, 2, 0, 0);
+    exempt.exento = 1_000;
+    exempt.total = 1_000;
+    let mut cancelled = common::sale(33, 3, 1_000_000, 190_000);
+    cancelled.anulado = true;
+    p.load_register(Operation::Compra, &[uso]).await;
+    p.load_register(
+        Operation::Venta,
+        &[common::sale(33, 1, 3_000, 570), exempt, cancelled],
+    )
+    .await;
+    p.import().await;
+    assert!(
+        p.served(Operation::Venta).await.iter().any(|d| d.anulado),
+        "SII lists the cancelled factura"
+    );
+
+    let declaration = p
+        .engine
+        .compute(compute_request(Some(worked_inputs())))
+        .await
+        .unwrap()
+        .into_inner();
+    // Cumulated from the stored sales (no month-only fallback), without the cancelled one:
+    // 3,000 / 4,000 of 1,900. Counting it would give 1,003,000 / 1,004,000 → 1,898.
+    assert!(!has_finding(&declaration, "uso_comun_factor_monthly"));
+    assert_eq!(code(&declaration, 520), Some(1_425));
+    assert_eq!(code(&declaration, 502), Some(570));
+    assert_eq!(code(&declaration, 503), Some(1));
+}
+
 /// The shipped mapping without its boletas rule: a company override that drops a type.
 fn without_boletas(shipped: &str) -> String {
     let rule = "  - name: boletas\n    operation: venta\n    tipo_dte: [39, 35]\n    count: 110\n    amounts:\n      - {field: iva, codigo: 111}\n      - {field: neto, codigo: 563}\n      - {field: exento, codigo: 563}\n";

@@ -24,9 +24,10 @@ use crate::domain::uso_comun::FactorSource;
 use crate::domain::validate::validate;
 use crate::store::{self, StoreError, declarations};
 
-/// Sales from January through `period` from sii-gateway's stored totals of every period,
-/// and the months of that range whose sales register was never imported (the cumulated
-/// factor would silently leave them out).
+/// Sales from January through `period` from sii-gateway's stored totals of the sales an
+/// F29 counts (cancelled ones left out, as this period's own sales are), and the months of
+/// that range whose sales register was never imported (the cumulated factor would silently
+/// leave them out).
 fn cumulative_sales(
     summary: &sii::GetSummaryResponse,
     period: Period,
@@ -35,7 +36,7 @@ fn cumulative_sales(
     let is_sale =
         |operation: i32| sii::Operation::try_from(operation).ok() == Some(sii::Operation::Venta);
     let mut split = SalesSplit::default();
-    for row in &summary.rows {
+    for row in &summary.counted_sales {
         let in_range = Period::parse(&row.period).is_ok_and(|p| p >= january && p <= period);
         if let (true, true, Ok(tipo)) = (
             in_range,
@@ -266,7 +267,9 @@ mod tests {
     fn sales_are_cumulated_from_january_and_missing_months_named() {
         use sii::Operation::{Compra, Venta};
         let summary = sii::GetSummaryResponse {
-            rows: vec![
+            // Every listed document, cancelled sales included: not what the factor reads.
+            rows: vec![row("2024-01", Venta, 33, 50_000, 0)],
+            counted_sales: vec![
                 // The previous year and later months are outside the range.
                 row("2023-12", Venta, 33, 1_000_000, 0),
                 row("2024-01", Venta, 33, 600, 0),
