@@ -247,6 +247,29 @@ fn document_findings(tally: &Tally) -> Vec<Finding> {
             None,
         ));
     }
+    if !tally.unreferenced_notes.is_empty() {
+        let shown: Vec<String> = tally
+            .unreferenced_notes
+            .iter()
+            .take(10)
+            .map(ToString::to_string)
+            .collect();
+        let more = tally.unreferenced_notes.len() - shown.len();
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        findings.push(Finding::warning(
+            "note_references_unknown",
+            format!(
+                "{} purchase note(s) are counted without references while their supplier has purchases outside REGISTRO in this period ({}{more}): SII leaves out a note that corrects an excluded invoice, and registers read from SII's CSV export carry no references; check these notes",
+                tally.unreferenced_notes.len(),
+                shown.join(", "),
+            ),
+            None,
+        ));
+    }
     for ((op, tipo, tx), n) in &tally.unmapped {
         findings.push(Finding::warning(
             "unmapped_type",

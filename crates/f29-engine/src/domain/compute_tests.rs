@@ -703,6 +703,57 @@ fn excluded_documents_are_reported_not_counted() {
     );
 }
 
+/// SII's CSV export has no references: a counted note from a supplier with an invoice
+/// outside REGISTRO may be one SII leaves out, so it is flagged.
+#[test]
+fn unreferenced_notes_of_a_supplier_with_excluded_purchases_are_flagged() {
+    let setup = Setup::new();
+    let flagged = |docs: &[RcvDocument]| -> Vec<String> {
+        setup
+            .run(docs)
+            .findings
+            .into_iter()
+            .filter(|f| f.code == "note_references_unknown")
+            .map(|f| f.message)
+            .collect()
+    };
+    let mut pending = purchase(33, 7, TransactionType::DelGiro, 1_000, 190);
+    pending.state = Some(PurchaseState::Pendiente);
+    let note = purchase(61, 9, TransactionType::DelGiro, 1_000, 190);
+    let debit = purchase(56, 10, TransactionType::DelGiro, 100, 19);
+    let mut other_supplier = purchase(61, 11, TransactionType::DelGiro, 1_000, 190);
+    other_supplier.counterpart = Some(Rut::parse("96543210-8").unwrap());
+    let mut referenced = purchase(61, 12, TransactionType::DelGiro, 1_000, 190);
+    referenced.references = vec![DocumentReference {
+        tipo_dte: 33,
+        folio: 1,
+    }];
+    let invoice = purchase(33, 1, TransactionType::DelGiro, 5_000, 950);
+
+    let messages = flagged(&[
+        note.clone(),
+        debit.clone(),
+        other_supplier.clone(),
+        referenced.clone(),
+        invoice.clone(),
+        pending.clone(),
+    ]);
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].starts_with("2 purchase note(s)")
+            && messages[0].contains("56/10/12345678-5, 61/9/12345678-5"),
+        "{messages:?}"
+    );
+    // Still counted: the warning asks for a check, it does not guess.
+    let result = setup.run(&[note.clone(), pending.clone()]);
+    assert_eq!(result.form.get(528), 190);
+    // Without purchases outside REGISTRO, or for another supplier, nothing to say.
+    assert!(flagged(&[note.clone(), debit, invoice]).is_empty());
+    assert!(flagged(&[other_supplier, referenced, pending.clone()]).is_empty());
+    // A sales note is not a purchase note.
+    assert!(flagged(&[sale(61, 9, 1_000, 190), pending]).is_empty());
+}
+
 #[test]
 fn uso_comun_factor_sources_and_non_credited_codigo() {
     let mut uso = purchase(33, 1, TransactionType::IvaUsoComun, 1_000, 0);
