@@ -605,6 +605,23 @@ async fn conciliation_lists_differences_with_their_documents() {
         .map(|d| d.tipo_dte)
         .collect();
     assert_eq!(summary, changed);
+    // The version says its documents are not those stored now (before the revision it
+    // did not: every difference was a proposal one).
+    let moved: Vec<&pb::Difference> = response
+        .differences
+        .iter()
+        .filter(|d| d.source == "documents_changed")
+        .collect();
+    assert_eq!(moved.len(), 1, "{:?}", response.differences);
+    assert_eq!(
+        moved[0].ours,
+        i64::try_from(compras.len() + ventas.len()).unwrap()
+    );
+    assert!(
+        moved[0].message.contains("since version 1"),
+        "{}",
+        moved[0].message
+    );
     // Behind each summary difference: the documents of that register, tipo and state now.
     let now: Vec<RcvDocument> = [
         p.served(Operation::Compra).await,

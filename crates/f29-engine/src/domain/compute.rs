@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::accumulate::{Accumulated, Tally, accumulate};
 use super::decimal::{Rounding, div_round};
+use super::fingerprint::DocumentsFingerprint;
 use super::form::{Finding, Form, Valor};
 use super::inputs::{InputError, Inputs};
 use super::mapping::{Formula, Kind, Mapping, Step, codigo};
@@ -108,6 +109,10 @@ pub struct Details {
     /// Fetched documents by (operation, tipo, state), for the reconciliation.
     #[serde(default)]
     pub groups: Vec<GroupStats>,
+    /// Which documents the version was computed from (set by the service; absent in the
+    /// CLI and in versions stored before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub documents_fingerprint: Option<DocumentsFingerprint>,
 }
 
 /// The result of a computation.
@@ -207,6 +212,7 @@ pub fn compute(docs: &[RcvDocument], ctx: &Context<'_>) -> Result<Computation, C
             uso_comun: uso_detail,
             remanente,
             groups,
+            documents_fingerprint: None,
         },
     })
 }

@@ -15,6 +15,7 @@ use super::convert::{declaration_to_pb, import_facts, inputs_from_pb};
 use super::{F29EngineService, errors, guard, mapping};
 use crate::domain::compute::{self, Computation, Context, SalesSplit};
 use crate::domain::export::lines;
+use crate::domain::fingerprint::fingerprint;
 use crate::domain::form::Finding;
 use crate::domain::form::has_errors;
 use crate::domain::inputs::Inputs;
@@ -164,7 +165,8 @@ pub async fn compute(
             },
         );
         let elapsed = started.elapsed().as_secs_f64();
-        result.map(|computation| {
+        result.map(|mut computation| {
+            computation.details.documents_fingerprint = Some(fingerprint(&documents));
             let mut findings = computation.findings.clone();
             findings.extend(history_finding(&computation, &missing_months));
             findings.extend(validate(
