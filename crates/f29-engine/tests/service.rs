@@ -398,6 +398,58 @@ async fn requests_are_validated_and_scoped() {
         "{}",
         err.message()
     );
+
+    // An amount no return can hold would overflow the sums: refused, naming the input.
+    let mut huge = worked_inputs();
+    huge.impuesto_unico = Some(i64::MAX);
+    let err = p
+        .engine
+        .compute(compute_request(Some(huge)))
+        .await
+        .expect_err("huge impuesto único");
+    assert_eq!(
+        (err.code(), error_code(&err)),
+        (Code::InvalidArgument, Some("inputs_invalid"))
+    );
+    assert!(
+        err.message().contains("impuesto_unico"),
+        "{}",
+        err.message()
+    );
+    let mut huge = worked_inputs();
+    huge.adjustments = vec![pb::Adjustment {
+        codigo: 502,
+        delta: i64::MIN,
+        reason: "typo".into(),
+    }];
+    let err = p
+        .engine
+        .compute(compute_request(Some(huge)))
+        .await
+        .expect_err("huge adjustment");
+    assert_eq!(error_code(&err), Some("inputs_invalid"));
+    assert!(
+        err.message().contains("adjustments[0].delta"),
+        "{}",
+        err.message()
+    );
+    // A withholding given both ways: neither silently wins.
+    let mut both = worked_inputs();
+    both.honorarios_withholding = Some(1_000);
+    let err = p
+        .engine
+        .compute(compute_request(Some(both)))
+        .await
+        .expect_err("honorarios given twice");
+    assert_eq!(error_code(&err), Some("inputs_invalid"));
+    assert!(err.message().contains("not both"), "{}", err.message());
+    // Nothing was stored by the refused requests.
+    let err = p
+        .engine
+        .get_declaration(key())
+        .await
+        .expect_err("nothing stored");
+    assert_eq!(error_code(&err), Some("declaration_not_found"));
 }
 
 #[tokio::test]
@@ -553,6 +605,23 @@ async fn conciliation_lists_differences_with_their_documents() {
         .map(|d| d.tipo_dte)
         .collect();
     assert_eq!(summary, changed);
+    // The version says its documents are not those stored now (before the revision it
+    // did not: every difference was a proposal one).
+    let moved: Vec<&pb::Difference> = response
+        .differences
+        .iter()
+        .filter(|d| d.source == "documents_changed")
+        .collect();
+    assert_eq!(moved.len(), 1, "{:?}", response.differences);
+    assert_eq!(
+        moved[0].ours,
+        i64::try_from(compras.len() + ventas.len()).unwrap()
+    );
+    assert!(
+        moved[0].message.contains("since version 1"),
+        "{}",
+        moved[0].message
+    );
     // Behind each summary difference: the documents of that register, tipo and state now.
     let now: Vec<RcvDocument> = [
         p.served(Operation::Compra).await,
@@ -768,6 +837,45 @@ async fn the_uso_comun_factor_is_cumulated_from_january() {
         code(&third, 520).unwrap_or(0),
         cumulated.get(520) - uso_comun_credit
     );
+}
+
+/// A cancelled factura is not a sale: the IVA uso común factor cumulated from sii-gateway's
+/// stored sales leaves it out, as this period's own counted sales do.
+#[tokio::test]
+async fn a_cancelled_factura_does_not_change_the_uso_comun_factor() {
+    let mut p = Platform::start().await;
+    let mut uso = common::purchase(33, 1, TransactionType::IvaUsoComun, 10_000, 0);
+    uso.iva_uso_comun = 1_900;
+    uso.total = 11_900;
+    let mut exempt = common::sale(34, 2, 0, 0);
+    exempt.exento = 1_000;
+    exempt.total = 1_000;
+    let mut cancelled = common::sale(33, 3, 1_000_000, 190_000);
+    cancelled.anulado = true;
+    p.load_register(Operation::Compra, &[uso]).await;
+    p.load_register(
+        Operation::Venta,
+        &[common::sale(33, 1, 3_000, 570), exempt, cancelled],
+    )
+    .await;
+    p.import().await;
+    assert!(
+        p.served(Operation::Venta).await.iter().any(|d| d.anulado),
+        "SII lists the cancelled factura"
+    );
+
+    let declaration = p
+        .engine
+        .compute(compute_request(Some(worked_inputs())))
+        .await
+        .unwrap()
+        .into_inner();
+    // Cumulated from the stored sales (no month-only fallback), without the cancelled one:
+    // 3,000 / 4,000 of 1,900. Counting it would give 1,003,000 / 1,004,000 → 1,898.
+    assert!(!has_finding(&declaration, "uso_comun_factor_monthly"));
+    assert_eq!(code(&declaration, 520), Some(1_425));
+    assert_eq!(code(&declaration, 502), Some(570));
+    assert_eq!(code(&declaration, 503), Some(1));
 }
 
 /// The shipped mapping without its boletas rule: a company override that drops a type.

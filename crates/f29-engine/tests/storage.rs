@@ -5,6 +5,7 @@
 use chrono::{Duration, TimeZone, Utc};
 use f29_engine::domain::compute::Details;
 use f29_engine::domain::export::CodeLine;
+use f29_engine::domain::fingerprint::DocumentsFingerprint;
 use f29_engine::domain::form::{Finding, Valor};
 use f29_engine::domain::inputs::{Adjustment, Inputs};
 use f29_engine::domain::lifecycle::{Status, TransitionError};
@@ -83,6 +84,11 @@ fn version(remanente: i64, findings: Vec<Finding>, by: &str, minute: i64) -> New
             uso_comun: None,
             remanente: None,
             groups: Vec::new(),
+            // Kept with the version, so a reconciliation can tell the documents changed.
+            documents_fingerprint: Some(DocumentsFingerprint {
+                documents: 5,
+                sha256: "ab".repeat(32),
+            }),
         },
         mapping: "version: 1\n".into(),
         documents: 5,

@@ -149,6 +149,15 @@ pub struct Tally {
     pub sales_retained: u64,
     /// Liquidaciones-factura sold.
     pub liquidaciones: u64,
+    /// Counted purchase notes without references from a supplier that also has purchases
+    /// outside REGISTRO: SII's CSV export drops references, so such a note may correct an
+    /// excluded invoice (and SII would leave it out). Sorted.
+    pub unreferenced_notes: Vec<DocumentKey>,
+}
+
+/// Purchase notes (credit and debit, electronic and paper).
+fn is_purchase_note(doc: &RcvDocument) -> bool {
+    doc.operation == Operation::Compra && matches!(doc.tipo_dte, 61 | 56 | 60 | 55)
 }
 
 const STATES: usize = 5;
@@ -315,6 +324,7 @@ pub fn accumulate(docs: &[RcvDocument], mapping: &Mapping) -> Accumulated {
     let mut groups = Groups::new();
     let mut excluded = ExcludedInvoices::default();
     let mut deferred: Vec<&RcvDocument> = Vec::new();
+    let mut unreferenced: Vec<&RcvDocument> = Vec::new();
 
     for doc in docs {
         groups.add(doc);
@@ -322,7 +332,12 @@ pub fn accumulate(docs: &[RcvDocument], mapping: &Mapping) -> Accumulated {
             None if doc.operation == Operation::Compra && !doc.references.is_empty() => {
                 deferred.push(doc);
             }
-            None => pass.apply(doc),
+            None => {
+                if is_purchase_note(doc) {
+                    unreferenced.push(doc);
+                }
+                pass.apply(doc);
+            }
             Some(admission) => {
                 if doc.operation == Operation::Compra {
                     excluded.insert((doc.counterpart, doc.tipo_dte, doc.folio));
@@ -345,6 +360,15 @@ pub fn accumulate(docs: &[RcvDocument], mapping: &Mapping) -> Accumulated {
         }
     }
     pass.tally.references_excluded.sort();
+    if !unreferenced.is_empty() && !excluded.is_empty() {
+        let suppliers: HashSet<Option<Rut>> = excluded.iter().map(|(rut, _, _)| *rut).collect();
+        pass.tally.unreferenced_notes = unreferenced
+            .into_iter()
+            .filter(|d| suppliers.contains(&d.counterpart))
+            .map(RcvDocument::key)
+            .collect();
+        pass.tally.unreferenced_notes.sort();
+    }
     Accumulated {
         acc: pass.acc,
         uso_comun: pass.uso_comun,

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::accumulate::{Accumulated, Tally, accumulate};
 use super::decimal::{Rounding, div_round};
+use super::fingerprint::DocumentsFingerprint;
 use super::form::{Finding, Form, Valor};
 use super::inputs::{InputError, Inputs};
 use super::mapping::{Formula, Kind, Mapping, Step, codigo};
@@ -108,6 +109,10 @@ pub struct Details {
     /// Fetched documents by (operation, tipo, state), for the reconciliation.
     #[serde(default)]
     pub groups: Vec<GroupStats>,
+    /// Which documents the version was computed from (set by the service; absent in the
+    /// CLI and in versions stored before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub documents_fingerprint: Option<DocumentsFingerprint>,
 }
 
 /// The result of a computation.
@@ -207,6 +212,7 @@ pub fn compute(docs: &[RcvDocument], ctx: &Context<'_>) -> Result<Computation, C
             uso_comun: uso_detail,
             remanente,
             groups,
+            documents_fingerprint: None,
         },
     })
 }
@@ -244,6 +250,29 @@ fn document_findings(tally: &Tally) -> Vec<Finding> {
         findings.push(Finding::warning(
             "note_on_excluded_invoice",
             format!("{key} references an invoice outside REGISTRO and is not counted, as SII does"),
+            None,
+        ));
+    }
+    if !tally.unreferenced_notes.is_empty() {
+        let shown: Vec<String> = tally
+            .unreferenced_notes
+            .iter()
+            .take(10)
+            .map(ToString::to_string)
+            .collect();
+        let more = tally.unreferenced_notes.len() - shown.len();
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        findings.push(Finding::warning(
+            "note_references_unknown",
+            format!(
+                "{} purchase note(s) are counted without references while their supplier has purchases outside REGISTRO in this period ({}{more}): SII leaves out a note that corrects an excluded invoice, and registers read from SII's CSV export carry no references; check these notes",
+                tally.unreferenced_notes.len(),
+                shown.join(", "),
+            ),
             None,
         ));
     }

@@ -62,6 +62,12 @@ pub struct Inputs {
     pub remanente_method: RemanenteMethod,
 }
 
+/// Largest amount (in absolute value) an input or the sum of one código's adjustments may
+/// hold: 10^15 pesos, several times Chile's yearly GDP, so no real return comes near it.
+/// With every input below it the form's sums stay far from `i64::MAX` (a few dozen terms),
+/// so the arithmetic of the computation cannot overflow.
+pub const MAX_PESOS: i64 = 1_000_000_000_000_000;
+
 fn is_zero(v: &i64) -> bool {
     *v == 0
 }
@@ -83,6 +89,19 @@ fn bad(field: impl Into<String>, message: impl Into<String>) -> InputError {
     }
 }
 
+/// Refuses an amount beyond [`MAX_PESOS`] (either sign).
+fn check_bound(field: &str, value: i64) -> Result<(), InputError> {
+    if value.unsigned_abs() > MAX_PESOS.unsigned_abs() {
+        return Err(bad(
+            field,
+            format!(
+                "{value} is beyond the largest amount accepted ({MAX_PESOS} in absolute value)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 impl Inputs {
     /// Checks the inputs against `mapping`: amounts not negative where the form forbids it,
     /// `other` only for códigos no rule or formula fills, adjustments only on códigos that
@@ -98,6 +117,14 @@ impl Inputs {
             if value.is_some_and(|v| v < 0) {
                 return Err(bad(field, "must not be negative"));
             }
+            check_bound(field, value.unwrap_or(0))?;
+        }
+        if self.honorarios_withholding.is_some() && self.honorarios_gross.is_some() {
+            // One would silently win over the other: say which one counts.
+            return Err(bad(
+                "honorarios_withholding",
+                "give either honorarios_withholding or honorarios_gross with honorarios_rate, not both",
+            ));
         }
         if self.honorarios_gross.is_some_and(|g| g > 0) && self.honorarios_rate.is_none() {
             return Err(bad(
@@ -122,6 +149,7 @@ impl Inputs {
         }
         for (&code, &value) in &self.other {
             let field = format!("other.{code}");
+            check_bound(&field, value)?;
             let def = mapping
                 .codigo(code)
                 .ok_or_else(|| bad(&field, format!("unknown código {code}")))?;
@@ -149,8 +177,21 @@ impl Inputs {
                 return Err(bad(&field, "must not be negative"));
             }
         }
+        let mut adjusted: BTreeMap<u16, i128> = BTreeMap::new();
         for (i, adjustment) in self.adjustments.iter().enumerate() {
             let field = format!("adjustments[{i}]");
+            check_bound(&format!("{field}.delta"), adjustment.delta)?;
+            let sum = adjusted.entry(adjustment.codigo).or_default();
+            *sum += i128::from(adjustment.delta);
+            if sum.unsigned_abs() > MAX_PESOS.unsigned_abs().into() {
+                return Err(bad(
+                    format!("{field}.delta"),
+                    format!(
+                        "the adjustments of código {} add up to more than {MAX_PESOS} in absolute value",
+                        adjustment.codigo
+                    ),
+                ));
+            }
             if adjustment.reason.trim().is_empty() {
                 return Err(bad(
                     format!("{field}.reason"),
@@ -273,10 +314,114 @@ mod tests {
                 },
                 "iva_uso_comun_factor",
             ),
+            (
+                Inputs {
+                    honorarios_withholding: Some(1_000),
+                    honorarios_gross: Some(10_000),
+                    honorarios_rate: Decimal::parse("14.5").ok(),
+                    ..Inputs::default()
+                },
+                "honorarios_withholding",
+            ),
         ];
         for (inputs, field) in cases {
             let err = inputs.check(&m).expect_err(field);
             assert_eq!(err.field, field, "{err}");
         }
+    }
+
+    #[test]
+    fn refuses_amounts_beyond_the_bound_naming_the_field() {
+        let m = mapping();
+        let huge = MAX_PESOS + 1;
+        let cases: Vec<(Inputs, &str)> = vec![
+            (
+                Inputs {
+                    impuesto_unico: Some(i64::MAX),
+                    ..Inputs::default()
+                },
+                "impuesto_unico",
+            ),
+            (
+                Inputs {
+                    ppm_credit: huge,
+                    ..Inputs::default()
+                },
+                "ppm_credit",
+            ),
+            (
+                Inputs {
+                    honorarios_gross: Some(huge),
+                    honorarios_rate: Decimal::parse("14.5").ok(),
+                    ..Inputs::default()
+                },
+                "honorarios_gross",
+            ),
+            (
+                Inputs {
+                    previous_remanente: Some(huge),
+                    ..Inputs::default()
+                },
+                "previous_remanente",
+            ),
+            (
+                Inputs {
+                    other: BTreeMap::from([(153, i64::MAX)]),
+                    ..Inputs::default()
+                },
+                "other.153",
+            ),
+            (
+                Inputs {
+                    adjustments: vec![Adjustment {
+                        codigo: 502,
+                        delta: i64::MIN,
+                        reason: "x".into(),
+                    }],
+                    ..Inputs::default()
+                },
+                "adjustments[0].delta",
+            ),
+            // Each within the bound, together beyond it.
+            (
+                Inputs {
+                    adjustments: vec![
+                        Adjustment {
+                            codigo: 502,
+                            delta: MAX_PESOS,
+                            reason: "x".into(),
+                        },
+                        Adjustment {
+                            codigo: 520,
+                            delta: MAX_PESOS,
+                            reason: "x".into(),
+                        },
+                        Adjustment {
+                            codigo: 502,
+                            delta: 1,
+                            reason: "x".into(),
+                        },
+                    ],
+                    ..Inputs::default()
+                },
+                "adjustments[2].delta",
+            ),
+        ];
+        for (inputs, field) in cases {
+            let err = inputs.check(&m).expect_err(field);
+            assert_eq!(err.field, field, "{err}");
+        }
+        // The bound itself is accepted.
+        let at_bound = Inputs {
+            impuesto_unico: Some(MAX_PESOS),
+            other: BTreeMap::from([(153, MAX_PESOS)]),
+            adjustments: vec![Adjustment {
+                codigo: 502,
+                delta: -MAX_PESOS,
+                reason: "x".into(),
+            }],
+            ..Inputs::default()
+        };
+        assert_eq!(at_bound.check(&m), Ok(()));
     }
 }

@@ -8,6 +8,7 @@
 //! * [`validate`]: the chain's consistency and the import's freshness.
 //! * [`lifecycle`]: draft → ready → sent → paid.
 //! * [`reconcile`]: differences against SII's summary and proposal.
+//! * [`fingerprint`]: which documents a version was computed from.
 //! * [`export`]: CSV, JSON, XML and proposal renderings.
 //! * [`decimal`], [`form`]: exact rates; the form and its findings.
 
@@ -15,6 +16,7 @@ mod accumulate;
 pub mod compute;
 pub mod decimal;
 pub mod export;
+pub mod fingerprint;
 pub mod form;
 pub mod inputs;
 pub mod lifecycle;

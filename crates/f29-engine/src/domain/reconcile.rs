@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::compute::GroupStats;
 use super::decimal::Decimal;
 use super::export::CodeLine;
+use super::fingerprint::DocumentsFingerprint;
 use super::form::Valor;
 use super::mapping::{Formula, Mapping, Step};
 
@@ -23,6 +24,8 @@ pub enum Source {
     Proposal,
     /// A (register, tipo DTE, state) differs from SII's RCV summary.
     RcvSummary,
+    /// The stored documents are no longer those the version was computed from.
+    DocumentsChanged,
 }
 
 impl Source {
@@ -31,6 +34,7 @@ impl Source {
         match self {
             Source::Proposal => "proposal",
             Source::RcvSummary => "rcv_summary",
+            Source::DocumentsChanged => "documents_changed",
         }
     }
 }
@@ -62,6 +66,35 @@ pub struct Difference {
     pub documents: Vec<String>,
     /// For people.
     pub message: String,
+}
+
+/// A difference when the documents stored now are not those version `version` was computed
+/// from (their fingerprints differ); `None` when they are.
+pub fn compare_documents(
+    version: u32,
+    then: &DocumentsFingerprint,
+    now: &DocumentsFingerprint,
+) -> Option<Difference> {
+    if then == now {
+        return None;
+    }
+    Some(Difference {
+        source: Source::DocumentsChanged,
+        codigo: None,
+        operation: None,
+        tipo_dte: None,
+        state: None,
+        field: "documents".to_owned(),
+        ours: i64::try_from(then.documents).unwrap_or(i64::MAX),
+        theirs: i64::try_from(now.documents).unwrap_or(i64::MAX),
+        ours_text: then.sha256.clone(),
+        theirs_text: now.sha256.clone(),
+        documents: Vec::new(),
+        message: format!(
+            "the documents changed since version {version} was computed ({} document lines then, {} now, and their content differs): the documents listed here are today's; compute again to declare what is stored now",
+            then.documents, now.documents
+        ),
+    })
 }
 
 /// Why a proposal could not be read.
@@ -414,5 +447,27 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    #[test]
+    fn changed_documents_are_one_difference() {
+        use crate::domain::fingerprint::DocumentsFingerprint;
+        let then = DocumentsFingerprint {
+            documents: 10,
+            sha256: "a".repeat(64),
+        };
+        assert_eq!(compare_documents(2, &then, &then.clone()), None);
+        let now = DocumentsFingerprint {
+            documents: 10,
+            sha256: "b".repeat(64),
+        };
+        let d = compare_documents(2, &then, &now).expect("a difference");
+        assert_eq!(d.source.as_str(), "documents_changed");
+        assert_eq!((d.ours, d.theirs), (10, 10));
+        assert_eq!(
+            (d.ours_text.as_str(), d.theirs_text.as_str()),
+            (then.sha256.as_str(), now.sha256.as_str())
+        );
+        assert!(d.message.contains("since version 2"), "{}", d.message);
     }
 }

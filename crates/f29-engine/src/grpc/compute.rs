@@ -15,6 +15,7 @@ use super::convert::{declaration_to_pb, import_facts, inputs_from_pb};
 use super::{F29EngineService, errors, guard, mapping};
 use crate::domain::compute::{self, Computation, Context, SalesSplit};
 use crate::domain::export::lines;
+use crate::domain::fingerprint::fingerprint;
 use crate::domain::form::Finding;
 use crate::domain::form::has_errors;
 use crate::domain::inputs::Inputs;
@@ -24,9 +25,10 @@ use crate::domain::uso_comun::FactorSource;
 use crate::domain::validate::validate;
 use crate::store::{self, StoreError, declarations};
 
-/// Sales from January through `period` from sii-gateway's stored totals of every period,
-/// and the months of that range whose sales register was never imported (the cumulated
-/// factor would silently leave them out).
+/// Sales from January through `period` from sii-gateway's stored totals of the sales an
+/// F29 counts (cancelled ones left out, as this period's own sales are), and the months of
+/// that range whose sales register was never imported (the cumulated factor would silently
+/// leave them out).
 fn cumulative_sales(
     summary: &sii::GetSummaryResponse,
     period: Period,
@@ -35,7 +37,7 @@ fn cumulative_sales(
     let is_sale =
         |operation: i32| sii::Operation::try_from(operation).ok() == Some(sii::Operation::Venta);
     let mut split = SalesSplit::default();
-    for row in &summary.rows {
+    for row in &summary.counted_sales {
         let in_range = Period::parse(&row.period).is_ok_and(|p| p >= january && p <= period);
         if let (true, true, Ok(tipo)) = (
             in_range,
@@ -163,7 +165,8 @@ pub async fn compute(
             },
         );
         let elapsed = started.elapsed().as_secs_f64();
-        result.map(|computation| {
+        result.map(|mut computation| {
+            computation.details.documents_fingerprint = Some(fingerprint(&documents));
             let mut findings = computation.findings.clone();
             findings.extend(history_finding(&computation, &missing_months));
             findings.extend(validate(
@@ -266,7 +269,9 @@ mod tests {
     fn sales_are_cumulated_from_january_and_missing_months_named() {
         use sii::Operation::{Compra, Venta};
         let summary = sii::GetSummaryResponse {
-            rows: vec![
+            // Every listed document, cancelled sales included: not what the factor reads.
+            rows: vec![row("2024-01", Venta, 33, 50_000, 0)],
+            counted_sales: vec![
                 // The previous year and later months are outside the range.
                 row("2023-12", Venta, 33, 1_000_000, 0),
                 row("2024-01", Venta, 33, 600, 0),

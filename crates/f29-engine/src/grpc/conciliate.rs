@@ -1,7 +1,9 @@
 //! Conciliate: the latest version against SII's RCV summary (per register, tipo and state:
 //! SII's own `getResumen` totals as sii-gateway kept them at the last import) and, when
 //! given, SII's proposal. The documents behind each
-//! difference are today's documents, explained with the mapping the version used.
+//! difference are today's documents, explained with the mapping the version used; when they
+//! are not the documents the version was computed from (the fingerprints differ), the first
+//! difference says so (`documents_changed`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,8 +16,11 @@ use tonic::{Request, Status};
 use super::convert::{difference_to_pb, reconciliation_rows};
 use super::{F29EngineService, errors, guard};
 use crate::domain::compute::contributions;
+use crate::domain::fingerprint::fingerprint;
 use crate::domain::mapping::Mapping;
-use crate::domain::reconcile::{compare_proposal, compare_summary, parse_proposal};
+use crate::domain::reconcile::{
+    compare_documents, compare_proposal, compare_summary, parse_proposal,
+};
 use crate::store::{self, StoreError, declarations};
 
 /// Conciliate.
@@ -65,11 +70,22 @@ pub async fn conciliate(
             .or_default()
             .insert(doc.key());
     }
-    let mut differences = compare_summary(
+    // A version computed before fingerprints existed cannot tell; it says nothing.
+    let mut differences: Vec<_> = declaration
+        .latest
+        .details
+        .documents_fingerprint
+        .as_ref()
+        .and_then(|then| {
+            compare_documents(declaration.latest.version, then, &fingerprint(&documents))
+        })
+        .into_iter()
+        .collect();
+    differences.extend(compare_summary(
         &declaration.latest.details.groups,
         &reconciliation_rows(&summary, period),
         &by_group,
-    );
+    ));
     if let Some(theirs) = proposal {
         let direct = contributions(&documents, &mapping);
         differences.extend(compare_proposal(

@@ -198,15 +198,26 @@ pub fn f29_with_sales(
             (33 | 46, T::ActivoFijo) => {
                 e.add(524, n);
                 e.add(525, d.activo_fijo_iva);
+                // F29.md: a factura de compra the company issues adds the IVA it retained
+                // to 39 (→ 596), whatever its purchase type does on the credit side.
+                if d.tipo_dte == 46 {
+                    e.add(39, d.activo_fijo_iva - d.iva_no_retenido);
+                }
             }
-            (33, T::IvaUsoComun) => {
+            (33 | 46, T::IvaUsoComun) => {
                 e.add(519, n);
                 *uso_comun.entry(520).or_default() += d.iva_uso_comun;
+                if d.tipo_dte == 46 {
+                    e.add(39, d.iva_uso_comun - d.iva_no_retenido);
+                }
             }
             (33 | 46, T::SinDerechoCredito) => {
                 e.add(564, n);
                 e.add(521, d.neto);
                 e.add(514, d.iva_no_recuperable);
+                if d.tipo_dte == 46 {
+                    e.add(39, d.iva_no_recuperable - d.iva_no_retenido);
+                }
             }
             (34, t) if t != T::NoIncluir => {
                 e.add(584, n);

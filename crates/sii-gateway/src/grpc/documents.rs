@@ -78,11 +78,12 @@ pub async fn summary(
         Some(guard::period(&message.period)?)
     };
     guard::allow(&context, Some(company), Role::Viewer)?;
-    let (rows, facts, sii_rows) = store::run(&imports.db, move |conn| {
+    let (rows, facts, sii_rows, counted_sales) = store::run(&imports.db, move |conn| {
         Ok((
             documents::summary(conn, company, period)?,
             periods::list(conn, &company, period.as_ref())?,
             periods::list_sii_summary(conn, &company, period.as_ref())?,
+            documents::counted_sales(conn, company, period)?,
         ))
     })
     .await
@@ -91,5 +92,6 @@ pub async fn summary(
         rows: rows.iter().map(summary_to_pb).collect(),
         imports: facts.iter().map(period_import_to_pb).collect(),
         sii_rows: sii_rows.iter().map(stored_sii_summary_to_pb).collect(),
+        counted_sales: counted_sales.iter().map(summary_to_pb).collect(),
     })
 }

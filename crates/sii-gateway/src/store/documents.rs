@@ -611,6 +611,32 @@ pub fn summary(
     company: Rut,
     period: Option<Period>,
 ) -> Result<Vec<SummaryRow>, StoreError> {
+    grouped(conn, company, period, "")
+}
+
+/// Totals per (period, tipo DTE) of the sales an F29 counts: SII still lists them and they
+/// are not cancelled (`anulado`). The IVA uso común factor is cumulated from these.
+pub fn counted_sales(
+    conn: &mut DbConnection,
+    company: Rut,
+    period: Option<Period>,
+) -> Result<Vec<SummaryRow>, StoreError> {
+    grouped(
+        conn,
+        company,
+        period,
+        " AND operation = 'venta' AND anulado = 0",
+    )
+}
+
+/// Totals per (period, operation, tipo DTE, state) of the listed documents that also meet
+/// `filter` (a fixed SQL condition starting with ` AND`, never user input).
+fn grouped(
+    conn: &mut DbConnection,
+    company: Rut,
+    period: Option<Period>,
+    filter: &str,
+) -> Result<Vec<SummaryRow>, StoreError> {
     use diesel::sql_types::Text;
     // Raw SQL because SUM(BIGINT) is NUMERIC on PostgreSQL, a type the shared backend lacks;
     // the placeholders differ per backend.
@@ -627,7 +653,7 @@ pub fn summary(
         "SELECT period, operation, tipo_dte, state, \
          CAST(SUM(document_count) AS BIGINT) AS count, CAST(SUM(exento) AS BIGINT) AS exento, \
          CAST(SUM(neto) AS BIGINT) AS neto, CAST(SUM(iva) AS BIGINT) AS iva, CAST(SUM(total) AS BIGINT) AS total \
-         FROM rcv_documents WHERE company = {first} AND vanished = 0{period_clause} \
+         FROM rcv_documents WHERE company = {first} AND vanished = 0{period_clause}{filter} \
          GROUP BY period, operation, tipo_dte, state ORDER BY period, operation, tipo_dte, state"
     );
     let company = company.to_string();

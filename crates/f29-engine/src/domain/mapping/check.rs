@@ -92,7 +92,11 @@ pub(super) fn check_rules(
     for (i, rule) in raw.rules.iter().enumerate() {
         let path = rule_path(i);
         names.push(rule.name.clone().unwrap_or_else(|| format!("rules[{i}]")));
-        let tipos = rule.tipo_dte.to_vec();
+        let tipos = without_repeats(rule.tipo_dte.to_vec(), &path, "tipo_dte", issues, |t| {
+            format!(
+                "duplicate: tipo DTE {t} is listed twice in this rule (its documents would count twice)"
+            )
+        });
         if tipos.is_empty() {
             issues.push(
                 with(path.clone(), &[Seg::key("tipo_dte")]),
@@ -109,7 +113,12 @@ pub(super) fn check_rules(
         }
         let txs: Vec<TransactionType> = match &rule.transaction_type {
             None => ALL_TX.to_vec(),
-            Some(list) => list.to_vec(),
+            Some(list) => without_repeats(list.to_vec(), &path, "transaction_type", issues, |t| {
+                format!(
+                    "duplicate: transaction type {} is listed twice in this rule (its documents would count twice)",
+                    serde_plain_tx(*t)
+                )
+            }),
         };
         if txs.is_empty() {
             issues.push(
@@ -281,7 +290,12 @@ pub(super) fn check_rules(
                     let seen = amount_seen.entry(akey).or_default();
                     let mut clash = None;
                     for &(code, sign, other) in seen.iter() {
-                        if code == action.codigo && sign == action.sign {
+                        if code == action.codigo && sign == action.sign && other == i {
+                            clash = Some(format!(
+                                "duplicate: this rule moves {} into código {code} twice",
+                                action.field
+                            ));
+                        } else if code == action.codigo && sign == action.sign {
                             clash = Some(format!(
                                 "duplicate: rules[{other}] already moves {} of {describe} into código {code}",
                                 action.field
@@ -313,6 +327,29 @@ pub(super) fn check_rules(
         }
     }
     (slots, targets, names)
+}
+
+/// `list` without its repeated entries, each repeat reported at its own index: a rule that
+/// names a tipo or type twice would move its documents twice.
+fn without_repeats<T: PartialEq + Copy>(
+    list: Vec<T>,
+    rule: &[Seg],
+    key: &str,
+    issues: &mut Issues,
+    message: impl Fn(&T) -> String,
+) -> Vec<T> {
+    let mut kept: Vec<T> = Vec::with_capacity(list.len());
+    for (k, item) in list.into_iter().enumerate() {
+        if kept.contains(&item) {
+            issues.push(
+                with(rule.to_vec(), &[Seg::key(key), Seg::Index(k)]),
+                message(&item),
+            );
+        } else {
+            kept.push(item);
+        }
+    }
+    kept
 }
 
 fn serde_plain_tx(tx: TransactionType) -> &'static str {

@@ -182,3 +182,47 @@ fn an_out_of_range_codigo_names_its_line() {
     let text = MappingError { issues }.to_string();
     assert!(text.contains("line 2"), "{text}");
 }
+
+#[test]
+fn repeats_inside_one_rule_are_duplicates_with_their_line() {
+    // Only a count: before, the repeated tipo was counted twice without a word.
+    let text = with_rules(
+        "  - operation: venta\n    tipo_dte: 33\n    amounts: [{field: iva, codigo: 502}]\n  - operation: venta\n    tipo_dte:\n      - 39\n      - 39\n    count: 110\n",
+    );
+    let issues = issues_of(&text);
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert!(issues[0].message.starts_with("duplicate"), "{issues:?}");
+    assert!(issues[0].message.contains("tipo DTE 39"), "{issues:?}");
+    assert_eq!(issues[0].path, "rules[1].tipo_dte[1]");
+    let first = line_containing(&text, "      - 39");
+    assert_eq!(issues[0].line, Some(first + 1));
+
+    let flow = with_rules("  - operation: venta\n    tipo_dte: [33, 33]\n    count: 503\n");
+    let issues = issues_of(&flow);
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert_eq!(issues[0].path, "rules[0].tipo_dte[1]");
+    assert_eq!(
+        issues[0].line,
+        Some(line_containing(&flow, "tipo_dte: [33, 33]"))
+    );
+
+    let types = with_rules(
+        "  - operation: compra\n    tipo_dte: 33\n    transaction_type: [del_giro, supermercado, del_giro]\n    count: 519\n",
+    );
+    let issues = issues_of(&types);
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert_eq!(issues[0].path, "rules[0].transaction_type[2]");
+    assert!(issues[0].message.contains("del_giro"), "{issues:?}");
+
+    let amounts = with_rules(
+        "  - operation: venta\n    tipo_dte: 33\n    amounts: [{field: iva, codigo: 502}, {field: iva, codigo: 502}]\n",
+    );
+    let issues = issues_of(&amounts);
+    assert!(!issues.is_empty());
+    assert!(
+        issues[0]
+            .message
+            .contains("this rule moves iva into código 502 twice"),
+        "{issues:?}"
+    );
+}
