@@ -24,8 +24,9 @@ pub struct ConciliateBody {
 /// One difference.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DifferenceBody {
-    /// `proposal` (a código differs from SII's proposal) or `rcv_summary` (a tipo DTE
-    /// differs from SII's RCV summary).
+    /// `proposal` (a código differs from SII's proposal), `rcv_summary` (a tipo DTE
+    /// differs from SII's RCV summary) or `documents_changed` (the stored documents differ
+    /// from those the version was computed from: compute again).
     pub source: String,
     /// Código (proposal differences).
     pub codigo: Option<i32>,
