@@ -199,6 +199,46 @@ async fn retention_with_an_injected_clock_keeps_exactly_the_expected_snapshots()
 }
 
 #[tokio::test]
+async fn the_read_data_rotation_survives_the_structural_check_after_each_prune() {
+    let env = TestEnv::new();
+    let db = env.path("app.db");
+    make_sqlite(&db, 5, 16);
+    let app = env
+        .start(env.config(&sqlite_plan(&env, "rotate", &db, "")))
+        .await;
+    let run = app
+        .agent
+        .start_run("rotate", Reason::Manual, "test")
+        .unwrap()
+        .result
+        .await;
+    assert_eq!(run.result, "succeeded", "{}", run.error);
+
+    // Weekly prune, daily checks: retention's structural check lands between subset checks.
+    let mut subsets = Vec::new();
+    for round in 0..3 {
+        if round > 0 {
+            let retention = backup_agent::maintain::retention(&app.agent, "rotate")
+                .await
+                .unwrap();
+            assert!(
+                retention
+                    .iter()
+                    .any(|r| r.kind == "check" && r.detail == "structure" && r.error.is_empty()),
+                "{retention:?}"
+            );
+        }
+        let checked = backup_agent::maintain::check(&app.agent, "rotate")
+            .await
+            .unwrap();
+        assert!(checked[0].error.is_empty(), "{checked:?}");
+        subsets.push(checked[0].detail.clone());
+    }
+    assert_eq!(subsets, ["1/28", "2/28", "3/28"]);
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_wrong_repository_password_is_a_clear_failure_and_the_next_run_succeeds() {
     let env = TestEnv::new();
     let db = env.path("app.db");
