@@ -12,7 +12,7 @@ use crate::agent::Agent;
 use crate::dump::{self, DumpError};
 use crate::manifest::{Artefact, MANIFEST_FILE, Manifest};
 use crate::plan::{Plan, SourceKind};
-use crate::restic::Restic;
+use crate::restic::{Restic, ResticError};
 use crate::store;
 use crate::store::runs::{RunRecord, StepRecord};
 
@@ -236,15 +236,26 @@ async fn steps(
     for offsite in &plan.offsite {
         let t = Instant::now();
         let step = format!("copy:{}", offsite.name);
-        let copied = async {
+        // A crashed copy (or prune) leaves its lock in the offsite too; an exclusive one
+        // would make every later copy fail until someone unlocks by hand.
+        agent.clear_stale_locks(&restic, plan, offsite).await;
+        let copy = || async {
             restic
                 .ensure_initialised(offsite, Some(&plan.primary))
                 .await?;
             restic
                 .copy(offsite, &plan.primary, &plan.name, &summary.snapshot_id)
                 .await
-        }
-        .await;
+        };
+        let copied = match copy().await {
+            // A lock can turn stale between the unlock and the copy (its process just
+            // died); live locks stay, so the retry fails the same way if one holds it.
+            Err(ResticError::Locked { .. }) => {
+                agent.clear_stale_locks(&restic, plan, offsite).await;
+                copy().await
+            }
+            other => other,
+        };
         agent.note_contact(plan, offsite, copied.as_ref().err());
         match record(run, &step, t, copied) {
             Ok(id) => {
