@@ -341,3 +341,60 @@ async fn a_stale_exclusive_lock_on_an_offsite_is_removed_before_the_copy() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_sigterm_during_a_run_lets_it_finish_and_be_recorded_before_exit() {
+    let env = TestEnv::new();
+    let db = env.path("app.db");
+    make_sqlite(&db, 600, 2000); // ~1.2 MB: several seconds at 64 KiB/s
+    let repo = env.path("repo-term");
+    let sources = format!("      - name: app\n        sqlite: \"{}\"", db.display());
+    let slow = env
+        .plan_yaml("term", &sources, "")
+        .replace("timeout_s: 120 }", "timeout_s: 120, limit_upload_kib: 64 }");
+    let config = env.config_file(&slow);
+    let process =
+        ServiceProcess::spawn("backup-agent", &["--config", config.to_str().unwrap()], &[]);
+    let address = process
+        .wait_for_address("serving gRPC", "grpc", Duration::from_secs(20))
+        .await;
+    let mut client = support::connect(address).await;
+    let started = client
+        .run_backup(pb::RunBackupRequest {
+            plan: "term".into(),
+            reason: "manual".into(),
+            requested_by: "test".into(),
+            wait: false,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let (repo_w, pass_w) = (repo.clone(), env.password_file.clone());
+    ofitec_testkit::wait_until("restic to hold a lock", Duration::from_secs(60), || {
+        let (repo, pass) = (repo_w.clone(), pass_w.clone());
+        async move { (!restic_locks(&repo, &pass).is_empty()).then_some(()) }
+    })
+    .await;
+
+    // What compose and Kubernetes send first: the backup in progress gets to finish.
+    process.signal(Signal::SIGTERM);
+    let (status, output) = process.wait_output(Duration::from_secs(300)).await;
+    assert_eq!(status.code(), Some(0), "{output}");
+    assert!(
+        output.contains("waiting for the runs and drills in progress"),
+        "{output}"
+    );
+    assert!(restic_locks(&repo, &env.password_file).is_empty());
+
+    // Read the catalog without recovering anything: the run ended before the process did.
+    let agent = backup_agent::local_agent(&env.config(&slow)).await.unwrap();
+    let run = backup_agent::store::runs::get(&agent.db, started.id.clone())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(run.result, "succeeded", "{}", run.error);
+    assert_eq!(run.snapshots.len(), 1);
+    let snapshots =
+        support::restic_snapshots(&repo.display().to_string(), &[], &env.password_file, "term");
+    assert_eq!(snapshots.len(), 1);
+}

@@ -482,6 +482,49 @@ async fn restore_creates_refuses_live_targets_and_forces_after_a_safety_backup()
     app.stop().await;
 }
 
+#[tokio::test]
+async fn leftover_drill_databases_and_files_are_removed_at_start() {
+    use diesel::Connection;
+    use diesel::connection::SimpleConnection;
+    let source = PgSource::new(&sample_sql(10));
+    let env = TestEnv::new();
+    let id = &uuid::Uuid::new_v4().simple().to_string()[..12];
+    // What a drill killed half-way leaves, and a database that only looks like one.
+    let leftover = format!("ofitec_drill_left_over_{id}");
+    let lookalike = format!("ofitec_drill_left_over_keep_{id}");
+    let _keep = DropDb(lookalike.clone());
+    let _left = DropDb(leftover.clone());
+    let mut admin = diesel::PgConnection::establish(&support::pg_admin_url()).unwrap();
+    for name in [&leftover, &lookalike] {
+        admin
+            .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+            .unwrap();
+    }
+    let files = env.path("work/scratch/drill-left-over-0123");
+    std::fs::create_dir_all(&files).unwrap();
+    std::fs::write(files.join("db.pgdump"), "x").unwrap();
+
+    let app = env
+        .start(env.config(&pg_plan(&env, "left-over", &source.url)))
+        .await;
+    assert!(!files.exists(), "the drill's scratch files are removed");
+    let gone = leftover.clone();
+    ofitec_testkit::wait_until(
+        "the leftover scratch database to be dropped",
+        std::time::Duration::from_secs(30),
+        || {
+            let gone = gone.clone();
+            async move { PgSource::databases_like(&gone).is_empty().then_some(()) }
+        },
+    )
+    .await;
+    assert_eq!(
+        PgSource::databases_like(&lookalike),
+        vec![lookalike.clone()]
+    );
+    app.stop().await;
+}
+
 struct DropDb(String);
 impl Drop for DropDb {
     fn drop(&mut self) {

@@ -47,6 +47,9 @@ fn to_status(error: AgentError) -> Status {
         AgentError::Restic(e) => {
             grpc_status::error(tonic::Code::Unavailable, "repository_error", e.to_string())
         }
+        e @ AgentError::ShuttingDown => {
+            grpc_status::error(tonic::Code::Unavailable, "shutting_down", e.to_string())
+        }
     }
 }
 
@@ -169,14 +172,13 @@ impl BackupAgent for BackupAgentService {
     ) -> Result<Response<pb::DrillResult>, Status> {
         let by = requester(&request, &request.get_ref().requested_by);
         let message = request.into_inner();
-        // Known plan first, so a typo answers `plan_unknown` at once.
-        self.agent.plan(&message.plan).map_err(to_status)?;
         // Spawned: a caller that hangs up (edge-api's deadline, a closed terminal) must not
         // cancel a drill half-way, which would leave its scratch database behind and no
-        // record of the drill.
-        let agent = self.agent.clone();
-        let drill =
-            tokio::spawn(async move { crate::drill::run(&agent, &message.plan, &by).await });
+        // record of the drill. Tracked: shutdown waits for it.
+        let drill = self
+            .agent
+            .start_drill(&message.plan, &by)
+            .map_err(to_status)?;
         let record = drill
             .await
             .map_err(|e| grpc_status::internal("restore drill", &e))?
