@@ -295,6 +295,14 @@ impl Agent {
         self.work_dir.join("stage").join(plan)
     }
 
+    /// Where a restore's safety backup is staged: unique per run, so it never touches the
+    /// staging of the plan's own runs (possibly in progress in the serving agent).
+    pub fn safety_stage_dir(&self, plan: &str, run_id: &str) -> PathBuf {
+        self.work_dir
+            .join("stage-pre-restore")
+            .join(format!("{plan}-{run_id}"))
+    }
+
     /// restic's cache.
     pub fn cache_dir(&self) -> PathBuf {
         self.work_dir.join("cache")

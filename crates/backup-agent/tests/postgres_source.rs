@@ -467,12 +467,16 @@ async fn restore_creates_refuses_live_targets_and_forces_after_a_safety_backup()
         .expect("forced restore");
     let safety = forced.safety_snapshot.expect("safety snapshot");
     assert_eq!(count(&source.url, "registers"), 300);
-    let snapshots = restic_snapshots(
-        &env.path("repo-rst").display().to_string(),
-        &[],
-        &env.password_file,
-        "rst",
+    // Tagged as a group of its own (`plan=rst:pre-restore`), not as a backup of the plan.
+    let repo = env.path("repo-rst").display().to_string();
+    let plan_snapshots = restic_snapshots(&repo, &[], &env.password_file, "rst");
+    assert!(
+        plan_snapshots
+            .iter()
+            .all(|s| s["short_id"].as_str() != Some(safety.as_str())),
+        "{plan_snapshots:?}"
     );
+    let snapshots = restic_snapshots(&repo, &[], &env.password_file, "rst:pre-restore");
     let safety_tags = snapshots
         .iter()
         .find(|s| s["short_id"].as_str() == Some(safety.as_str()))

@@ -140,7 +140,13 @@ impl BackupAgent for BackupAgentService {
         let mut errors = Vec::new();
         for plan in plans {
             for repo in plan.repositories() {
-                let found = restic.snapshots(repo, Some(&plan.name)).await;
+                // The plan's backups and the safety backups restores took (tagged
+                // `plan=<plan>:pre-restore`), so operators find both.
+                let tags = [
+                    crate::restic::plan_tag(&plan.name),
+                    crate::restic::safety_tag(&plan.name),
+                ];
+                let found = restic.snapshots(repo, &tags).await;
                 self.agent.note_contact(plan, repo, found.as_ref().err());
                 match found {
                     Ok(list) => snapshots.extend(list.into_iter().map(|s| pb::Snapshot {

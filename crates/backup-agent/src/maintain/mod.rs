@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use crate::agent::{Agent, AgentError};
 use crate::plan::{Plan, Repository};
-use crate::restic::{CheckKind, Restic, ResticError};
+use crate::restic::{CheckKind, Restic, ResticError, plan_tag, safety_tag};
 use crate::store;
 use crate::store::maintenance::MaintenanceRecord;
 
@@ -39,8 +39,17 @@ pub async fn retention(agent: &Agent, plan_name: &str) -> Result<Vec<ActionResul
     let mut results = Vec::new();
     for repo in plan.repositories() {
         agent.clear_stale_locks(&restic, plan, repo).await;
+        // The plan's backups and the restores' safety backups are separate groups: a safety
+        // backup must not stand in for the plan's snapshot of its day.
         let forgot = act(agent, plan, repo, "forget", async {
-            let removed = restic.forget(repo, &plan.name, &plan.retention).await?;
+            let mut removed = restic
+                .forget(repo, &plan_tag(&plan.name), &plan.retention)
+                .await?;
+            removed.extend(
+                restic
+                    .forget(repo, &safety_tag(&plan.name), &plan.retention)
+                    .await?,
+            );
             Ok(format!("{} snapshot(s) removed", removed.len()))
         })
         .await;
