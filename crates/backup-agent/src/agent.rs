@@ -140,6 +140,7 @@ impl Agent {
             crate::drill::remove_leftover_scratch_dirs(&agent.work_dir.join("scratch"));
         }
         agent.metrics.set_tools(agent.tools.missing());
+        agent.metrics.set_alert_thresholds(&agent.plans);
         for tool in agent.tools.missing() {
             tracing::warn!(tool = %tool, hint = crate::tools::install_hint(tool), "tool not installed: backups that need it will fail");
         }

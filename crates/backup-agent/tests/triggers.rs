@@ -381,3 +381,34 @@ async fn a_stopping_agent_refuses_new_work_and_waits_for_the_run_in_progress() {
     assert!(others.is_empty(), "{others:?}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn every_plan_exports_its_alert_threshold_from_the_start() {
+    let env = TestEnv::new();
+    let hours = plan(&env, "business-hours").replace(
+        "    repositories:",
+        "    alert_after_hours: 64\n    repositories:",
+    );
+    let daily = plan(&env, "nightly").replace("plans:\n", "");
+    let app = env.start(env.config(&format!("{hours}{daily}"))).await;
+    let text = app.metrics_text().await;
+    assert_eq!(
+        metric(
+            &text,
+            "backup_success_max_age_seconds{plan=\"business-hours\"}"
+        ),
+        Some(64.0 * 3600.0),
+        "{text}"
+    );
+    assert_eq!(
+        metric(&text, "backup_success_max_age_seconds{plan=\"nightly\"}"),
+        Some(26.0 * 3600.0),
+        "{text}"
+    );
+    // Configuration, not a success: nothing says a backup happened.
+    assert!(
+        !text.contains("backup_last_success_timestamp_seconds{"),
+        "{text}"
+    );
+    app.stop().await;
+}

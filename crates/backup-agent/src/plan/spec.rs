@@ -37,10 +37,19 @@ pub struct PlanSpec {
     pub drill: DrillSpec,
     /// Where the backups go.
     pub repositories: RepositoriesSpec,
+    /// Hours without a successful backup after which the plan is alerted on (exported as
+    /// `backup_success_max_age_seconds{plan}` for the alert rule). Default 26: a daily plan
+    /// with slack; a business-hours plan needs the weekend's gap (e.g. 64).
+    #[serde(default = "default_alert_after_hours")]
+    pub alert_after_hours: u32,
 }
 
 fn default_backup_schedule() -> String {
     "0 2 * * *".to_owned()
+}
+
+fn default_alert_after_hours() -> u32 {
+    26
 }
 
 /// One source: exactly one of `postgres`, `sqlite`, `directory`.

@@ -95,6 +95,12 @@ fn validate_plan(
             "every keep count is 0: forget would delete every snapshot".to_owned(),
         ));
     }
+    if spec.alert_after_hours == 0 {
+        return Err(err(
+            "alert_after_hours",
+            "must be at least 1 (hours without a successful backup before an alert)".to_owned(),
+        ));
+    }
     if spec.maintenance.read_data_cycle == 0 {
         return Err(err(
             "maintenance.read_data_cycle",
@@ -148,6 +154,7 @@ fn validate_plan(
         drill,
         primary,
         offsite,
+        alert_after_hours: spec.alert_after_hours,
     })
 }
 
@@ -371,7 +378,27 @@ plans:
         assert_eq!(plan.offsite.len(), 1);
         assert_eq!(plan.maintenance.read_data_cycle, 28);
         assert_eq!(plan.drill.max_snapshot_age, chrono::Duration::hours(26));
+        assert_eq!(plan.alert_after_hours, 26);
         assert!(plan.has_postgres());
+    }
+
+    #[test]
+    fn the_alert_threshold_is_per_plan_and_never_zero() {
+        let weekend = GOOD.replace(
+            "    repositories:",
+            "    alert_after_hours: 64\n    repositories:",
+        );
+        let plans = parse(&weekend).unwrap_or_default();
+        assert_eq!(plans.first().map(|p| p.alert_after_hours), Some(64));
+        let zero = GOOD.replace(
+            "    repositories:",
+            "    alert_after_hours: 0\n    repositories:",
+        );
+        let err = parse(&zero).err().unwrap_or_default();
+        assert!(
+            err.contains("plan `platform`: `alert_after_hours`: must be at least 1"),
+            "{err}"
+        );
     }
 
     #[test]
