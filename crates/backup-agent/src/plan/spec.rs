@@ -222,8 +222,16 @@ pub struct RepositoriesSpec {
 pub struct RepositorySpec {
     /// Name (`[a-z0-9_-]`), unique in the plan.
     pub name: String,
-    /// restic location: a path, `s3:…` or `rest:…`.
-    pub url: String,
+    /// restic location: a path, `s3:…` or `rest:…`, without credentials (a `rest:` URL
+    /// with `user:password@` goes in `url_env` or `url_file`).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// An environment variable holding the location (may hold credentials).
+    #[serde(default)]
+    pub url_env: Option<String>,
+    /// A file holding the location (first line; may hold credentials).
+    #[serde(default)]
+    pub url_file: Option<PathBuf>,
     /// Password file.
     #[serde(default)]
     pub password_file: Option<PathBuf>,
