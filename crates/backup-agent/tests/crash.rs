@@ -144,7 +144,7 @@ async fn a_kill_in_the_middle_of_a_run_leaves_a_clean_catalog_and_the_next_run_s
     let status = app
         .client()
         .await
-        .get_status(pb::GetStatusRequest {})
+        .get_status(pb::GetStatusRequest::default())
         .await
         .unwrap()
         .into_inner();

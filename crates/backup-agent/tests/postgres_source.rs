@@ -260,7 +260,7 @@ async fn a_missing_pg_dump_is_reported_and_fails_runs_clearly() {
 
     let mut client = app.client().await;
     let status = client
-        .get_status(pb::GetStatusRequest {})
+        .get_status(pb::GetStatusRequest::default())
         .await
         .unwrap()
         .into_inner();
@@ -308,7 +308,7 @@ async fn a_missing_pg_dump_is_reported_and_fails_runs_clearly() {
     );
     assert!(!repo_exists(&env.path("repo-nodump")));
     let status = client
-        .get_status(pb::GetStatusRequest {})
+        .get_status(pb::GetStatusRequest::default())
         .await
         .unwrap()
         .into_inner();
@@ -332,7 +332,7 @@ async fn a_missing_pg_dump_is_reported_and_fails_runs_clearly() {
         .await;
     let mut client = app.client().await;
     let status = client
-        .get_status(pb::GetStatusRequest {})
+        .get_status(pb::GetStatusRequest::default())
         .await
         .unwrap()
         .into_inner();

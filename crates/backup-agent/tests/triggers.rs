@@ -123,7 +123,7 @@ async fn an_agent_without_plans_starts_and_reports_nothing_as_success() {
     let status = app
         .client()
         .await
-        .get_status(pb::GetStatusRequest {})
+        .get_status(pb::GetStatusRequest::default())
         .await
         .unwrap()
         .into_inner();

@@ -114,8 +114,15 @@ impl BackupAgent for BackupAgentService {
 
     async fn get_status(
         &self,
-        _request: Request<pb::GetStatusRequest>,
+        request: Request<pb::GetStatusRequest>,
     ) -> Result<Response<pb::GetStatusResponse>, Status> {
+        if request.get_ref().tools_only {
+            // For health views: no catalog reads, no repository sizes.
+            return Ok(Response::new(pb::GetStatusResponse {
+                plans: Vec::new(),
+                missing_tools: self.agent.tools.missing().to_vec(),
+            }));
+        }
         let plans = crate::status::status(&self.agent)
             .await
             .map_err(to_status)?;
