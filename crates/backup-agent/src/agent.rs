@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use ofitec_core::db::Db;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::clock::SharedClock;
 use crate::metrics::BackupMetrics;
@@ -31,6 +33,9 @@ pub enum AgentError {
     /// restic failed.
     #[error(transparent)]
     Restic(#[from] ResticError),
+    /// The agent is stopping: it finishes the runs and drills in progress, starts no more.
+    #[error("the backup agent is shutting down; ask again once it is back")]
+    ShuttingDown,
 }
 
 /// What the agent last learned about one repository.
@@ -63,6 +68,11 @@ pub struct Agent {
     plan_locks: HashMap<String, Arc<tokio::sync::Mutex<()>>>,
     /// Last contact per (plan, repository).
     repositories: Mutex<HashMap<(String, String), RepositoryState>>,
+    /// Runs, drills and scheduled maintenance in progress: shutdown waits for them, so a
+    /// SIGTERM lets a backup finish (and be recorded) instead of leaving a stale lock.
+    tasks: TaskTracker,
+    /// Cancelled when shutdown starts: from then on new work is refused.
+    stopping: CancellationToken,
 }
 
 impl std::fmt::Debug for Agent {
@@ -111,6 +121,8 @@ impl Agent {
             runs: Coordinator::default(),
             plan_locks,
             repositories: Mutex::new(HashMap::new()),
+            tasks: TaskTracker::new(),
+            stopping: CancellationToken::new(),
         };
         let closed = if recover {
             store::runs::close_interrupted(&agent.db, agent.clock.now())
@@ -122,7 +134,13 @@ impl Agent {
         for id in &closed {
             tracing::warn!(run = %id, "a run was interrupted by the previous stop; recorded as failed");
         }
+        if recover && !agent.plans.is_empty() {
+            // Drills are recorded only when they end, so an interrupted one left no row; its
+            // scratch files and databases are removed here.
+            crate::drill::remove_leftover_scratch_dirs(&agent.work_dir.join("scratch"));
+        }
         agent.metrics.set_tools(agent.tools.missing());
+        agent.metrics.set_alert_thresholds(&agent.plans);
         for tool in agent.tools.missing() {
             tracing::warn!(tool = %tool, hint = crate::tools::install_hint(tool), "tool not installed: backups that need it will fail");
         }
@@ -130,7 +148,16 @@ impl Agent {
             .restore_metrics()
             .await
             .context("reading the catalog")?;
-        Ok(Arc::new(agent))
+        let agent = Arc::new(agent);
+        if recover && agent.plans.iter().any(Plan::has_postgres) {
+            // In the background (a source server may be slow to answer), tracked so a
+            // shutdown right after start does not cut a DROP DATABASE short.
+            let cleaner = agent.clone();
+            let _ = agent.spawn_work(async move {
+                crate::drill::drop_leftover_scratch_databases(&cleaner).await;
+            });
+        }
+        Ok(agent)
     }
 
     async fn restore_metrics(&self) -> Result<(), ofitec_core::db::DbError> {
@@ -191,7 +218,8 @@ impl Agent {
             .ok_or_else(|| AgentError::UnknownPlan(name.to_owned()))
     }
 
-    /// Starts a run (or joins the one in progress).
+    /// Starts a run (or joins the one in progress). Refused once shutdown has started,
+    /// except joining a run that is already going.
     pub fn start_run(
         self: &Arc<Self>,
         plan: &str,
@@ -199,7 +227,55 @@ impl Agent {
         requested_by: &str,
     ) -> Result<RunTicket, AgentError> {
         let plan = self.plan(plan)?.clone();
-        Ok(self.runs.start(self, &plan, reason, requested_by))
+        self.runs.start(self, &plan, reason, requested_by)
+    }
+
+    /// Starts a restore drill in its own (tracked) task: a caller that hangs up does not
+    /// cancel it half-way, and shutdown waits for it.
+    pub fn start_drill(
+        self: &Arc<Self>,
+        plan: &str,
+        requested_by: &str,
+    ) -> Result<tokio::task::JoinHandle<Result<store::drills::DrillRecord, AgentError>>, AgentError>
+    {
+        let plan = self.plan(plan)?.name.clone();
+        let agent = self.clone();
+        let by = requested_by.to_owned();
+        self.spawn_work(async move { crate::drill::run(&agent, &plan, &by).await })
+    }
+
+    /// Spawns work that shutdown must wait for; refused once shutdown has started.
+    pub fn spawn_work<F>(&self, work: F) -> Result<tokio::task::JoinHandle<F::Output>, AgentError>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        if self.is_stopping() {
+            return Err(AgentError::ShuttingDown);
+        }
+        Ok(self.tasks.spawn(work))
+    }
+
+    /// Whether shutdown has started.
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.is_cancelled()
+    }
+
+    /// Starts shutdown: new runs, drills and scheduled work are refused from now on.
+    pub fn begin_shutdown(&self) {
+        if !self.stopping.is_cancelled() {
+            tracing::info!(
+                in_progress = self.tasks.len(),
+                "shutting down: no new backup work; waiting for the runs and drills in progress"
+            );
+        }
+        self.stopping.cancel();
+        self.tasks.close();
+    }
+
+    /// Resolves once shutdown has started and every run, drill and scheduled task ended.
+    pub async fn finished_work(&self) {
+        self.tasks.wait().await;
     }
 
     /// restic, or the error saying how to install it.
@@ -218,6 +294,14 @@ impl Agent {
     /// Where a plan's artefacts are staged (constant, so restic sees the same paths).
     pub fn stage_dir(&self, plan: &str) -> PathBuf {
         self.work_dir.join("stage").join(plan)
+    }
+
+    /// Where a restore's safety backup is staged: unique per run, so it never touches the
+    /// staging of the plan's own runs (possibly in progress in the serving agent).
+    pub fn safety_stage_dir(&self, plan: &str, run_id: &str) -> PathBuf {
+        self.work_dir
+            .join("stage-pre-restore")
+            .join(format!("{plan}-{run_id}"))
     }
 
     /// restic's cache.

@@ -73,25 +73,42 @@ impl Application {
         self.agent.clone()
     }
 
-    /// Serves until the shutdown token is cancelled.
+    /// Serves until the shutdown token is cancelled, then waits for the runs, drills and
+    /// scheduled maintenance in progress (new ones are refused from the moment shutdown
+    /// starts), so a SIGTERM lets a backup finish and be recorded.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        if self.scheduler && !self.agent.plans.is_empty() {
-            tokio::spawn(crate::schedule::run(
-                self.agent.clone(),
-                self.host.shutdown_token(),
-            ));
-        }
+        let token = self.host.shutdown_token();
+        let scheduler = (self.scheduler && !self.agent.plans.is_empty())
+            .then(|| tokio::spawn(crate::schedule::run(self.agent.clone(), token.clone())));
+        let refuse_new_work = {
+            let (agent, token) = (self.agent.clone(), token.clone());
+            tokio::spawn(async move {
+                token.cancelled().await;
+                agent.begin_shutdown();
+            })
+        };
         let service = BackupAgentServer::new(BackupAgentService::new(self.agent.clone()));
         // Health follows the catalog database only: a missing tool or an unreachable
         // offsite is reported in status and metrics, not by taking the service down.
         let probe = database_probe(self.db.clone(), Duration::from_secs(2));
-        self.host
+        let served = self
+            .host
             .serve(
                 Routes::new(service),
                 vec![<BackupAgentServer<BackupAgentService> as NamedService>::NAME],
                 probe,
             )
-            .await
+            .await;
+        // However serving ended, the scheduler stops and nothing new starts.
+        token.cancel();
+        let _ = refuse_new_work.await;
+        if let Some(scheduler) = scheduler {
+            let _ = scheduler.await;
+        }
+        self.agent.begin_shutdown();
+        self.agent.finished_work().await;
+        tracing::info!("backup work finished; stopped");
+        served
     }
 }
 

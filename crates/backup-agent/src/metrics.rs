@@ -38,6 +38,9 @@ pub struct BackupMetrics {
     pub plan_degraded: IntGaugeVec,
     /// `backup_tool_missing{tool}`.
     pub tool_missing: IntGaugeVec,
+    /// `backup_success_max_age_seconds{plan}`: the plan's `alert_after_hours`, for the
+    /// no-recent-success alert (`time() - last_success > max_age`).
+    pub success_max_age: IntGaugeVec,
 }
 
 impl BackupMetrics {
@@ -101,7 +104,21 @@ impl BackupMetrics {
                 "1 when restic, pg_dump or pg_restore is not installed.",
                 &["tool"],
             )?,
+            success_max_age: int_gauge(
+                "backup_success_max_age_seconds",
+                "Longest time the plan may go without a successful backup before an alert (its alert_after_hours); configuration, exported from start.",
+                &["plan"],
+            )?,
         })
+    }
+
+    /// Exports every plan's alert threshold (configuration: set at start, before any run).
+    pub fn set_alert_thresholds(&self, plans: &[crate::plan::Plan]) {
+        for plan in plans {
+            self.success_max_age
+                .with_label_values(&[&plan.name])
+                .set(i64::from(plan.alert_after_hours) * 3600);
+        }
     }
 
     /// Sets `backup_tool_missing` for every known tool.

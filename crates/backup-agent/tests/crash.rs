@@ -144,7 +144,7 @@ async fn a_kill_in_the_middle_of_a_run_leaves_a_clean_catalog_and_the_next_run_s
     let status = app
         .client()
         .await
-        .get_status(pb::GetStatusRequest {})
+        .get_status(pb::GetStatusRequest::default())
         .await
         .unwrap()
         .into_inner();
@@ -256,4 +256,145 @@ async fn only_stale_locks_are_removed_and_a_live_run_keeps_its_lock() {
     live.kill().unwrap();
     live.wait().unwrap();
     app.stop().await;
+}
+
+/// A `restic check` (exclusive lock) on `repo`, killed with -9 as soon as its lock exists:
+/// the lock stays behind, stale (its process is gone from this host).
+fn stale_exclusive_lock(repo: &std::path::Path, password: &std::path::Path) {
+    let mut check = std::process::Command::new(support::real_tool("restic"))
+        .args(["check", "--read-data"])
+        .env("RESTIC_REPOSITORY", repo)
+        .env("RESTIC_PASSWORD_FILE", password)
+        .env("RESTIC_CACHE_DIR", repo.with_extension("cache"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start restic check");
+    let locks = repo.join("locks");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    // The local backend writes `<id>-tmp-…` first and renames it: wait for the real one.
+    while !std::fs::read_dir(&locks).unwrap().flatten().any(|e| {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit())
+    }) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "restic check took no lock"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    check.kill().unwrap();
+    check.wait().unwrap();
+}
+
+#[tokio::test]
+async fn a_stale_exclusive_lock_on_an_offsite_is_removed_before_the_copy() {
+    let env = TestEnv::new();
+    let db = env.path("app.db");
+    make_sqlite(&db, 20, 64);
+    let offsite = env.path("offsite");
+    let sources = format!("      - name: app\n        sqlite: \"{}\"", db.display());
+    let yaml = env.plan_yaml(
+        "far",
+        &sources,
+        &env.repo_yaml("far", &offsite.display().to_string()),
+    );
+    let app = env.start(env.config(&yaml)).await;
+    let first = app
+        .agent
+        .start_run("far", Reason::Manual, "test")
+        .unwrap()
+        .result
+        .await;
+    assert_eq!(first.result, "succeeded", "{}", first.error);
+
+    // A check of the offsite crashed: its exclusive lock would refuse every copy.
+    stale_exclusive_lock(&offsite, &env.password_file);
+    assert_eq!(restic_locks(&offsite, &env.password_file).len(), 1);
+
+    let next = app
+        .agent
+        .start_run("far", Reason::Manual, "test")
+        .unwrap()
+        .result
+        .await;
+    assert_eq!(next.result, "succeeded", "{}", next.error);
+    assert!(
+        next.snapshots.iter().any(|(repo, _)| repo == "far"),
+        "{:?}",
+        next.snapshots
+    );
+    assert!(restic_locks(&offsite, &env.password_file).is_empty());
+    let unlock = backup_agent::store::maintenance::last_ok(
+        &app.agent.db,
+        "far".into(),
+        "far".into(),
+        "unlock",
+    )
+    .await
+    .unwrap()
+    .expect("the removal on the offsite is recorded");
+    assert_eq!(
+        unlock.detail,
+        "1 stale lock(s) removed, 0 live lock(s) kept"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_sigterm_during_a_run_lets_it_finish_and_be_recorded_before_exit() {
+    let env = TestEnv::new();
+    let db = env.path("app.db");
+    make_sqlite(&db, 600, 2000); // ~1.2 MB: several seconds at 64 KiB/s
+    let repo = env.path("repo-term");
+    let sources = format!("      - name: app\n        sqlite: \"{}\"", db.display());
+    let slow = env
+        .plan_yaml("term", &sources, "")
+        .replace("timeout_s: 120 }", "timeout_s: 120, limit_upload_kib: 64 }");
+    let config = env.config_file(&slow);
+    let process =
+        ServiceProcess::spawn("backup-agent", &["--config", config.to_str().unwrap()], &[]);
+    let address = process
+        .wait_for_address("serving gRPC", "grpc", Duration::from_secs(20))
+        .await;
+    let mut client = support::connect(address).await;
+    let started = client
+        .run_backup(pb::RunBackupRequest {
+            plan: "term".into(),
+            reason: "manual".into(),
+            requested_by: "test".into(),
+            wait: false,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let (repo_w, pass_w) = (repo.clone(), env.password_file.clone());
+    ofitec_testkit::wait_until("restic to hold a lock", Duration::from_secs(60), || {
+        let (repo, pass) = (repo_w.clone(), pass_w.clone());
+        async move { (!restic_locks(&repo, &pass).is_empty()).then_some(()) }
+    })
+    .await;
+
+    // What compose and Kubernetes send first: the backup in progress gets to finish.
+    process.signal(Signal::SIGTERM);
+    let (status, output) = process.wait_output(Duration::from_secs(300)).await;
+    assert_eq!(status.code(), Some(0), "{output}");
+    assert!(
+        output.contains("waiting for the runs and drills in progress"),
+        "{output}"
+    );
+    assert!(restic_locks(&repo, &env.password_file).is_empty());
+
+    // Read the catalog without recovering anything: the run ended before the process did.
+    let agent = backup_agent::local_agent(&env.config(&slow)).await.unwrap();
+    let run = backup_agent::store::runs::get(&agent.db, started.id.clone())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(run.result, "succeeded", "{}", run.error);
+    assert_eq!(run.snapshots.len(), 1);
+    let snapshots =
+        support::restic_snapshots(&repo.display().to_string(), &[], &env.password_file, "term");
+    assert_eq!(snapshots.len(), 1);
 }

@@ -192,7 +192,7 @@ async fn a_snapshot_is_copied_to_an_s3_offsite_with_matching_chunker_parameters(
     let status = app
         .client()
         .await
-        .get_status(pb::GetStatusRequest {})
+        .get_status(pb::GetStatusRequest::default())
         .await
         .unwrap()
         .into_inner();
@@ -259,7 +259,7 @@ async fn an_offsite_that_is_down_leaves_a_verified_local_backup_and_a_degraded_p
     );
 
     let status = client
-        .get_status(pb::GetStatusRequest {})
+        .get_status(pb::GetStatusRequest::default())
         .await
         .unwrap()
         .into_inner();
@@ -391,7 +391,7 @@ async fn an_s3_offsite_that_goes_down_degrades_the_plan_and_catches_up_when_back
     );
     let mut client = app.client().await;
     let status = client
-        .get_status(pb::GetStatusRequest {})
+        .get_status(pb::GetStatusRequest::default())
         .await
         .unwrap()
         .into_inner();
@@ -450,7 +450,7 @@ async fn an_s3_offsite_that_goes_down_degrades_the_plan_and_catches_up_when_back
         "the snapshot made while the offsite was down was copied: {offsite:?}"
     );
     let status = client
-        .get_status(pb::GetStatusRequest {})
+        .get_status(pb::GetStatusRequest::default())
         .await
         .unwrap()
         .into_inner();

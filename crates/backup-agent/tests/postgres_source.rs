@@ -260,7 +260,7 @@ async fn a_missing_pg_dump_is_reported_and_fails_runs_clearly() {
 
     let mut client = app.client().await;
     let status = client
-        .get_status(pb::GetStatusRequest {})
+        .get_status(pb::GetStatusRequest::default())
         .await
         .unwrap()
         .into_inner();
@@ -308,7 +308,7 @@ async fn a_missing_pg_dump_is_reported_and_fails_runs_clearly() {
     );
     assert!(!repo_exists(&env.path("repo-nodump")));
     let status = client
-        .get_status(pb::GetStatusRequest {})
+        .get_status(pb::GetStatusRequest::default())
         .await
         .unwrap()
         .into_inner();
@@ -332,7 +332,7 @@ async fn a_missing_pg_dump_is_reported_and_fails_runs_clearly() {
         .await;
     let mut client = app.client().await;
     let status = client
-        .get_status(pb::GetStatusRequest {})
+        .get_status(pb::GetStatusRequest::default())
         .await
         .unwrap()
         .into_inner();
@@ -467,18 +467,65 @@ async fn restore_creates_refuses_live_targets_and_forces_after_a_safety_backup()
         .expect("forced restore");
     let safety = forced.safety_snapshot.expect("safety snapshot");
     assert_eq!(count(&source.url, "registers"), 300);
-    let snapshots = restic_snapshots(
-        &env.path("repo-rst").display().to_string(),
-        &[],
-        &env.password_file,
-        "rst",
+    // Tagged as a group of its own (`plan=rst:pre-restore`), not as a backup of the plan.
+    let repo = env.path("repo-rst").display().to_string();
+    let plan_snapshots = restic_snapshots(&repo, &[], &env.password_file, "rst");
+    assert!(
+        plan_snapshots
+            .iter()
+            .all(|s| s["short_id"].as_str() != Some(safety.as_str())),
+        "{plan_snapshots:?}"
     );
+    let snapshots = restic_snapshots(&repo, &[], &env.password_file, "rst:pre-restore");
     let safety_tags = snapshots
         .iter()
         .find(|s| s["short_id"].as_str() == Some(safety.as_str()))
         .map(|s| s["tags"].to_string())
         .expect("safety snapshot in the repository");
     assert!(safety_tags.contains("reason=pre-restore"), "{safety_tags}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn leftover_drill_databases_and_files_are_removed_at_start() {
+    use diesel::Connection;
+    use diesel::connection::SimpleConnection;
+    let source = PgSource::new(&sample_sql(10));
+    let env = TestEnv::new();
+    let id = &uuid::Uuid::new_v4().simple().to_string()[..12];
+    // What a drill killed half-way leaves, and a database that only looks like one.
+    let leftover = format!("ofitec_drill_left_over_{id}");
+    let lookalike = format!("ofitec_drill_left_over_keep_{id}");
+    let _keep = DropDb(lookalike.clone());
+    let _left = DropDb(leftover.clone());
+    let mut admin = diesel::PgConnection::establish(&support::pg_admin_url()).unwrap();
+    for name in [&leftover, &lookalike] {
+        admin
+            .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+            .unwrap();
+    }
+    let files = env.path("work/scratch/drill-left-over-0123");
+    std::fs::create_dir_all(&files).unwrap();
+    std::fs::write(files.join("db.pgdump"), "x").unwrap();
+
+    let app = env
+        .start(env.config(&pg_plan(&env, "left-over", &source.url)))
+        .await;
+    assert!(!files.exists(), "the drill's scratch files are removed");
+    let gone = leftover.clone();
+    ofitec_testkit::wait_until(
+        "the leftover scratch database to be dropped",
+        std::time::Duration::from_secs(30),
+        || {
+            let gone = gone.clone();
+            async move { PgSource::databases_like(&gone).is_empty().then_some(()) }
+        },
+    )
+    .await;
+    assert_eq!(
+        PgSource::databases_like(&lookalike),
+        vec![lookalike.clone()]
+    );
     app.stop().await;
 }
 

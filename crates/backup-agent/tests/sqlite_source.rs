@@ -199,6 +199,148 @@ async fn retention_with_an_injected_clock_keeps_exactly_the_expected_snapshots()
 }
 
 #[tokio::test]
+async fn the_read_data_rotation_survives_the_structural_check_after_each_prune() {
+    let env = TestEnv::new();
+    let db = env.path("app.db");
+    make_sqlite(&db, 5, 16);
+    let app = env
+        .start(env.config(&sqlite_plan(&env, "rotate", &db, "")))
+        .await;
+    let run = app
+        .agent
+        .start_run("rotate", Reason::Manual, "test")
+        .unwrap()
+        .result
+        .await;
+    assert_eq!(run.result, "succeeded", "{}", run.error);
+
+    // Weekly prune, daily checks: retention's structural check lands between subset checks.
+    let mut subsets = Vec::new();
+    for round in 0..3 {
+        if round > 0 {
+            let retention = backup_agent::maintain::retention(&app.agent, "rotate")
+                .await
+                .unwrap();
+            assert!(
+                retention
+                    .iter()
+                    .any(|r| r.kind == "check" && r.detail == "structure" && r.error.is_empty()),
+                "{retention:?}"
+            );
+        }
+        let checked = backup_agent::maintain::check(&app.agent, "rotate")
+            .await
+            .unwrap();
+        assert!(checked[0].error.is_empty(), "{checked:?}");
+        subsets.push(checked[0].detail.clone());
+    }
+    assert_eq!(subsets, ["1/28", "2/28", "3/28"]);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_restore_safety_backup_is_not_a_backup_of_the_plan() {
+    use backup_agent::plan::Secret;
+    use backup_agent::restore::target::{RestoreRequest, restore};
+    let env = TestEnv::new();
+    let db = env.path("app.db");
+    make_sqlite(&db, 40, 64);
+    let clock = ManualClock::new(at(2026, 3, 2));
+    let app = env
+        .start_with_clock(
+            env.config(&sqlite_plan(&env, "safe", &db, "")),
+            clock.clone(),
+        )
+        .await;
+    let run = app
+        .agent
+        .start_run("safe", Reason::Scheduled, "test")
+        .unwrap()
+        .result
+        .await;
+    assert_eq!(run.result, "succeeded", "{}", run.error);
+    let backup = run.snapshots[0].1.clone();
+    let success_metric =
+        "backup_last_success_timestamp_seconds{plan=\"safe\",repository=\"local\"}";
+    let metric_before = metric(&app.metrics_text().await, success_metric);
+    assert!(metric_before.is_some());
+
+    // Later the same day, an operator restores over a live database (a different file
+    // with other data) while the agent has the plan's staging in use.
+    clock.advance(chrono::Duration::hours(3));
+    let target = env.path("target.db");
+    make_sqlite(&target, 5, 16);
+    let stage = app.agent.stage_dir("safe");
+    std::fs::create_dir_all(&stage).unwrap();
+    std::fs::write(stage.join("in-progress.sqlite"), "the agent's run").unwrap();
+    let request = |snapshot: &str, dry_run: bool| RestoreRequest {
+        plan: "safe".into(),
+        snapshot: snapshot.to_owned(),
+        target: Secret::new(target.display().to_string()),
+        source: None,
+        repository: None,
+        dry_run,
+        force: true,
+    };
+    let report = restore(&app.agent, &request(&backup, false))
+        .await
+        .expect("forced restore");
+    let safety = report.safety_snapshot.expect("a safety backup was taken");
+    assert!(
+        stage.join("in-progress.sqlite").exists(),
+        "the safety backup has its own staging"
+    );
+
+    // The plan's last success, its metric and what a drill restores are unchanged.
+    let status = backup_agent::status::status(&app.agent).await.unwrap();
+    assert_eq!(status[0].state, "ok");
+    assert_eq!(status[0].last_success_at, run.finished_at);
+    assert_eq!(status[0].repositories[0].last_success_at, run.finished_at);
+    assert_eq!(
+        metric(&app.metrics_text().await, success_metric),
+        metric_before
+    );
+    let drill = backup_agent::drill::run(&app.agent, "safe", "test")
+        .await
+        .unwrap();
+    assert_eq!(drill.result, "succeeded", "{:?}", drill.problems);
+    assert_eq!(drill.snapshot_id, backup);
+
+    // forget keeps the plan's snapshot of the day: the safety backup is in its own group.
+    let retention = backup_agent::maintain::retention(&app.agent, "safe")
+        .await
+        .unwrap();
+    assert!(
+        retention.iter().all(|r| r.error.is_empty()),
+        "{retention:?}"
+    );
+    let repo = env.path("repo-safe").display().to_string();
+    let ids = |group: &str| -> Vec<String> {
+        restic_snapshots(&repo, &[], &env.password_file, group)
+            .iter()
+            .map(|s| s["short_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(ids("safe"), vec![backup.clone()]);
+    assert_eq!(ids("safe:pre-restore"), vec![safety.clone()]);
+
+    // The run is in the catalog as what it is, and the safety snapshot can be restored.
+    let runs = backup_agent::store::runs::list(&app.agent.db, Some("safe".into()), 10)
+        .await
+        .unwrap();
+    assert_eq!(runs[0].reason, "pre-restore");
+    let undo = restore(&app.agent, &request(&safety, true))
+        .await
+        .expect("the safety snapshot is found by id");
+    assert!(
+        undo.lines.iter().any(|l| l.contains("dry run")),
+        "{:?}",
+        undo.lines
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_wrong_repository_password_is_a_clear_failure_and_the_next_run_succeeds() {
     let env = TestEnv::new();
     let db = env.path("app.db");

@@ -123,7 +123,7 @@ async fn an_agent_without_plans_starts_and_reports_nothing_as_success() {
     let status = app
         .client()
         .await
-        .get_status(pb::GetStatusRequest {})
+        .get_status(pb::GetStatusRequest::default())
         .await
         .unwrap()
         .into_inner();
@@ -329,6 +329,86 @@ async fn a_drill_whose_caller_hangs_up_still_finishes_cleans_up_and_is_recorded(
             "backup_restore_drill_last_success_timestamp_seconds{plan=\"hangup\"}"
         )
         .is_some()
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopping_agent_refuses_new_work_and_waits_for_the_run_in_progress() {
+    let env = TestEnv::new();
+    let slow =
+        plan(&env, "slow").replace("timeout_s: 120 }", "timeout_s: 120, limit_upload_kib: 64 }");
+    let other = plan(&env, "other").replace("plans:\n", "");
+    let app = env.start(env.config(&format!("{slow}{other}"))).await;
+    let mut client = app.client().await;
+    let run = |plan: &str| pb::RunBackupRequest {
+        plan: plan.into(),
+        reason: "manual".into(),
+        requested_by: "test".into(),
+        wait: false,
+    };
+    let started = client.run_backup(run("slow")).await.unwrap().into_inner();
+    assert_eq!(started.result, "running");
+
+    app.agent.begin_shutdown();
+    let refused = client.run_backup(run("other")).await.unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::Unavailable);
+    assert_eq!(error_code(&refused), Some("shutting_down"));
+    let drill = client
+        .run_drill(pb::RunDrillRequest {
+            plan: "other".into(),
+            requested_by: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&drill), Some("shutting_down"));
+    // Asking for the plan that is running still joins it.
+    let joined = client.run_backup(run("slow")).await.unwrap().into_inner();
+    assert!(joined.joined && joined.id == started.id, "{joined:?}");
+
+    let agent = app.agent.clone();
+    tokio::time::timeout(Duration::from_secs(120), agent.finished_work())
+        .await
+        .expect("the run in progress ends");
+    let recorded = backup_agent::store::runs::get(&agent.db, started.id.clone())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(recorded.result, "succeeded", "{}", recorded.error);
+    let others = backup_agent::store::runs::list(&agent.db, Some("other".into()), 10)
+        .await
+        .unwrap();
+    assert!(others.is_empty(), "{others:?}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn every_plan_exports_its_alert_threshold_from_the_start() {
+    let env = TestEnv::new();
+    let hours = plan(&env, "business-hours").replace(
+        "    repositories:",
+        "    alert_after_hours: 64\n    repositories:",
+    );
+    let daily = plan(&env, "nightly").replace("plans:\n", "");
+    let app = env.start(env.config(&format!("{hours}{daily}"))).await;
+    let text = app.metrics_text().await;
+    assert_eq!(
+        metric(
+            &text,
+            "backup_success_max_age_seconds{plan=\"business-hours\"}"
+        ),
+        Some(64.0 * 3600.0),
+        "{text}"
+    );
+    assert_eq!(
+        metric(&text, "backup_success_max_age_seconds{plan=\"nightly\"}"),
+        Some(26.0 * 3600.0),
+        "{text}"
+    );
+    // Configuration, not a success: nothing says a backup happened.
+    assert!(
+        !text.contains("backup_last_success_timestamp_seconds{"),
+        "{text}"
     );
     app.stop().await;
 }

@@ -52,6 +52,11 @@ pub struct DependencyHealth {
     /// Why it is not serving, when it is not.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// backup-agent only, for authenticated callers: the tools it needs but cannot find
+    /// (`restic`, `pg_dump`, `pg_restore`). It serves without them, but backups that need
+    /// one fail; absent when the agent could not be asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing_tools: Option<Vec<String>>,
 }
 
 impl DependencyHealth {
@@ -137,14 +142,30 @@ impl Upstreams {
         BackupAgentClient::new(self.backup_drill.clone())
     }
 
-    /// Checks every service concurrently, each bounded by the health timeout.
+    /// Checks every service concurrently, each bounded by the health timeout. With a caller
+    /// in `context` (the detailed view), backup-agent is also asked which tools it misses.
     pub async fn health(&self, context: &CallContext) -> Vec<DependencyHealth> {
-        let (a, b, c) = tokio::join!(
+        let (a, b, mut c, tools) = tokio::join!(
             check(&self.sii_gateway, self.health_timeout, context),
             check(&self.f29_engine, self.health_timeout, context),
             check(&self.backup_agent, self.health_timeout, context),
+            self.backup_missing_tools(context),
         );
+        c.missing_tools = tools;
         vec![a, b, c]
+    }
+
+    /// backup-agent's missing tools (`GetStatus` with `tools_only`: no catalog reads), or
+    /// `None` without a caller or when it does not answer within the health timeout.
+    async fn backup_missing_tools(&self, context: &CallContext) -> Option<Vec<String>> {
+        context.caller.as_ref()?;
+        let request =
+            context.request(ofitec_proto::backup::v1::GetStatusRequest { tools_only: true });
+        let mut client = self.backup();
+        match tokio::time::timeout(self.health_timeout, client.get_status(request)).await {
+            Ok(Ok(answer)) => Some(answer.into_inner().missing_tools),
+            _ => None,
+        }
     }
 }
 
@@ -181,5 +202,6 @@ async fn check(upstream: &Upstream, timeout: Duration, context: &CallContext) ->
         status,
         latency_ms: (latency_ms * 10.0).round() / 10.0,
         error,
+        missing_tools: None,
     }
 }

@@ -165,11 +165,7 @@ async fn drill_postgres(
             artefact.source
         )];
     };
-    let name = format!(
-        "ofitec_drill_{}_{}",
-        plan.name.replace('-', "_"),
-        &uuid::Uuid::new_v4().simple().to_string()[..12]
-    );
+    let name = scratch_database_name(&plan.name);
     if let Err(e) = postgres::create_database(&server, &name).await {
         return vec![format!("{}: {e}", artefact.source)];
     }
@@ -193,4 +189,111 @@ async fn drill_postgres(
         ));
     }
     problems
+}
+
+/// Prefix of every scratch database of `plan`'s drills.
+fn scratch_prefix(plan: &str) -> String {
+    format!("ofitec_drill_{}_", plan.replace('-', "_"))
+}
+
+/// A new, unique scratch database name for a drill of `plan`:
+/// `ofitec_drill_<plan>_<12 hex digits>`.
+pub fn scratch_database_name(plan: &str) -> String {
+    format!(
+        "{}{}",
+        scratch_prefix(plan),
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    )
+}
+
+/// Whether `name` is exactly what [`scratch_database_name`] makes for `plan` (nothing else
+/// is ever dropped as a leftover).
+pub fn is_scratch_database(plan: &str, name: &str) -> bool {
+    name.strip_prefix(&scratch_prefix(plan)).is_some_and(|id| {
+        id.len() == 12 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    })
+}
+
+/// Drops the scratch databases a drill stopped by a crash or a kill left behind, on every
+/// server drills of the plans use; returns the names dropped. Failures are logged: a server
+/// that cannot be reached now is cleaned at the next start.
+pub async fn drop_leftover_scratch_databases(agent: &Agent) -> Vec<String> {
+    let mut dropped = Vec::new();
+    for plan in &agent.plans {
+        let servers: Vec<crate::plan::Secret> = match &plan.drill.scratch_postgres {
+            Some(server) => vec![server.clone()],
+            None => plan
+                .sources
+                .iter()
+                .filter_map(|s| match &s.kind {
+                    SourceKind::Postgres { url, .. } => Some(url.clone()),
+                    _ => None,
+                })
+                .collect(),
+        };
+        for server in servers {
+            let names = match postgres::databases_with_prefix(&server, &scratch_prefix(&plan.name))
+                .await
+            {
+                Ok(names) => names,
+                Err(e) => {
+                    tracing::warn!(plan = %plan.name, server = %pgurl::redacted(&server), error = %e, "cannot look for leftover drill databases");
+                    continue;
+                }
+            };
+            for name in names
+                .into_iter()
+                .filter(|n| is_scratch_database(&plan.name, n))
+            {
+                match postgres::drop_database(&server, &name).await {
+                    Ok(()) => {
+                        tracing::warn!(plan = %plan.name, database = %name, "dropped a scratch database an interrupted drill left behind");
+                        dropped.push(name);
+                    }
+                    Err(e) => {
+                        tracing::warn!(plan = %plan.name, database = %name, error = %e, "cannot drop a leftover drill database");
+                    }
+                }
+            }
+        }
+    }
+    dropped
+}
+
+/// Removes the scratch directories drills left behind (`<work_dir>/scratch/drill-*`).
+pub fn remove_leftover_scratch_dirs(scratch: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(scratch) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with("drill-") {
+            let path = entry.path();
+            match std::fs::remove_dir_all(&path) {
+                Ok(()) => {
+                    tracing::warn!(path = %path.display(), "removed scratch files an interrupted drill left behind")
+                }
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = %e, "cannot remove leftover drill files")
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_names_drills_make_count_as_leftovers() {
+        let made = scratch_database_name("business-hours");
+        assert!(made.starts_with("ofitec_drill_business_hours_"), "{made}");
+        assert!(is_scratch_database("business-hours", &made));
+        assert!(!is_scratch_database("business", &made));
+        assert!(!is_scratch_database(
+            "business-hours",
+            "ofitec_drill_business_hours_prod"
+        ));
+        assert!(!is_scratch_database("business-hours", &format!("{made}0")));
+    }
 }

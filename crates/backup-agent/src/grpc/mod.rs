@@ -47,6 +47,9 @@ fn to_status(error: AgentError) -> Status {
         AgentError::Restic(e) => {
             grpc_status::error(tonic::Code::Unavailable, "repository_error", e.to_string())
         }
+        e @ AgentError::ShuttingDown => {
+            grpc_status::error(tonic::Code::Unavailable, "shutting_down", e.to_string())
+        }
     }
 }
 
@@ -111,8 +114,15 @@ impl BackupAgent for BackupAgentService {
 
     async fn get_status(
         &self,
-        _request: Request<pb::GetStatusRequest>,
+        request: Request<pb::GetStatusRequest>,
     ) -> Result<Response<pb::GetStatusResponse>, Status> {
+        if request.get_ref().tools_only {
+            // For health views: no catalog reads, no repository sizes.
+            return Ok(Response::new(pb::GetStatusResponse {
+                plans: Vec::new(),
+                missing_tools: self.agent.tools.missing().to_vec(),
+            }));
+        }
         let plans = crate::status::status(&self.agent)
             .await
             .map_err(to_status)?;
@@ -137,7 +147,13 @@ impl BackupAgent for BackupAgentService {
         let mut errors = Vec::new();
         for plan in plans {
             for repo in plan.repositories() {
-                let found = restic.snapshots(repo, Some(&plan.name)).await;
+                // The plan's backups and the safety backups restores took (tagged
+                // `plan=<plan>:pre-restore`), so operators find both.
+                let tags = [
+                    crate::restic::plan_tag(&plan.name),
+                    crate::restic::safety_tag(&plan.name),
+                ];
+                let found = restic.snapshots(repo, &tags).await;
                 self.agent.note_contact(plan, repo, found.as_ref().err());
                 match found {
                     Ok(list) => snapshots.extend(list.into_iter().map(|s| pb::Snapshot {
@@ -169,14 +185,13 @@ impl BackupAgent for BackupAgentService {
     ) -> Result<Response<pb::DrillResult>, Status> {
         let by = requester(&request, &request.get_ref().requested_by);
         let message = request.into_inner();
-        // Known plan first, so a typo answers `plan_unknown` at once.
-        self.agent.plan(&message.plan).map_err(to_status)?;
         // Spawned: a caller that hangs up (edge-api's deadline, a closed terminal) must not
         // cancel a drill half-way, which would leave its scratch database behind and no
-        // record of the drill.
-        let agent = self.agent.clone();
-        let drill =
-            tokio::spawn(async move { crate::drill::run(&agent, &message.plan, &by).await });
+        // record of the drill. Tracked: shutdown waits for it.
+        let drill = self
+            .agent
+            .start_drill(&message.plan, &by)
+            .map_err(to_status)?;
         let record = drill
             .await
             .map_err(|e| grpc_status::internal("restore drill", &e))?

@@ -4,7 +4,8 @@
 //!   a structural `check`, on every repository.
 //! * [`check`]: `check --read-data-subset=n/t`, with `n` advancing 1, 2, …, t, 1, … so every
 //!   pack is read once per cycle of `t` checks; `n` is read from the catalog (the last
-//!   successful check), so the rotation survives restarts and a failed part is retried.
+//!   successful subset check, structural checks skipped), so the rotation survives restarts
+//!   and prunes, and a failed part is retried.
 //!
 //! Both clear stale locks first (a crashed run's lock would block `prune` and `check`).
 
@@ -12,7 +13,7 @@ use std::time::Instant;
 
 use crate::agent::{Agent, AgentError};
 use crate::plan::{Plan, Repository};
-use crate::restic::{CheckKind, Restic, ResticError};
+use crate::restic::{CheckKind, Restic, ResticError, plan_tag, safety_tag};
 use crate::store;
 use crate::store::maintenance::MaintenanceRecord;
 
@@ -38,8 +39,17 @@ pub async fn retention(agent: &Agent, plan_name: &str) -> Result<Vec<ActionResul
     let mut results = Vec::new();
     for repo in plan.repositories() {
         agent.clear_stale_locks(&restic, plan, repo).await;
+        // The plan's backups and the restores' safety backups are separate groups: a safety
+        // backup must not stand in for the plan's snapshot of its day.
         let forgot = act(agent, plan, repo, "forget", async {
-            let removed = restic.forget(repo, &plan.name, &plan.retention).await?;
+            let mut removed = restic
+                .forget(repo, &plan_tag(&plan.name), &plan.retention)
+                .await?;
+            removed.extend(
+                restic
+                    .forget(repo, &safety_tag(&plan.name), &plan.retention)
+                    .await?,
+            );
             Ok(format!("{} snapshot(s) removed", removed.len()))
         })
         .await;
@@ -79,17 +89,25 @@ pub async fn check(agent: &Agent, plan_name: &str) -> Result<Vec<ActionResult>, 
 }
 
 /// The next part to read: one after the last successful subset check, wrapping at `t`.
+/// Structural checks (detail `structure`, after every prune) are stored with the same kind;
+/// they must not count, or the weekly prune would send the rotation back to 1 and most
+/// parts would never be read.
 async fn next_subset(
     agent: &Agent,
     plan: &Plan,
     repo: &Repository,
     t: u32,
 ) -> Result<u32, AgentError> {
-    let last =
-        store::maintenance::last_ok(&agent.db, plan.name.clone(), repo.name.clone(), "check")
-            .await?
-            .into_iter()
-            .find_map(|r| parse_subset(&r.detail));
+    let last = store::maintenance::last_ok_like(
+        &agent.db,
+        plan.name.clone(),
+        repo.name.clone(),
+        "check",
+        Some("%/%"),
+    )
+    .await?
+    .into_iter()
+    .find_map(|r| parse_subset(&r.detail));
     Ok(match last {
         Some((n, old_t)) if old_t == t => n % t + 1,
         _ => 1,

@@ -40,6 +40,8 @@ pub struct Plan {
     pub primary: Repository,
     /// Copies in other places, filled with `restic copy`.
     pub offsite: Vec<Repository>,
+    /// Hours without a successful backup before an alert (at least 1).
+    pub alert_after_hours: u32,
 }
 
 impl Plan {

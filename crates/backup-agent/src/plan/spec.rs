@@ -37,10 +37,19 @@ pub struct PlanSpec {
     pub drill: DrillSpec,
     /// Where the backups go.
     pub repositories: RepositoriesSpec,
+    /// Hours without a successful backup after which the plan is alerted on (exported as
+    /// `backup_success_max_age_seconds{plan}` for the alert rule). Default 26: a daily plan
+    /// with slack; a business-hours plan needs the weekend's gap (e.g. 64).
+    #[serde(default = "default_alert_after_hours")]
+    pub alert_after_hours: u32,
 }
 
 fn default_backup_schedule() -> String {
     "0 2 * * *".to_owned()
+}
+
+fn default_alert_after_hours() -> u32 {
+    26
 }
 
 /// One source: exactly one of `postgres`, `sqlite`, `directory`.
@@ -213,8 +222,16 @@ pub struct RepositoriesSpec {
 pub struct RepositorySpec {
     /// Name (`[a-z0-9_-]`), unique in the plan.
     pub name: String,
-    /// restic location: a path, `s3:…` or `rest:…`.
-    pub url: String,
+    /// restic location: a path, `s3:…` or `rest:…`, without credentials (a `rest:` URL
+    /// with `user:password@` goes in `url_env` or `url_file`).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// An environment variable holding the location (may hold credentials).
+    #[serde(default)]
+    pub url_env: Option<String>,
+    /// A file holding the location (first line; may hold credentials).
+    #[serde(default)]
+    pub url_file: Option<PathBuf>,
     /// Password file.
     #[serde(default)]
     pub password_file: Option<PathBuf>,

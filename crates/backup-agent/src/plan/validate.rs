@@ -95,6 +95,12 @@ fn validate_plan(
             "every keep count is 0: forget would delete every snapshot".to_owned(),
         ));
     }
+    if spec.alert_after_hours == 0 {
+        return Err(err(
+            "alert_after_hours",
+            "must be at least 1 (hours without a successful backup before an alert)".to_owned(),
+        ));
+    }
     if spec.maintenance.read_data_cycle == 0 {
         return Err(err(
             "maintenance.read_data_cycle",
@@ -148,6 +154,7 @@ fn validate_plan(
         drill,
         primary,
         offsite,
+        alert_after_hours: spec.alert_after_hours,
     })
 }
 
@@ -255,7 +262,47 @@ fn validate_repository(
             ));
         }
     };
-    let url = spec.url.trim();
+    let given = usize::from(spec.url.is_some())
+        + usize::from(spec.url_env.is_some())
+        + usize::from(spec.url_file.is_some());
+    if given != 1 {
+        return Err(err(
+            key,
+            format!(
+                "repository `{}` needs exactly one of `url`, `url_env` or `url_file`",
+                spec.name
+            ),
+        ));
+    }
+    let location = if let Some(url) = &spec.url {
+        if has_userinfo(url) {
+            // Never echo the URL: it holds the credentials.
+            return Err(err(
+                &format!("{key}.url"),
+                format!(
+                    "repository `{}`: the URL contains credentials (`user:password@`); secrets never live in the YAML: put the URL in `url_env` or `url_file`",
+                    spec.name
+                ),
+            ));
+        }
+        Secret::new(url.trim().to_owned())
+    } else if let Some(var) = &spec.url_env {
+        SecretSource::Env(var.clone())
+            .read()
+            .map_err(|m| err(&format!("{key}.url_env"), m))?
+    } else if let Some(file) = &spec.url_file {
+        SecretSource::File(file.clone())
+            .read()
+            .map_err(|m| err(&format!("{key}.url_file"), m))?
+    } else {
+        return Err(err(key, "no URL".to_owned()));
+    };
+    let url_key = match (&spec.url_env, &spec.url_file) {
+        (Some(_), _) => format!("{key}.url_env"),
+        (_, Some(_)) => format!("{key}.url_file"),
+        _ => format!("{key}.url"),
+    };
+    let url = location.expose().trim();
     let scheme_ok = url.starts_with("s3:")
         || url.starts_with("rest:")
         || url.starts_with('/')
@@ -264,7 +311,7 @@ fn validate_repository(
         || !url.contains(':');
     if url.is_empty() || !scheme_ok {
         return Err(err(
-            &format!("{key}.url"),
+            &url_key,
             format!(
                 "`{}` is not a supported restic location (a path, `s3:…` or `rest:…`)",
                 super::redact_repository_url(url)
@@ -308,6 +355,22 @@ fn valid_name(name: &str) -> bool {
 
 fn name_rule(name: &str) -> String {
     format!("name `{name}` must be 1-64 characters of a-z, 0-9, `-` or `_`")
+}
+
+/// Whether a network repository URL (`rest:`, `s3:`) has a `user[:password]@` part.
+fn has_userinfo(url: &str) -> bool {
+    let url = url.trim();
+    let Some(rest) = url
+        .strip_prefix("rest:")
+        .or_else(|| url.strip_prefix("s3:"))
+    else {
+        return false;
+    };
+    let after_scheme = rest.split_once("://").map_or(rest, |(_, after)| after);
+    after_scheme
+        .split('/')
+        .next()
+        .is_some_and(|authority| authority.contains('@'))
 }
 
 fn has_password(url: &str) -> bool {
@@ -371,7 +434,27 @@ plans:
         assert_eq!(plan.offsite.len(), 1);
         assert_eq!(plan.maintenance.read_data_cycle, 28);
         assert_eq!(plan.drill.max_snapshot_age, chrono::Duration::hours(26));
+        assert_eq!(plan.alert_after_hours, 26);
         assert!(plan.has_postgres());
+    }
+
+    #[test]
+    fn the_alert_threshold_is_per_plan_and_never_zero() {
+        let weekend = GOOD.replace(
+            "    repositories:",
+            "    alert_after_hours: 64\n    repositories:",
+        );
+        let plans = parse(&weekend).unwrap_or_default();
+        assert_eq!(plans.first().map(|p| p.alert_after_hours), Some(64));
+        let zero = GOOD.replace(
+            "    repositories:",
+            "    alert_after_hours: 0\n    repositories:",
+        );
+        let err = parse(&zero).err().unwrap_or_default();
+        assert!(
+            err.contains("plan `platform`: `alert_after_hours`: must be at least 1"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -419,5 +502,77 @@ plans:
         }
         let unknown = GOOD.replace("schedule:", "schedul:");
         assert!(parse(&unknown).is_err_and(|e| e.contains("unknown field `schedul`")));
+    }
+
+    #[test]
+    fn repository_credentials_are_refused_in_the_yaml_without_being_shown() {
+        for url in [
+            "rest:http://backup:s3cr3t-pw@10.0.0.5:8000/ofitec",
+            "rest:https://backup@rest.example.com/ofitec",
+            "s3:http://key:s3cr3t-pw@minio:9000/bucket",
+        ] {
+            let yaml = GOOD.replace(
+                "url: \"s3:https://s3.example.com/bucket\"",
+                &format!("url: \"{url}\""),
+            );
+            let err = parse(&yaml).err().unwrap_or_default();
+            assert!(
+                err.contains("plan `platform`: `repositories.offsite[0].url`")
+                    && err.contains("repository `s3`")
+                    && err.contains("url_env"),
+                "{err}"
+            );
+            assert!(!err.contains("s3cr3t") && !err.contains("backup@"), "{err}");
+        }
+        // A local path may hold `@` and `:`.
+        let path = GOOD.replace("url: /var/backups/restic", "url: \"/srv/a:b@c/restic\"");
+        assert!(parse(&path).is_ok());
+    }
+
+    #[test]
+    fn a_repository_url_can_come_from_a_file_or_the_environment() {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string());
+        let Ok(dir) = dir else { return };
+        let file = dir.path().join("offsite-url");
+        let secret_url = "rest:https://backup:s3cr3t-pw@rest.example.com/ofitec";
+        std::fs::write(&file, format!("{secret_url}\n")).unwrap_or_default();
+        let yaml = GOOD.replace(
+            "url: \"s3:https://s3.example.com/bucket\"",
+            &format!("url_file: \"{}\"", file.display()),
+        );
+        let plans = parse(&yaml).unwrap_or_default();
+        let offsite = plans.first().and_then(|p| p.offsite.first());
+        assert_eq!(offsite.map(|r| r.url.expose()), Some(secret_url));
+        assert_eq!(
+            offsite.map(|r| r.redacted_url()).unwrap_or_default(),
+            "rest:https://backup:***@rest.example.com/ofitec"
+        );
+
+        let var = "OFITEC_TEST_OFFSITE_URL_VALIDATE";
+        let from_env = GOOD.replace(
+            "url: \"s3:https://s3.example.com/bucket\"",
+            &format!("url_env: {var}"),
+        );
+        let missing = parse(&from_env).err().unwrap_or_default();
+        assert!(
+            missing.contains("`repositories.offsite[0].url_env`")
+                && missing.contains(&format!("{var} is not set")),
+            "{missing}"
+        );
+        let both = GOOD.replace(
+            "url: \"s3:https://s3.example.com/bucket\"",
+            &format!("url: \"s3:https://s3.example.com/bucket\"\n          url_env: {var}"),
+        );
+        let err = parse(&both).err().unwrap_or_default();
+        assert!(
+            err.contains("exactly one of `url`, `url_env` or `url_file`"),
+            "{err}"
+        );
+
+        // A bad location read from a file is explained without its credentials.
+        std::fs::write(&file, "ftp://backup:s3cr3t-pw@host/x\n").unwrap_or_default();
+        let err = parse(&yaml).err().unwrap_or_default();
+        assert!(err.contains("not a supported restic location"), "{err}");
+        assert!(!err.contains("s3cr3t"), "{err}");
     }
 }

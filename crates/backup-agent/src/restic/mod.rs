@@ -11,4 +11,4 @@ mod ops;
 
 pub use command::{Restic, ResticError};
 pub use json::{BackupSummary, SnapshotInfo};
-pub use ops::CheckKind;
+pub use ops::{CheckKind, plan_tag, safety_tag};

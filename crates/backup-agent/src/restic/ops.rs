@@ -26,6 +26,19 @@ pub enum CheckKind {
     },
 }
 
+/// The tag of a plan's backups: what drills, copies, `forget` and the status look at.
+pub fn plan_tag(plan: &str) -> String {
+    format!("plan={plan}")
+}
+
+/// The tag of the safety backups a restore takes of its target before overwriting it. A
+/// group of their own: a one-database copy of a restore target is not a backup of the plan,
+/// so drills never pick it, `forget` never keeps it in place of the plan's daily snapshot,
+/// and offsite copies do not carry it.
+pub fn safety_tag(plan: &str) -> String {
+    format!("plan={plan}:pre-restore")
+}
+
 fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| (*s).to_owned()).collect()
 }
@@ -109,7 +122,7 @@ impl Restic {
         plan: &str,
         snapshot: &str,
     ) -> Result<String, ResticError> {
-        let mut list = args(&["copy", "--tag", &format!("plan={plan}")]);
+        let mut list = args(&["copy", "--tag", &plan_tag(plan)]);
         if repo.limit_upload_kib > 0 {
             list.push("--limit-upload".to_owned());
             list.push(repo.limit_upload_kib.to_string());
@@ -117,7 +130,7 @@ impl Restic {
         self.run(repo, Some(from), &list, &[]).await?;
         // 0.14 prints "snapshot <new> saved" per copied snapshot, in no promised order, and
         // nothing for those already there: find the copy of `snapshot` by its `original`.
-        let snapshots = self.snapshots(repo, Some(plan)).await?;
+        let snapshots = self.snapshots(repo, &[plan_tag(plan)]).await?;
         snapshots
             .iter()
             .find(|s| {
@@ -134,16 +147,17 @@ impl Restic {
             })
     }
 
-    /// Snapshots, optionally only those of `plan`, oldest first.
+    /// Snapshots carrying any of `tags` (all snapshots when empty), oldest first.
     pub async fn snapshots(
         &self,
         repo: &Repository,
-        plan: Option<&str>,
+        tags: &[String],
     ) -> Result<Vec<SnapshotInfo>, ResticError> {
         let mut list = args(&["snapshots", "--json", "--no-lock"]);
-        if let Some(plan) = plan {
+        // Each `--tag` is an alternative: a snapshot matches when it has any of them.
+        for tag in tags {
             list.push("--tag".to_owned());
-            list.push(format!("plan={plan}"));
+            list.push(tag.clone());
         }
         let output = self.run(repo, None, &list, &[]).await?;
         let mut snapshots: Vec<SnapshotInfo> =
@@ -156,16 +170,16 @@ impl Restic {
         Ok(snapshots)
     }
 
-    /// Applies `retention` to the plan's snapshots (one group: the whole plan); returns
-    /// the ids removed.
+    /// Applies `retention` to the snapshots tagged `tag` (one group: [`plan_tag`] or
+    /// [`safety_tag`]); returns the ids removed.
     pub async fn forget(
         &self,
         repo: &Repository,
-        plan: &str,
+        tag: &str,
         retention: &Retention,
     ) -> Result<Vec<String>, ResticError> {
         let mut list = args(&["forget", "--json", "--group-by", "", "--tag"]);
-        list.push(format!("plan={plan}"));
+        list.push(tag.to_owned());
         for (flag, value) in [
             ("--keep-last", retention.last),
             ("--keep-hourly", retention.hourly),

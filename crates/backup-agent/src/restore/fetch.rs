@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use crate::manifest::{MANIFEST_FILE, Manifest};
 use crate::plan::Repository;
-use crate::restic::{Restic, SnapshotInfo};
+use crate::restic::{Restic, SnapshotInfo, plan_tag, safety_tag};
 
 /// A restored snapshot.
 #[derive(Debug)]
@@ -57,15 +57,21 @@ pub async fn fetch(
     ))
 }
 
-/// The snapshot with `id` (full or short) of `plan`, or the newest when `id` is `None`.
+/// The snapshot with `id` (full or short) of `plan`, or the newest backup of the plan
+/// when `id` is `None`. Safety backups (a restore's copy of its target) are found by id
+/// only, never as the newest.
 pub async fn find_snapshot(
     restic: &Restic,
     repo: &Repository,
     plan: &str,
     id: Option<&str>,
 ) -> Result<SnapshotInfo, String> {
+    let tags = match id {
+        Some(_) => vec![plan_tag(plan), safety_tag(plan)],
+        None => vec![plan_tag(plan)],
+    };
     let snapshots = restic
-        .snapshots(repo, Some(plan))
+        .snapshots(repo, &tags)
         .await
         .map_err(|e| e.to_string())?;
     let found = match id {

@@ -55,7 +55,7 @@ pub async fn create_database(server: &Secret, name: &str) -> Result<(), String> 
 
 /// Drops database `name` (closing its connections).
 pub async fn drop_database(server: &Secret, name: &str) -> Result<(), String> {
-    let (server, name) = (server.clone(), name.to_owned());
+    let (server, name) = (with_connect_timeout(server), name.to_owned());
     blocking(move || {
         let mut conn = connect(&server)?;
         conn.batch_execute(&format!(
@@ -65,6 +65,40 @@ pub async fn drop_database(server: &Secret, name: &str) -> Result<(), String> {
         .map_err(|e| format!("cannot drop database {name}: {e}"))
     })
     .await
+}
+
+#[derive(QueryableByName)]
+struct DatabaseRow {
+    #[diesel(sql_type = Text)]
+    datname: String,
+}
+
+/// Names of the databases on the server of `server` that start with `prefix`. The
+/// connection gives up after 10 s (`connect_timeout`), so an unreachable server does not
+/// hold the caller for the TCP retry time.
+pub async fn databases_with_prefix(server: &Secret, prefix: &str) -> Result<Vec<String>, String> {
+    let (server, prefix) = (with_connect_timeout(server), prefix.to_owned());
+    blocking(move || {
+        let mut conn = connect(&server)?;
+        let rows: Vec<DatabaseRow> = diesel::sql_query(
+            "SELECT datname FROM pg_database WHERE left(datname, length($1)) = $1 ORDER BY 1",
+        )
+        .bind::<Text, _>(&prefix)
+        .load(&mut conn)
+        .map_err(|e| format!("listing databases: {e}"))?;
+        Ok(rows.into_iter().map(|r| r.datname).collect())
+    })
+    .await
+}
+
+/// `url` with `connect_timeout=10` unless it sets one.
+fn with_connect_timeout(url: &Secret) -> Secret {
+    let text = url.expose();
+    if text.contains("connect_timeout=") {
+        return url.clone();
+    }
+    let separator = if text.contains('?') { '&' } else { '?' };
+    Secret::new(format!("{text}{separator}connect_timeout=10"))
 }
 
 /// Rows per user table.

@@ -4,7 +4,9 @@
 //! 2. The target is inspected: a live (non-empty) database is refused unless `force`.
 //! 3. With `dry_run`, the agent stops here and says what it would do.
 //! 4. A live target is first backed up to the plan's primary repository (reason
-//!    `pre-restore`), so the restore itself can be undone.
+//!    `pre-restore`, tag `plan=<plan>:pre-restore`: a group of its own that drills, the
+//!    plan's status and metrics and its `forget` group ignore), so the restore itself can
+//!    be undone; it is staged in a directory of its own.
 //! 5. PostgreSQL: `pg_restore --clean --if-exists --single-transaction` (all or nothing);
 //!    SQLite: the copy is checked, then renamed over the target.
 //! 6. Row counts of the target are compared with the manifest.
@@ -204,7 +206,8 @@ async fn restore_postgres(
     if state == TargetState::Live {
         let snapshot = safety_backup(agent, plan, request).await?;
         report.lines.push(format!(
-            "safety backup of the target: snapshot {snapshot} (tag reason=pre-restore)"
+            "safety backup of the target: snapshot {snapshot} (tags plan={}:pre-restore, reason=pre-restore)",
+            plan.name
         ));
         report.safety_snapshot = Some(snapshot);
     }
@@ -268,7 +271,8 @@ async fn restore_sqlite(
     if live {
         let snapshot = safety_backup(agent, plan, request).await?;
         report.lines.push(format!(
-            "safety backup of the target: snapshot {snapshot} (tag reason=pre-restore)"
+            "safety backup of the target: snapshot {snapshot} (tags plan={}:pre-restore, reason=pre-restore)",
+            plan.name
         ));
         report.safety_snapshot = Some(snapshot);
     }

@@ -8,7 +8,7 @@ use futures::FutureExt as _;
 use futures::future::{BoxFuture, Shared};
 
 use super::Reason;
-use crate::agent::Agent;
+use crate::agent::{Agent, AgentError};
 use crate::plan::Plan;
 use crate::store::runs::RunRecord;
 
@@ -48,27 +48,28 @@ impl std::fmt::Debug for Coordinator {
 }
 
 impl Coordinator {
-    /// Starts a run of `plan`, or joins the one in progress.
+    /// Starts a run of `plan`, or joins the one in progress. A new run is refused once
+    /// shutdown has started; joining one in progress is not.
     pub fn start(
         &self,
         agent: &Arc<Agent>,
         plan: &Plan,
         reason: Reason,
         requested_by: &str,
-    ) -> RunTicket {
+    ) -> Result<RunTicket, AgentError> {
         let Ok(mut active) = self.active.lock() else {
             // A poisoned map only means a panic elsewhere; refuse to guess and run anyway.
-            return Self::spawn(agent, plan, reason, requested_by, None);
+            return Self::spawn(agent, plan, reason, requested_by);
         };
         if let Some(ticket) = active.get(&plan.name) {
             let mut joined = ticket.clone();
             joined.joined = true;
             tracing::info!(plan = %plan.name, run = %joined.initial.id, %reason, requested_by, "joining the run in progress");
-            return joined;
+            return Ok(joined);
         }
-        let ticket = Self::spawn(agent, plan, reason, requested_by, Some(()));
+        let ticket = Self::spawn(agent, plan, reason, requested_by)?;
         active.insert(plan.name.clone(), ticket.clone());
-        ticket
+        Ok(ticket)
     }
 
     fn spawn(
@@ -76,18 +77,18 @@ impl Coordinator {
         plan: &Plan,
         reason: Reason,
         requested_by: &str,
-        _registered: Option<()>,
-    ) -> RunTicket {
+    ) -> Result<RunTicket, AgentError> {
         let initial = new_record(agent, plan, reason, requested_by);
         let task_agent = agent.clone();
         let task_plan = plan.clone();
         let task_run = initial.clone();
-        // Spawned, so the run finishes even when every caller hangs up.
-        let handle = tokio::spawn(async move {
+        // Spawned, so the run finishes even when every caller hangs up; tracked, so shutdown
+        // waits for it.
+        let handle = agent.spawn_work(async move {
             let record = super::pipeline::execute(&task_agent, &task_plan, task_run).await;
             task_agent.runs.finished(&task_plan.name, &record.id);
             record
-        });
+        })?;
         let fallback = initial.clone();
         let result = async move {
             match handle.await {
@@ -102,11 +103,11 @@ impl Coordinator {
         }
         .boxed()
         .shared();
-        RunTicket {
+        Ok(RunTicket {
             initial,
             joined: false,
             result,
-        }
+        })
     }
 
     fn finished(&self, plan: &str, id: &str) {

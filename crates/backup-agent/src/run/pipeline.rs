@@ -12,7 +12,7 @@ use crate::agent::Agent;
 use crate::dump::{self, DumpError};
 use crate::manifest::{Artefact, MANIFEST_FILE, Manifest};
 use crate::plan::{Plan, SourceKind};
-use crate::restic::Restic;
+use crate::restic::{Restic, ResticError};
 use crate::store;
 use crate::store::runs::{RunRecord, StepRecord};
 
@@ -39,7 +39,14 @@ pub async fn execute(agent: &Agent, plan: &Plan, mut run: RunRecord) -> RunRecor
     }
     let lock = agent.plan_lock(&plan.name);
     let _guard = lock.lock().await;
-    let stage = agent.stage_dir(&plan.name);
+    // A restore's safety backup runs in the restore's own process, next to a serving agent
+    // that may be running the plan: it must not share (and clear) the plan's staging.
+    let safety = run.reason == store::runs::SAFETY_REASON;
+    let stage = if safety {
+        agent.safety_stage_dir(&plan.name, &run.id)
+    } else {
+        agent.stage_dir(&plan.name)
+    };
     let outcome = steps(agent, plan, &mut run, &stage).await;
     run.finished_at = Some(agent.clock.now());
     run.duration_seconds = started.elapsed().as_secs_f64();
@@ -69,6 +76,11 @@ pub async fn execute(agent: &Agent, plan: &Plan, mut run: RunRecord) -> RunRecor
     }
     // Dumps are in the repositories now (or worthless): free the disk.
     let _ = tokio::fs::remove_dir_all(&stage).await;
+    if safety {
+        // Not a backup of the plan's sources: none of the plan's metrics move.
+        tracing::info!(plan = %plan.name, run = %run.id, result = %run.result, problems = %run.error, "safety backup of a restore target finished");
+        return run;
+    }
     let m = &agent.metrics;
     m.runs.with_label_values(&[&plan.name, &run.result]).inc();
     m.duration
@@ -206,9 +218,14 @@ async fn steps(
     // Primary: success or failure of the run.
     let t = Instant::now();
     agent.clear_stale_locks(&restic, plan, &plan.primary).await;
+    let safety = run.reason == store::runs::SAFETY_REASON;
     let tags = vec![
         "ofitec".to_owned(),
-        format!("plan={}", plan.name),
+        if safety {
+            crate::restic::safety_tag(&plan.name)
+        } else {
+            crate::restic::plan_tag(&plan.name)
+        },
         format!("reason={}", run.reason),
     ];
     let mut paths: Vec<&Path> = vec![stage];
@@ -228,23 +245,36 @@ async fn steps(
     }
     run.snapshots
         .push((plan.primary.name.clone(), summary.snapshot_id.clone()));
-    agent
-        .metrics
-        .success(&plan.name, &plan.primary.name, agent.clock.now());
+    if !safety {
+        agent
+            .metrics
+            .success(&plan.name, &plan.primary.name, agent.clock.now());
+    }
 
     // Offsite: a failure degrades, never fails, the run.
     for offsite in &plan.offsite {
         let t = Instant::now();
         let step = format!("copy:{}", offsite.name);
-        let copied = async {
+        // A crashed copy (or prune) leaves its lock in the offsite too; an exclusive one
+        // would make every later copy fail until someone unlocks by hand.
+        agent.clear_stale_locks(&restic, plan, offsite).await;
+        let copy = || async {
             restic
                 .ensure_initialised(offsite, Some(&plan.primary))
                 .await?;
             restic
                 .copy(offsite, &plan.primary, &plan.name, &summary.snapshot_id)
                 .await
-        }
-        .await;
+        };
+        let copied = match copy().await {
+            // A lock can turn stale between the unlock and the copy (its process just
+            // died); live locks stay, so the retry fails the same way if one holds it.
+            Err(ResticError::Locked { .. }) => {
+                agent.clear_stale_locks(&restic, plan, offsite).await;
+                copy().await
+            }
+            other => other,
+        };
         agent.note_contact(plan, offsite, copied.as_ref().err());
         match record(run, &step, t, copied) {
             Ok(id) => {

@@ -65,7 +65,11 @@ pub async fn run(agent: Arc<Agent>, shutdown: CancellationToken) {
             let Some(plan) = agent.plans.get(index).map(|p| p.name.clone()) else {
                 continue;
             };
-            tokio::spawn(fire(agent.clone(), plan, job));
+            // Tracked: shutdown waits for a prune or drill in progress instead of leaving
+            // a stale lock or a scratch database behind.
+            if agent.spawn_work(fire(agent.clone(), plan, job)).is_err() {
+                return;
+            }
         }
         cursor = at;
     }

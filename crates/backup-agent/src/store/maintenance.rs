@@ -69,16 +69,32 @@ pub async fn last_ok(
     repository: String,
     kind: &'static str,
 ) -> Result<Option<MaintenanceRecord>, DbError> {
+    last_ok_like(db, plan, repository, kind, None).await
+}
+
+/// The newest successful action of `kind` on a repository whose detail matches the SQL
+/// `LIKE` pattern `detail` (e.g. `%/%` for a read-data subset `n/t`, so the structural
+/// check after a prune does not hide the last subset from the rotation).
+pub async fn last_ok_like(
+    db: &Db,
+    plan: String,
+    repository: String,
+    kind: &'static str,
+    detail: Option<&'static str>,
+) -> Result<Option<MaintenanceRecord>, DbError> {
     db.run(move |conn| {
-        let row: Option<Row> = backup_maintenance::table
+        let mut query = backup_maintenance::table
             .filter(backup_maintenance::plan.eq(plan))
             .filter(backup_maintenance::repository.eq(repository))
             .filter(backup_maintenance::kind.eq(kind))
             .filter(backup_maintenance::result.eq("ok"))
             .order(backup_maintenance::id.desc())
             .select(Row::as_select())
-            .first(conn)
-            .optional()?;
+            .into_boxed();
+        if let Some(pattern) = detail {
+            query = query.filter(backup_maintenance::detail.like(pattern));
+        }
+        let row: Option<Row> = query.first(conn).optional()?;
         Ok(row.map(|r| MaintenanceRecord {
             plan: r.plan,
             repository: r.repository,

@@ -90,6 +90,10 @@ impl Row {
     }
 }
 
+/// The reason of a restore's safety backup: recorded as a run of the plan (so `ListRuns`
+/// shows it) but not a backup of the plan's sources, so never its last success or failure.
+pub const SAFETY_REASON: &str = "pre-restore";
+
 /// Records the start of a run.
 pub async fn insert_running(db: &Db, run: &RunRecord) -> Result<(), DbError> {
     let run = run.clone();
@@ -222,16 +226,21 @@ pub async fn get(db: &Db, id: String) -> Result<Option<RunRecord>, DbError> {
     .await
 }
 
-/// Newest time a snapshot of `plan` reached `repository`.
+/// Newest time a backup of `plan` reached `repository` (safety backups excluded).
 pub async fn last_snapshot_at(
     db: &Db,
     plan: String,
     repository: String,
 ) -> Result<Option<DateTime<Utc>>, DbError> {
     db.run(move |conn| {
+        let safety_runs = backup_runs::table
+            .filter(backup_runs::plan.eq(plan.clone()))
+            .filter(backup_runs::reason.eq(SAFETY_REASON))
+            .select(backup_runs::id);
         let at: Option<chrono::NaiveDateTime> = backup_snapshots::table
             .filter(backup_snapshots::plan.eq(plan))
             .filter(backup_snapshots::repository.eq(repository))
+            .filter(backup_snapshots::run_id.ne_all(safety_runs))
             .select(diesel::dsl::max(backup_snapshots::created_at))
             .first(conn)?;
         Ok(at.map(utc))
@@ -239,7 +248,7 @@ pub async fn last_snapshot_at(
     .await
 }
 
-/// The newest finished run of `plan` with one of `results`.
+/// The newest finished backup of `plan` with one of `results` (safety backups excluded).
 pub async fn last_with_result(
     db: &Db,
     plan: String,
@@ -249,6 +258,7 @@ pub async fn last_with_result(
         let row: Option<Row> = backup_runs::table
             .filter(backup_runs::plan.eq(plan))
             .filter(backup_runs::result.eq_any(results))
+            .filter(backup_runs::reason.ne(SAFETY_REASON))
             .order(backup_runs::started_at.desc())
             .then_order_by(backup_runs::id.desc())
             .select(Row::as_select())

@@ -1,5 +1,6 @@
-//! `GET /api/health`: overall status for anyone; each internal service with its latency for
-//! authenticated callers. 503 when any internal service is not serving.
+//! `GET /api/health`: overall status for anyone; each internal service with its latency (and
+//! backup-agent's missing tools) for authenticated callers. 503 when any internal service is
+//! not serving.
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use ofitec_core::grpc::CallContext;
@@ -40,9 +41,12 @@ pub async fn get(
     auth: web::Data<AuthState>,
     metrics: web::Data<HttpMetrics>,
 ) -> HttpResponse {
+    // Anonymous callers learn only whether the platform is up, not its internals.
+    let principal = authenticate(&auth, &request, false).ok();
+    let detailed = principal.is_some();
     let context = CallContext {
         request_id: request_id(&request),
-        caller: None,
+        caller: principal.map(|p| p.caller),
     };
     let services = state.upstreams.health(&context).await;
     for service in &services {
@@ -52,8 +56,6 @@ pub async fn get(
             .set(if service.is_serving() { 1.0 } else { 0.0 });
     }
     let healthy = services.iter().all(DependencyHealth::is_serving);
-    // Anonymous callers learn only whether the platform is up, not its internals.
-    let detailed = authenticate(&auth, &request, false).is_ok();
     let report = HealthReport {
         status: if healthy { "healthy" } else { "unhealthy" },
         services: detailed.then_some(services),

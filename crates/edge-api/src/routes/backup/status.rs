@@ -117,7 +117,10 @@ pub async fn get(
     let answer = state
         .upstreams
         .backup()
-        .get_status(auth.context().request(pb::GetStatusRequest {}))
+        .get_status(
+            auth.context()
+                .request(pb::GetStatusRequest { tools_only: false }),
+        )
         .await
         .map_err(|s| ApiError::from_grpc("backup-agent", &s))?
         .into_inner();
