@@ -507,7 +507,7 @@ plans:
     #[test]
     fn repository_credentials_are_refused_in_the_yaml_without_being_shown() {
         for url in [
-            "rest:http://backup:s3cr3t-pw@10.0.0.5:8000/ofitec",
+            "rest:http://backup:s3cr3t-pw@10.0.0.5:5585/ofitec",
             "rest:https://backup@rest.example.com/ofitec",
             "s3:http://key:s3cr3t-pw@minio:9000/bucket",
         ] {
