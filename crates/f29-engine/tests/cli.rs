@@ -254,6 +254,27 @@ fn refused_rows_are_reported_and_wrong_files_refused() {
 }
 
 #[test]
+fn a_file_with_absurd_amounts_is_refused_instead_of_overflowing() {
+    // 18 digits still parse as a peso amount; a handful of them would overflow the sums.
+    let original = std::fs::read_to_string(ventas()).unwrap();
+    let absurd = original.replacen(";0;1750181;332534;", ";0;999999999999999999;332534;", 1);
+    assert_ne!(
+        absurd, original,
+        "the first factura's Monto Neto is replaced"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ventas.csv");
+    std::fs::write(&path, absurd).unwrap();
+    let output = run(&[], &[("--ventas", path)]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("33/506/12345678-5: neto = 999999999999999999"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn boletas_and_vouchers_come_from_the_ventas_resumen() {
     let without = run(&["--format", "csv"], &all_files());
     assert!(

@@ -878,6 +878,40 @@ async fn a_cancelled_factura_does_not_change_the_uso_comun_factor() {
     assert_eq!(code(&declaration, 503), Some(1));
 }
 
+#[tokio::test]
+async fn a_register_with_absurd_amounts_is_refused_with_a_clear_error_and_nothing_stored() {
+    let mut p = Platform::start().await;
+    // SII (here sii-sim) lists a factura whose IVA is beyond any real company: the engine
+    // must say so instead of overflowing its sums.
+    let absurd = common::sale(33, 9, 1_000, 999_999_999_999_999_999);
+    p.load_register(Operation::Venta, &[common::sale(33, 1, 3_000, 570), absurd])
+        .await;
+    p.import().await;
+    let err = p
+        .engine
+        .compute(compute_request(Some(worked_inputs())))
+        .await
+        .expect_err("absurd amounts");
+    assert_eq!(
+        ofitec_core::grpc::status::error_code(&err),
+        Some("amounts_out_of_range")
+    );
+    assert!(
+        err.message().contains("iva = 999999999999999999"),
+        "{}",
+        err.message()
+    );
+    let stored = p
+        .engine
+        .get_declaration(key())
+        .await
+        .expect_err("nothing was computed");
+    assert_eq!(
+        ofitec_core::grpc::status::error_code(&stored),
+        Some("declaration_not_found")
+    );
+}
+
 /// The shipped mapping without its boletas rule: a company override that drops a type.
 fn without_boletas(shipped: &str) -> String {
     let rule = "  - name: boletas\n    operation: venta\n    tipo_dte: [39, 35]\n    count: 110\n    amounts:\n      - {field: iva, codigo: 111}\n      - {field: neto, codigo: 563}\n      - {field: exento, codigo: 563}\n";

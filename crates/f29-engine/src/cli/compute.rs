@@ -13,7 +13,7 @@ use sii_client::rcv::csv::parse_reader;
 use super::resumen;
 use super::table::render_table;
 use crate::config::Config;
-use crate::domain::compute::{Context, compute};
+use crate::domain::compute::{ComputeError, Context, compute};
 use crate::domain::export::{Declared, Format, lines, render};
 use crate::domain::form::{Finding, Severity};
 use crate::domain::inputs::Inputs;
@@ -225,7 +225,11 @@ pub fn run(args: &ComputeArgs, config: Option<&Path>) -> Result<(), CliError> {
             sales_history: None,
         },
     )
-    .map_err(|e| CliError::Failed(e.to_string()))?;
+    .map_err(|e| match e {
+        // The files given hold absurd amounts: a wrong input, like a malformed file.
+        ComputeError::Amounts(_) => CliError::Usage(e.to_string()),
+        e => CliError::Failed(e.to_string()),
+    })?;
     findings.extend(computation.findings.iter().cloned());
     findings.extend(validate(
         &computation.form,

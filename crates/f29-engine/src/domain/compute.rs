@@ -16,6 +16,7 @@ use ofitec_core::rcv::{DocumentKey, Operation, PurchaseState, RcvDocument, Trans
 use serde::{Deserialize, Serialize};
 
 use super::accumulate::{Accumulated, Tally, accumulate};
+use super::bounds::{self, AmountsOutOfRange};
 use super::decimal::{Rounding, div_round};
 use super::fingerprint::DocumentsFingerprint;
 use super::form::{Finding, Form, Valor};
@@ -67,6 +68,9 @@ pub enum ComputeError {
     /// The inputs are invalid.
     #[error(transparent)]
     Input(#[from] InputError),
+    /// The documents' amounts are absurd (a corrupt register or file).
+    #[error(transparent)]
+    Amounts(#[from] AmountsOutOfRange),
     /// The configuration names a código the mapping cannot take.
     #[error(
         "compute.uso_comun_non_credited_codigo = {0} is not an amount código of the mapping that rules or totals leave free"
@@ -137,6 +141,7 @@ pub fn compute(docs: &[RcvDocument], ctx: &Context<'_>) -> Result<Computation, C
     let mapping = ctx.mapping;
     let inputs = ctx.inputs;
     inputs.check(mapping)?;
+    bounds::check(docs)?;
     if let Some(code) = ctx.options.uso_comun_non_credited_codigo {
         let usable = mapping.codigo(code).is_some_and(|d| d.kind == Kind::Amount)
             && !mapping.is_derived(code);

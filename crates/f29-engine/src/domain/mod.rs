@@ -11,8 +11,10 @@
 //! * [`fingerprint`]: which documents a version was computed from.
 //! * [`export`]: CSV, JSON, XML and proposal renderings.
 //! * [`decimal`], [`form`]: exact rates; the form and its findings.
+//! * [`bounds`]: how large document amounts may be (no overflow on absurd input).
 
 mod accumulate;
+pub mod bounds;
 pub mod compute;
 pub mod decimal;
 pub mod export;

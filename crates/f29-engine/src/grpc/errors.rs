@@ -94,6 +94,11 @@ pub fn compute(e: ComputeError) -> Status {
     match e {
         ComputeError::Utm(u) => utm(u),
         ComputeError::Input(i) => inputs(i),
+        ComputeError::Amounts(a) => status::error(
+            Code::FailedPrecondition,
+            "amounts_out_of_range",
+            a.to_string(),
+        ),
         other @ ComputeError::NonCreditedCodigo(_) => status::error(
             Code::FailedPrecondition,
             "config_invalid",
