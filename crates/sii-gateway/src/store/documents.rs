@@ -411,7 +411,8 @@ pub fn store_period(
     outcome.fetched = incoming.len() as u64;
     for (index, _) in incoming.values() {
         let doc = &documents[*index];
-        outcome.total_amount += doc.total;
+        // Saturating: SII data is outside input, and an absurd register must not overflow.
+        outcome.total_amount = outcome.total_amount.saturating_add(doc.total);
         by_type
             .entry((i32::from(doc.tipo_dte), state_text(doc)))
             .or_default()
