@@ -387,3 +387,154 @@ async fn a_replica_streams_events_written_by_another_at_once() {
     b.stop.cancel();
     drop(sim);
 }
+
+#[tokio::test]
+async fn a_job_whose_message_the_broker_gives_up_on_is_marked_dead_and_can_be_retried() {
+    use lapin::options::{BasicConsumeOptions, BasicNackOptions};
+    use ofitec_core::db::{DatabaseConfig, Db, DbError};
+    use prost::Message as _;
+    use sii_gateway::imports::config::ImportsConfig;
+    use sii_gateway::store::jobs::{self, NewJob};
+
+    let sim = start_sim(4).await;
+    let db = TestDatabase::new();
+    let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
+    let names = ImportsConfig {
+        queue_prefix: prefix.clone(),
+        ..ImportsConfig::default()
+    }
+    .names();
+    let connection = Connection::connect(&amqp_url(), ConnectionProperties::default())
+        .await
+        .unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    sii_gateway::imports::queue::topology::declare(&channel, &names)
+        .await
+        .unwrap();
+
+    // A job a worker claimed before it crashed (no gateway is running yet).
+    let store = Db::connect(
+        &DatabaseConfig::new(db.url()),
+        sii_gateway::store::MIGRATIONS,
+    )
+    .await
+    .unwrap();
+    let key = NewJob {
+        company: Rut::parse(&companies(1)[0]).unwrap(),
+        period: ofitec_core::Period::parse("2024-11").unwrap(),
+        operation: ofitec_core::rcv::Operation::Venta,
+    };
+    let job = store
+        .run(move |c| {
+            let created = jobs::create(c, "batch", &[key], "ana", "req-1")
+                .map_err(|e| DbError::Task(e.to_string()))?;
+            jobs::claim(c, &created[0].job.id, "crashed-worker", false)
+                .map_err(|e| DbError::Task(e.to_string()))
+        })
+        .await
+        .unwrap()
+        .expect("claimed");
+
+    // Its message: every worker that takes it goes away without answering, until RabbitMQ
+    // stops delivering it and dead-letters it on its own.
+    let message = pb::ImportJobMessage {
+        job_id: job.id.clone(),
+        attempt: 1,
+        request_id: "req-1".into(),
+    };
+    channel
+        .basic_publish(
+            ShortString::from(""),
+            ShortString::from(names.work.as_str()),
+            BasicPublishOptions::default(),
+            &message.encode_to_vec(),
+            BasicProperties::default().with_delivery_mode(2),
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    let consuming = connection.create_channel().await.unwrap();
+    let mut deliveries = consuming
+        .basic_consume(
+            ShortString::from(names.work.as_str()),
+            ShortString::from("crashing-workers"),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+    let cluster = Cluster {
+        sim,
+        replicas: Vec::new(),
+        prefix,
+        _db: db,
+    };
+    let mut delivered = 0;
+    while cluster.queue_depth(&names.dead).await == 0 {
+        let next = tokio::time::timeout(
+            Duration::from_millis(500),
+            futures::StreamExt::next(&mut deliveries),
+        )
+        .await;
+        if let Ok(Some(Ok(delivery))) = next {
+            delivered += 1;
+            delivery
+                .nack(BasicNackOptions {
+                    requeue: true,
+                    ..BasicNackOptions::default()
+                })
+                .await
+                .unwrap();
+        }
+        assert!(
+            delivered <= 20,
+            "the broker keeps delivering a crashing message"
+        );
+    }
+    consuming
+        .close(200, ShortString::from("done"))
+        .await
+        .unwrap();
+
+    // A gateway notices the stranded job, marks it dead, and leaves the message for the
+    // operator.
+    let mut cluster = cluster;
+    let replica = start_replica(&cluster._db, &cluster.sim.base, &cluster.prefix).await;
+    cluster.replicas.push(replica);
+    let dead = cluster
+        .wait_all_final(std::slice::from_ref(&job.id), Duration::from_secs(30))
+        .await;
+    assert_eq!(
+        (dead[0].status, dead[0].last_error_code.as_str()),
+        (pb::JobStatus::Dead as i32, "delivery_limit"),
+        "{:?}",
+        dead[0]
+    );
+    assert_eq!(cluster.queue_depth(&names.dead).await, 1);
+
+    // Once the cause is fixed, a retry runs it; the old dead letter does not bury it again.
+    cluster
+        .client()
+        .retry_import(operator(pb::GetImportRequest { id: job.id.clone() }))
+        .await
+        .unwrap();
+    let done = cluster
+        .wait_all_final(std::slice::from_ref(&job.id), Duration::from_secs(60))
+        .await;
+    assert_eq!(
+        done[0].status,
+        pb::JobStatus::Succeeded as i32,
+        "{:?}",
+        done[0]
+    );
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let after = cluster
+        .client()
+        .get_import(operator(pb::GetImportRequest { id: job.id.clone() }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(after.status, pb::JobStatus::Succeeded as i32);
+    assert_eq!(cluster.queue_depth(&names.dead).await, 1);
+}

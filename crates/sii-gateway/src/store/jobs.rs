@@ -592,6 +592,43 @@ pub fn requeue_orphans(conn: &mut DbConnection) -> Result<usize, StoreError> {
     )
 }
 
+/// Marks dead a job whose message the broker dead-lettered on its own at `dead_lettered_at`,
+/// if it is still queued or running and unchanged since (the time has whole seconds: a
+/// second of slack). `None` when it was not.
+pub fn bury(
+    conn: &mut DbConnection,
+    id: &str,
+    dead_lettered_at: NaiveDateTime,
+    code: &str,
+    message: &str,
+) -> Result<Option<JobRow>, StoreError> {
+    use import_jobs::dsl as j;
+    let now = now();
+    let changed = diesel::update(
+        j::import_jobs
+            .find(id)
+            .filter(
+                j::status
+                    .eq(JobStatus::Queued.as_str())
+                    .or(j::status.eq(JobStatus::Running.as_str())),
+            )
+            .filter(j::updated_at.lt(dead_lettered_at + chrono::Duration::seconds(1))),
+    )
+    .set((
+        j::status.eq(JobStatus::Dead.as_str()),
+        j::last_error_code.eq(code),
+        j::last_error_message.eq(message),
+        j::next_attempt_at.eq(None::<NaiveDateTime>),
+        j::finished_at.eq(Some(now)),
+        j::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    if changed == 0 {
+        return Ok(None);
+    }
+    get(conn, id).map(Some)
+}
+
 /// Holds new queued jobs until `until` (they wait for a pre-import backup): no worker takes
 /// them and the outbox does not publish them before that.
 pub fn hold(

@@ -8,8 +8,10 @@
 //! * `topology`: queues and exchanges.
 //! * `publisher`: confirmed publishing and the outbox.
 //! * `consumer`: one delivery → one attempt → ack, delay-queue retry, or dead letter.
+//! * `dead_letters`: jobs whose message the broker dead-lettered on its own are marked dead.
 
 mod consumer;
+mod dead_letters;
 mod notices;
 pub mod publisher;
 pub mod topology;
@@ -165,6 +167,7 @@ async fn serve(
                         Err(e) => tracing::debug!(error = %e, queue = %queue, "queue depth not read"),
                     }
                 }
+                dead_letters::sweep(imports, publishing, &publisher.names().dead).await;
             }
         }
     }
