@@ -148,6 +148,20 @@ impl Platform {
             .into_inner()
     }
 
+    /// Imports one register of the test company and month, and waits for its job to end.
+    async fn import_one(&mut self, operation: pb::Operation) -> pb::ImportJob {
+        let started = self.start_import(vec![operation]).await;
+        self.wait_final(&started.jobs[0].id).await
+    }
+
+    /// What the gateway stored for `operation` is exactly what sii-sim serves (and not nothing).
+    async fn assert_stored_as_served(&mut self, operation: pb::Operation) {
+        let name = support::operation_name(operation as i32);
+        let served = self.served(name).await;
+        assert!(!served.is_empty(), "sii-sim serves no {name} documents");
+        assert_eq!(self.stored(operation).await, served, "{name}");
+    }
+
     /// Every job's events from now on.
     async fn watch(&mut self) -> tonic::Streaming<pb::ImportEvent> {
         self.client
@@ -356,10 +370,7 @@ async fn a_reimport_updates_changed_documents_in_place() {
         second.documents_stored > 0,
         "the revision changed something"
     );
-    assert_eq!(
-        p.stored(pb::Operation::Compra).await,
-        p.served("compra").await
-    );
+    p.assert_stored_as_served(pb::Operation::Compra).await;
 }
 
 #[tokio::test]
@@ -448,15 +459,12 @@ async fn a_detail_hanging_a_few_times_is_retried_and_the_register_stored_exactly
     p.sim
         .fault(json!({"endpoint": "detalle", "kind": "timeout", "ms": 3000, "times": 1}))
         .await;
-    let started = p.start_import(vec![pb::Operation::Venta]).await;
-    let job = p.wait_final(&started.jobs[0].id).await;
+    let job = p.import_one(pb::Operation::Venta).await;
     assert_eq!(job.status, pb::JobStatus::Succeeded as i32, "{job:?}");
     assert_eq!(job.attempts, 1, "{job:?}");
     assert_eq!(job.last_error_code, "", "{job:?}");
     assert_eq!(p.sim.requests("detalle", Some("fault_timeout")).await, 1);
-    let served = p.served("venta").await;
-    assert!(!served.is_empty());
-    assert_eq!(p.stored(pb::Operation::Venta).await, served, "venta");
+    p.assert_stored_as_served(pb::Operation::Venta).await;
 
     // Two hangs: both tries of the first attempt time out; the job's second attempt stores it.
     p.sim
@@ -481,9 +489,7 @@ async fn a_detail_hanging_a_few_times_is_retried_and_the_register_stored_exactly
     assert_eq!(lifecycle[2].1, "sii_timeout", "{lifecycle:?}");
     assert_eq!(p.sim.requests("detalle", Some("fault_timeout")).await, 3);
     assert_eq!(p.sim.requests("token", None).await, 1);
-    let served = p.served("compra").await;
-    assert!(!served.is_empty());
-    assert_eq!(p.stored(pb::Operation::Compra).await, served, "compra");
+    p.assert_stored_as_served(pb::Operation::Compra).await;
 }
 
 #[tokio::test]
@@ -495,8 +501,7 @@ async fn an_invalid_token_is_replaced_within_the_attempt_and_one_never_accepted_
     p.sim
         .fault(json!({"endpoint": "detalle", "kind": "invalidate_tokens", "times": 1}))
         .await;
-    let started = p.start_import(vec![pb::Operation::Venta]).await;
-    let job = p.wait_final(&started.jobs[0].id).await;
+    let job = p.import_one(pb::Operation::Venta).await;
     assert_eq!(job.status, pb::JobStatus::Succeeded as i32, "{job:?}");
     assert_eq!(job.attempts, 1, "{job:?}");
     assert_eq!(job.last_error_code, "", "{job:?}");
@@ -511,16 +516,13 @@ async fn an_invalid_token_is_replaced_within_the_attempt_and_one_never_accepted_
         2,
         "one re-authentication"
     );
-    let venta = p.served("venta").await;
-    assert!(!venta.is_empty());
-    assert_eq!(p.stored(pb::Operation::Venta).await, venta, "venta");
+    p.assert_stored_as_served(pb::Operation::Venta).await;
 
     // SII's "TOKEN NO EXISTE" where JSON was expected: the same, once.
     p.sim
         .fault(json!({"endpoint": "resumen", "kind": "token_no_existe", "times": 1}))
         .await;
-    let started = p.start_import(vec![pb::Operation::Compra]).await;
-    let job = p.wait_final(&started.jobs[0].id).await;
+    let job = p.import_one(pb::Operation::Compra).await;
     assert_eq!(job.status, pb::JobStatus::Succeeded as i32, "{job:?}");
     assert_eq!(job.attempts, 1, "{job:?}");
     assert_eq!(
@@ -534,9 +536,7 @@ async fn an_invalid_token_is_replaced_within_the_attempt_and_one_never_accepted_
         3,
         "one re-authentication"
     );
-    let served = p.served("compra").await;
-    assert!(!served.is_empty());
-    assert_eq!(p.stored(pb::Operation::Compra).await, served, "compra");
+    p.assert_stored_as_served(pb::Operation::Compra).await;
 
     // A token SII refuses even fresh: one new token per attempt, then dead after the
     // attempts (sii-client calls it transient: a later attempt may get a token that works).
@@ -546,8 +546,7 @@ async fn an_invalid_token_is_replaced_within_the_attempt_and_one_never_accepted_
                       "message": "El token no es valido"}),
         )
         .await;
-    let started = p.start_import(vec![pb::Operation::Venta]).await;
-    let job = p.wait_final(&started.jobs[0].id).await;
+    let job = p.import_one(pb::Operation::Venta).await;
     assert_eq!(job.status, pb::JobStatus::Dead as i32, "{job:?}");
     assert_eq!(job.attempts, 2, "{job:?}");
     assert_eq!(job.last_error_code, "sii_token_invalid", "{job:?}");
@@ -559,11 +558,7 @@ async fn an_invalid_token_is_replaced_within_the_attempt_and_one_never_accepted_
         "each attempt: the call and its one repetition"
     );
     assert_eq!(p.sim.requests("token", None).await, 5);
-    assert_eq!(
-        p.stored(pb::Operation::Venta).await,
-        venta,
-        "the dead import changed nothing"
-    );
+    p.assert_stored_as_served(pb::Operation::Venta).await; // the dead import changed nothing
 }
 
 #[tokio::test]
@@ -575,8 +570,7 @@ async fn estado_errors_of_authentication_fail_or_are_retried_as_sii_client_class
     p.sim
         .fault(json!({"endpoint": "token", "kind": "estado", "code": "-3"}))
         .await;
-    let started = p.start_import(vec![pb::Operation::Venta]).await;
-    let job = p.wait_final(&started.jobs[0].id).await;
+    let job = p.import_one(pb::Operation::Venta).await;
     assert_eq!(job.status, pb::JobStatus::Failed as i32, "{job:?}");
     assert_eq!(job.attempts, 1, "{job:?}");
     assert_eq!(job.last_error_code, "sii_token_error", "{job:?}");
@@ -594,8 +588,7 @@ async fn estado_errors_of_authentication_fail_or_are_retried_as_sii_client_class
     p.sim
         .fault(json!({"endpoint": "seed", "kind": "estado", "code": "-2"}))
         .await;
-    let started = p.start_import(vec![pb::Operation::Venta]).await;
-    let job = p.wait_final(&started.jobs[0].id).await;
+    let job = p.import_one(pb::Operation::Venta).await;
     assert_eq!(job.status, pb::JobStatus::Dead as i32, "{job:?}");
     assert_eq!(job.attempts, 2, "{job:?}");
     assert_eq!(job.last_error_code, "sii_seed_error", "{job:?}");
@@ -631,9 +624,7 @@ async fn estado_errors_of_authentication_fail_or_are_retried_as_sii_client_class
     assert_eq!(lifecycle[2].1, "sii_seed_error", "{lifecycle:?}");
     assert_eq!(p.sim.requests("seed", Some("fault_estado_-2")).await, 6);
     assert_eq!(p.sim.requests("token", Some("ok")).await, 1);
-    let served = p.served("venta").await;
-    assert!(!served.is_empty());
-    assert_eq!(p.stored(pb::Operation::Venta).await, served, "venta");
+    p.assert_stored_as_served(pb::Operation::Venta).await;
 }
 
 #[tokio::test]
@@ -854,10 +845,7 @@ async fn a_job_cancelled_while_fetching_stores_nothing_and_its_retry_stores_the_
         (done.status, done.attempts),
         (pb::JobStatus::Succeeded as i32, 1)
     );
-    assert_eq!(
-        p.stored(pb::Operation::Compra).await,
-        p.served("compra").await
-    );
+    p.assert_stored_as_served(pb::Operation::Compra).await;
 }
 
 #[tokio::test]
@@ -935,10 +923,7 @@ async fn a_storage_failure_mid_attempt_hands_the_job_back_and_the_next_attempt_s
         (done.status, done.attempts),
         (pb::JobStatus::Succeeded as i32, 2)
     );
-    assert_eq!(
-        p.stored(pb::Operation::Compra).await,
-        p.served("compra").await
-    );
+    p.assert_stored_as_served(pb::Operation::Compra).await;
 }
 
 #[tokio::test]

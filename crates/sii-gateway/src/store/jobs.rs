@@ -14,6 +14,39 @@ use super::documents::now;
 use super::error::StoreError;
 use super::schema::import_jobs;
 
+/// Ids per `… WHERE id IN (…)`.
+const ID_CHUNK: usize = 500;
+
+/// The statuses of a job someone still works on (or will).
+const ACTIVE: [&str; 2] = [JobStatus::Queued.as_str(), JobStatus::Running.as_str()];
+
+/// The columns a job's end sets: a final status with its error code and message.
+type Ending<'a> = (
+    diesel::dsl::Eq<import_jobs::status, &'static str>,
+    diesel::dsl::Eq<import_jobs::last_error_code, &'a str>,
+    diesel::dsl::Eq<import_jobs::last_error_message, &'a str>,
+    diesel::dsl::Eq<import_jobs::next_attempt_at, Option<NaiveDateTime>>,
+    diesel::dsl::Eq<import_jobs::finished_at, Option<NaiveDateTime>>,
+    diesel::dsl::Eq<import_jobs::updated_at, NaiveDateTime>,
+);
+
+fn ending<'a>(
+    status: JobStatus,
+    code: &'a str,
+    message: &'a str,
+    now: NaiveDateTime,
+) -> Ending<'a> {
+    use import_jobs::dsl as j;
+    (
+        j::status.eq(status.as_str()),
+        j::last_error_code.eq(code),
+        j::last_error_message.eq(message),
+        j::next_attempt_at.eq(None),
+        j::finished_at.eq(Some(now)),
+        j::updated_at.eq(now),
+    )
+}
+
 /// Life cycle of a job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum JobStatus {
@@ -43,7 +76,7 @@ impl JobStatus {
     ];
 
     /// Stored form.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             JobStatus::Queued => "queued",
             JobStatus::Running => "running",
@@ -452,22 +485,12 @@ pub fn finish(
                     j::updated_at.eq(now),
                 ))
                 .execute(c)?,
-            Finish::Failed { code, message } | Finish::Dead { code, message } => {
-                let status = if matches!(outcome, Finish::Failed { .. }) {
-                    JobStatus::Failed
-                } else {
-                    JobStatus::Dead
-                };
-                diesel::update(target)
-                    .set((
-                        j::status.eq(status.as_str()),
-                        j::last_error_code.eq(code),
-                        j::last_error_message.eq(message),
-                        j::finished_at.eq(Some(now)),
-                        j::updated_at.eq(now),
-                    ))
-                    .execute(c)?
-            }
+            Finish::Failed { code, message } => diesel::update(target)
+                .set(ending(JobStatus::Failed, code, message, now))
+                .execute(c)?,
+            Finish::Dead { code, message } => diesel::update(target)
+                .set(ending(JobStatus::Dead, code, message, now))
+                .execute(c)?,
         };
         if changed == 0 {
             return Ok(None);
@@ -500,19 +523,13 @@ pub fn cancel(conn: &mut DbConnection, id: &str) -> Result<JobRow, StoreError> {
         let now = now();
         // Conditional, like `finish`: an attempt that committed its result after the read
         // above wins, and the cancel reports that the job is already final.
-        let changed = diesel::update(
-            j::import_jobs.find(id).filter(
-                j::status
-                    .eq(JobStatus::Queued.as_str())
-                    .or(j::status.eq(JobStatus::Running.as_str())),
-            ),
-        )
-        .set((
-            j::status.eq(JobStatus::Cancelled.as_str()),
-            j::finished_at.eq(Some(now)),
-            j::updated_at.eq(now),
-        ))
-        .execute(c)?;
+        let changed = diesel::update(j::import_jobs.find(id).filter(j::status.eq_any(ACTIVE)))
+            .set((
+                j::status.eq(JobStatus::Cancelled.as_str()),
+                j::finished_at.eq(Some(now)),
+                j::updated_at.eq(now),
+            ))
+            .execute(c)?;
         let job = get(c, id)?;
         if changed == 0 {
             return Err(StoreError::Conflict(format!(
@@ -603,25 +620,13 @@ pub fn bury(
     message: &str,
 ) -> Result<Option<JobRow>, StoreError> {
     use import_jobs::dsl as j;
-    let now = now();
     let changed = diesel::update(
         j::import_jobs
             .find(id)
-            .filter(
-                j::status
-                    .eq(JobStatus::Queued.as_str())
-                    .or(j::status.eq(JobStatus::Running.as_str())),
-            )
+            .filter(j::status.eq_any(ACTIVE))
             .filter(j::updated_at.lt(dead_lettered_at + chrono::Duration::seconds(1))),
     )
-    .set((
-        j::status.eq(JobStatus::Dead.as_str()),
-        j::last_error_code.eq(code),
-        j::last_error_message.eq(message),
-        j::next_attempt_at.eq(None::<NaiveDateTime>),
-        j::finished_at.eq(Some(now)),
-        j::updated_at.eq(now),
-    ))
+    .set(ending(JobStatus::Dead, code, message, now()))
     .execute(conn)?;
     if changed == 0 {
         return Ok(None);
@@ -637,7 +642,7 @@ pub fn hold(
     until: NaiveDateTime,
 ) -> Result<(), StoreError> {
     use import_jobs::dsl as j;
-    for chunk in ids.chunks(500) {
+    for chunk in ids.chunks(ID_CHUNK) {
         diesel::update(
             j::import_jobs
                 .filter(j::id.eq_any(chunk))
@@ -649,29 +654,21 @@ pub fn hold(
     Ok(())
 }
 
-/// Releases held jobs that are still queued (not cancelled meanwhile) and returns them.
+/// Releases held jobs that are still waiting (not cancelled meanwhile) and returns them.
 pub fn release(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<JobRow>, StoreError> {
     use import_jobs::dsl as j;
-    let mut released = Vec::new();
-    for chunk in ids.chunks(500) {
-        let queued = || {
-            j::import_jobs
-                .filter(j::id.eq_any(chunk))
-                .filter(j::status.eq(JobStatus::Queued.as_str()))
-                .filter(j::attempts.eq(0))
-        };
-        diesel::update(queued())
+    let now = now();
+    settle_held(conn, ids, |c, waiting| {
+        diesel::update(j::import_jobs.filter(j::id.eq_any(waiting)))
             .set((
                 j::next_attempt_at.eq(None::<NaiveDateTime>),
-                j::updated_at.eq(now()),
+                j::updated_at.eq(now),
             ))
-            .execute(conn)?;
-        released.extend(queued().select(JobRow::as_select()).load(conn)?);
-    }
-    Ok(released)
+            .execute(c)
+    })
 }
 
-/// Fails held jobs that are still queued and returns them.
+/// Fails held jobs that are still waiting and returns them.
 pub fn refuse(
     conn: &mut DbConnection,
     ids: &[String],
@@ -680,31 +677,38 @@ pub fn refuse(
 ) -> Result<Vec<JobRow>, StoreError> {
     use import_jobs::dsl as j;
     let now = now();
-    let mut refused = Vec::new();
-    for chunk in ids.chunks(500) {
-        let queued = j::import_jobs
+    settle_held(conn, ids, |c, waiting| {
+        diesel::update(j::import_jobs.filter(j::id.eq_any(waiting)))
+            .set(ending(JobStatus::Failed, code, message, now))
+            .execute(c)
+    })
+}
+
+/// Applies `update` to those of the held jobs `ids` still waiting for their pre-import
+/// backup (queued, never attempted), a chunk at a time, and returns them as updated.
+fn settle_held(
+    conn: &mut DbConnection,
+    ids: &[String],
+    update: impl Fn(&mut DbConnection, &[String]) -> diesel::QueryResult<usize>,
+) -> Result<Vec<JobRow>, StoreError> {
+    use import_jobs::dsl as j;
+    let mut settled = Vec::new();
+    for chunk in ids.chunks(ID_CHUNK) {
+        let waiting: Vec<String> = j::import_jobs
             .filter(j::id.eq_any(chunk))
             .filter(j::status.eq(JobStatus::Queued.as_str()))
-            .filter(j::attempts.eq(0));
-        let ids: Vec<String> = queued.select(j::id).load(conn)?;
-        diesel::update(j::import_jobs.filter(j::id.eq_any(&ids)))
-            .set((
-                j::status.eq(JobStatus::Failed.as_str()),
-                j::last_error_code.eq(code),
-                j::last_error_message.eq(message),
-                j::next_attempt_at.eq(None::<NaiveDateTime>),
-                j::finished_at.eq(Some(now)),
-                j::updated_at.eq(now),
-            ))
-            .execute(conn)?;
-        refused.extend(
+            .filter(j::attempts.eq(0))
+            .select(j::id)
+            .load(conn)?;
+        update(conn, &waiting)?;
+        settled.extend(
             j::import_jobs
-                .filter(j::id.eq_any(&ids))
+                .filter(j::id.eq_any(&waiting))
                 .select(JobRow::as_select())
                 .load(conn)?,
         );
     }
-    Ok(refused)
+    Ok(settled)
 }
 
 /// Jobs `worker` holds as `running` although none of its tasks works on them (`busy`): an
