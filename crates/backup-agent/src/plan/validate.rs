@@ -177,34 +177,15 @@ fn validate_source(
     }
     let kind = if let Some(pg) = &source.postgres {
         let key = format!("{key}.postgres");
-        let given = usize::from(pg.url.is_some())
-            + usize::from(pg.url_env.is_some())
-            + usize::from(pg.url_file.is_some());
-        if given != 1 {
-            return Err(err(
-                &key,
-                "give exactly one of `url`, `url_env`, `url_file`".to_owned(),
-            ));
-        }
-        let url = if let Some(url) = &pg.url {
-            if has_password(url) {
-                return Err(err(
-                    &format!("{key}.url"),
-                    "the URL contains a password; passwords never live in the YAML: use `url_env`, `url_file` or a PGPASSFILE".to_owned(),
-                ));
-            }
-            Secret::new(url.clone())
-        } else if let Some(var) = &pg.url_env {
-            SecretSource::Env(var.clone())
-                .read()
-                .map_err(|m| err(&format!("{key}.url_env"), m))?
-        } else if let Some(file) = &pg.url_file {
-            SecretSource::File(file.clone())
-                .read()
-                .map_err(|m| err(&format!("{key}.url_file"), m))?
-        } else {
-            return Err(err(&key, "no URL".to_owned()));
+        let given = UrlGiven {
+            url: pg.url.as_deref(),
+            url_env: pg.url_env.as_deref(),
+            url_file: pg.url_file.as_deref(),
         };
+        let whose = format!("source `{}`", source.name);
+        let (url, _) = given.read(&key, &whose, err, |url| {
+            has_password(url).then(|| "the URL contains a password; passwords never live in the YAML: use `url_env`, `url_file` or a PGPASSFILE".to_owned())
+        })?;
         if !(url.expose().starts_with("postgres://") || url.expose().starts_with("postgresql://")) {
             return Err(err(
                 &key,
@@ -262,46 +243,16 @@ fn validate_repository(
             ));
         }
     };
-    let given = usize::from(spec.url.is_some())
-        + usize::from(spec.url_env.is_some())
-        + usize::from(spec.url_file.is_some());
-    if given != 1 {
-        return Err(err(
-            key,
-            format!(
-                "repository `{}` needs exactly one of `url`, `url_env` or `url_file`",
-                spec.name
-            ),
-        ));
-    }
-    let location = if let Some(url) = &spec.url {
-        if has_userinfo(url) {
-            // Never echo the URL: it holds the credentials.
-            return Err(err(
-                &format!("{key}.url"),
-                format!(
-                    "repository `{}`: the URL contains credentials (`user:password@`); secrets never live in the YAML: put the URL in `url_env` or `url_file`",
-                    spec.name
-                ),
-            ));
-        }
-        Secret::new(url.trim().to_owned())
-    } else if let Some(var) = &spec.url_env {
-        SecretSource::Env(var.clone())
-            .read()
-            .map_err(|m| err(&format!("{key}.url_env"), m))?
-    } else if let Some(file) = &spec.url_file {
-        SecretSource::File(file.clone())
-            .read()
-            .map_err(|m| err(&format!("{key}.url_file"), m))?
-    } else {
-        return Err(err(key, "no URL".to_owned()));
+    let given = UrlGiven {
+        url: spec.url.as_deref(),
+        url_env: spec.url_env.as_deref(),
+        url_file: spec.url_file.as_deref(),
     };
-    let url_key = match (&spec.url_env, &spec.url_file) {
-        (Some(_), _) => format!("{key}.url_env"),
-        (_, Some(_)) => format!("{key}.url_file"),
-        _ => format!("{key}.url"),
-    };
+    let whose = format!("repository `{}`", spec.name);
+    let (location, url_key) = given.read(key, &whose, err, |url| {
+        // Never echo the URL: it holds the credentials.
+        has_userinfo(url).then(|| format!("{whose}: the URL contains credentials (`user:password@`); secrets never live in the YAML: put the URL in `url_env` or `url_file`"))
+    })?;
     let url = location.expose().trim();
     let scheme_ok = url.starts_with("s3:")
         || url.starts_with("rest:")
@@ -358,6 +309,53 @@ fn name_rule(name: &str) -> String {
 }
 
 /// Whether a network repository URL (`rest:`, `s3:`) has a `user[:password]@` part.
+/// A URL given in the YAML as exactly one of `url` (in clear: `refused` says why it may
+/// not be, e.g. it holds a secret), `url_env` or `url_file`.
+struct UrlGiven<'a> {
+    url: Option<&'a str>,
+    url_env: Option<&'a str>,
+    url_file: Option<&'a std::path::Path>,
+}
+
+impl UrlGiven<'_> {
+    /// The URL, and the key it came from (for later messages about it).
+    fn read(
+        &self,
+        key: &str,
+        whose: &str,
+        err: &dyn Fn(&str, String) -> PlanError,
+        refused: impl Fn(&str) -> Option<String>,
+    ) -> Result<(Secret, String), PlanError> {
+        match (self.url, self.url_env, self.url_file) {
+            (Some(url), None, None) => {
+                let url_key = format!("{key}.url");
+                if let Some(why) = refused(url) {
+                    return Err(err(&url_key, why));
+                }
+                Ok((Secret::new(url.trim().to_owned()), url_key))
+            }
+            (None, Some(var), None) => {
+                let url_key = format!("{key}.url_env");
+                let url = SecretSource::Env(var.to_owned())
+                    .read()
+                    .map_err(|m| err(&url_key, m))?;
+                Ok((url, url_key))
+            }
+            (None, None, Some(file)) => {
+                let url_key = format!("{key}.url_file");
+                let url = SecretSource::File(file.to_path_buf())
+                    .read()
+                    .map_err(|m| err(&url_key, m))?;
+                Ok((url, url_key))
+            }
+            _ => Err(err(
+                key,
+                format!("{whose} needs exactly one of `url`, `url_env` or `url_file`"),
+            )),
+        }
+    }
+}
+
 fn has_userinfo(url: &str) -> bool {
     let url = url.trim();
     let Some(rest) = url
