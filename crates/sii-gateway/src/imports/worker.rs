@@ -104,23 +104,12 @@ pub async fn process(
 /// message) takes it over later.
 async fn release(imports: &Arc<Imports>, job: &JobRow, error: &StoreError) -> Option<JobRow> {
     const TRIES: u32 = 4;
-    let attempts = u32::try_from(job.attempts).unwrap_or(u32::MAX);
-    let message = format!("the import could not be stored: {error}");
-    let outcome = if attempts >= imports.config.max_attempts {
-        Finish::Dead {
-            code: "database_error".to_owned(),
-            message: format!("{message} (gave up after {attempts} attempts)"),
-        }
-    } else {
-        let delay = imports.config.retry_delay(attempts + 1);
-        Finish::Retry {
-            code: "database_error".to_owned(),
-            message,
-            at: crate::store::documents::now()
-                + chrono::Duration::from_std(delay)
-                    .unwrap_or_else(|_| chrono::Duration::seconds(60)),
-        }
-    };
+    let outcome = retry_or_give_up(
+        imports,
+        job,
+        "database_error".to_owned(),
+        format!("the import could not be stored: {error}"),
+    );
     let mut pause = std::time::Duration::from_millis(500);
     for _ in 0..TRIES {
         match record_failure(
@@ -333,23 +322,32 @@ async fn fail(
     job: &JobRow,
     error: &SiiError,
 ) -> Result<JobRow, StoreError> {
-    let config = &imports.config;
-    let attempts = u32::try_from(job.attempts).unwrap_or(u32::MAX);
     let (code, message) = (error.code().to_owned(), error.to_string());
-    let outcome = if !error.is_transient() {
-        Finish::Failed { code, message }
-    } else if attempts >= config.max_attempts {
-        Finish::Dead {
-            code,
-            message: format!("{message} (gave up after {attempts} attempts)"),
-        }
+    let outcome = if error.is_transient() {
+        retry_or_give_up(imports, job, code, message)
     } else {
-        let delay = config.retry_delay(attempts + 1);
-        let at = crate::store::documents::now()
-            + chrono::Duration::from_std(delay).unwrap_or_else(|_| chrono::Duration::seconds(60));
-        Finish::Retry { code, message, at }
+        Finish::Failed { code, message }
     };
     record_failure(imports, job, outcome, error.code(), &error.to_string()).await
+}
+
+/// A failure retrying may fix: another attempt after the retry delay, or dead once the
+/// attempts are used up.
+fn retry_or_give_up(imports: &Imports, job: &JobRow, code: String, message: String) -> Finish {
+    let attempts = u32::try_from(job.attempts).unwrap_or(u32::MAX);
+    if attempts >= imports.config.max_attempts {
+        return Finish::Dead {
+            code,
+            message: format!("{message} (gave up after {attempts} attempts)"),
+        };
+    }
+    let delay = imports.config.retry_delay(attempts + 1);
+    Finish::Retry {
+        code,
+        message,
+        at: crate::store::documents::now()
+            + chrono::Duration::from_std(delay).unwrap_or_else(|_| chrono::Duration::seconds(60)),
+    }
 }
 
 /// Records a failed attempt's outcome (unless the job was cancelled or taken over meanwhile)

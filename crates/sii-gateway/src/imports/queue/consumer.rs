@@ -10,8 +10,7 @@ use lapin::types::AMQPValue;
 use ofitec_proto::sii::v1 as pb;
 use prost::Message as _;
 
-use super::publisher::{Publisher, TAKEOVER_HEADER};
-use super::topology;
+use super::publisher::{Publisher, TAKEOVER_HEADER, message_for};
 use crate::imports::Imports;
 use crate::imports::worker::{Attempt, process};
 use crate::store::StoreError;
@@ -112,14 +111,7 @@ async fn postpone(
     message: &pb::ImportJobMessage,
 ) -> Verdict {
     let seconds = imports.config.retry_delay(1).as_secs();
-    let Some(channel) = publisher.channel().await else {
-        return Verdict::Requeue;
-    };
-    let published = match topology::delay_queue(&channel, publisher.names(), seconds).await {
-        Ok(queue) => publisher.publish_message(&queue, message, true).await,
-        Err(e) => Err(e.into()),
-    };
-    match published {
+    match publisher.publish_delayed(seconds, message, true).await {
         Ok(()) => Verdict::Ack,
         Err(e) => {
             tracing::warn!(job_id = %message.job_id, error = %e, "message not postponed; requeued");
@@ -128,23 +120,17 @@ async fn postpone(
     }
 }
 
-/// Sends the job's next attempt through the delay queue of its retry delay.
+/// Sends the job's next attempt through the delay queue of its retry delay. When that fails
+/// the message is acknowledged anyway: the job row is queued and unpublished, so the outbox
+/// sweeper publishes it once the delay has passed.
 async fn schedule_retry(imports: &Arc<Imports>, publisher: &Publisher, job: &JobRow) -> Verdict {
     let job_id = job.id.as_str();
     let next = u32::try_from(job.attempts).unwrap_or(0) + 1;
     let seconds = imports.config.retry_delay(next).as_secs();
-    let Some(channel) = publisher.channel().await else {
-        // Not connected: the outbox sweeper publishes it once the delay has passed.
-        return Verdict::Ack;
-    };
-    let queue = match topology::delay_queue(&channel, publisher.names(), seconds).await {
-        Ok(queue) => queue,
-        Err(e) => {
-            tracing::warn!(job_id, error = %e, "delay queue not declared; the outbox sweeper publishes the retry");
-            return Verdict::Ack;
-        }
-    };
-    match publisher.publish_to(&queue, job, next).await {
+    match publisher
+        .publish_delayed(seconds, &message_for(job, next), false)
+        .await
+    {
         Ok(()) => {
             if let Err(e) = publisher.mark(vec![job.id.clone()]).await {
                 tracing::warn!(job_id, error = %e, "retry published but not recorded; it may run twice (harmlessly)");

@@ -12,6 +12,7 @@ use ofitec_proto::sii::v1 as pb;
 use prost::Message as _;
 use tokio::sync::RwLock;
 
+use super::topology;
 use crate::imports::config::QueueNames;
 use crate::store::jobs::{self, JobRow};
 use crate::store::{self, StoreError};
@@ -20,6 +21,15 @@ use crate::store::{self, StoreError};
 /// `running` by the attempt that failed, so the copy may take it over, as a redelivered
 /// message would.
 pub const TAKEOVER_HEADER: &str = "x-ofitec-takeover";
+
+/// The message asking for `attempt` of `job`.
+pub fn message_for(job: &JobRow, attempt: u32) -> pb::ImportJobMessage {
+    pb::ImportJobMessage {
+        job_id: job.id.clone(),
+        attempt,
+        request_id: job.request_id.clone(),
+    }
+}
 
 /// Why a message was not published.
 #[derive(Debug, thiserror::Error)]
@@ -78,12 +88,21 @@ impl Publisher {
         job: &JobRow,
         attempt: u32,
     ) -> Result<(), PublishError> {
-        let message = pb::ImportJobMessage {
-            job_id: job.id.clone(),
-            attempt,
-            request_id: job.request_id.clone(),
-        };
-        self.publish_message(queue, &message, false).await
+        self.publish_message(queue, &message_for(job, attempt), false)
+            .await
+    }
+
+    /// Publishes `message` through the delay queue of `seconds` (declared if needed): it
+    /// reaches the work queue once the delay has passed.
+    pub async fn publish_delayed(
+        &self,
+        seconds: u64,
+        message: &pb::ImportJobMessage,
+        takeover: bool,
+    ) -> Result<(), PublishError> {
+        let channel = self.channel().await.ok_or(PublishError::NotConnected)?;
+        let queue = topology::delay_queue(&channel, &self.names, seconds).await?;
+        self.publish_message(&queue, message, takeover).await
     }
 
     /// Publishes `message` to `queue` (persistent) and waits for the broker's confirm.
