@@ -381,68 +381,41 @@ async fn requests_are_validated_and_scoped() {
         .expect_err("viewer");
     assert_eq!(error_code(&err), Some("forbidden_role"));
 
+    // Refused inputs: 400 `inputs_invalid`, with a message that names the problem.
+    let mut refused = async |inputs: pb::DeclarationInputs, names: &str| {
+        let err = p
+            .engine
+            .compute(compute_request(Some(inputs)))
+            .await
+            .expect_err(names);
+        assert_eq!(
+            (err.code(), error_code(&err)),
+            (Code::InvalidArgument, Some("inputs_invalid"))
+        );
+        assert!(err.message().contains(names), "{}", err.message());
+    };
     let mut bad_inputs = worked_inputs();
     bad_inputs.adjustments = vec![pb::Adjustment {
         codigo: 538,
         delta: 1,
         reason: "x".into(),
     }];
-    let err = p
-        .engine
-        .compute(compute_request(Some(bad_inputs)))
-        .await
-        .expect_err("total");
-    assert_eq!(error_code(&err), Some("inputs_invalid"));
-    assert!(
-        err.message().contains("adjust one of its terms"),
-        "{}",
-        err.message()
-    );
-
+    refused(bad_inputs, "adjust one of its terms").await;
     // An amount no return can hold would overflow the sums: refused, naming the input.
     let mut huge = worked_inputs();
     huge.impuesto_unico = Some(i64::MAX);
-    let err = p
-        .engine
-        .compute(compute_request(Some(huge)))
-        .await
-        .expect_err("huge impuesto único");
-    assert_eq!(
-        (err.code(), error_code(&err)),
-        (Code::InvalidArgument, Some("inputs_invalid"))
-    );
-    assert!(
-        err.message().contains("impuesto_unico"),
-        "{}",
-        err.message()
-    );
+    refused(huge, "impuesto_unico").await;
     let mut huge = worked_inputs();
     huge.adjustments = vec![pb::Adjustment {
         codigo: 502,
         delta: i64::MIN,
         reason: "typo".into(),
     }];
-    let err = p
-        .engine
-        .compute(compute_request(Some(huge)))
-        .await
-        .expect_err("huge adjustment");
-    assert_eq!(error_code(&err), Some("inputs_invalid"));
-    assert!(
-        err.message().contains("adjustments[0].delta"),
-        "{}",
-        err.message()
-    );
+    refused(huge, "adjustments[0].delta").await;
     // A withholding given both ways: neither silently wins.
     let mut both = worked_inputs();
     both.honorarios_withholding = Some(1_000);
-    let err = p
-        .engine
-        .compute(compute_request(Some(both)))
-        .await
-        .expect_err("honorarios given twice");
-    assert_eq!(error_code(&err), Some("inputs_invalid"));
-    assert!(err.message().contains("not both"), "{}", err.message());
+    refused(both, "not both").await;
     // Nothing was stored by the refused requests.
     let err = p
         .engine
