@@ -37,16 +37,27 @@ fn children(parent: i32) -> Vec<i32> {
     found
 }
 
-#[tokio::test]
-async fn a_kill_in_the_middle_of_a_run_leaves_a_clean_catalog_and_the_next_run_succeeds() {
-    let env = TestEnv::new();
+/// A backup-agent process in the middle of a run that holds restic's lock.
+struct LockedRun {
+    process: ServiceProcess,
+    started: pb::BackupRun,
+    repo: std::path::PathBuf,
+    /// The plan's `sources:` lines.
+    sources: String,
+    /// The configuration it runs with (upload limited).
+    slow: String,
+}
+
+/// Starts backup-agent in its own process and a run of `plan` on a SQLite source of `rows`
+/// rows of incompressible text, uploaded at 64 KiB/s so the run holds restic's lock a
+/// while; returns once restic holds it.
+async fn run_holding_the_lock(env: &TestEnv, plan: &str, rows: u32) -> LockedRun {
     let db = env.path("app.db");
-    make_sqlite(&db, 1500, 2000); // ~3 MB of incompressible text
-    let repo = env.path("repo-crash");
+    make_sqlite(&db, rows, 2000);
+    let repo = env.path(&format!("repo-{plan}"));
     let sources = format!("      - name: app\n        sqlite: \"{}\"", db.display());
-    // Upload limited to 64 KiB/s: the backup holds its lock for a long while.
     let slow = env
-        .plan_yaml("crash", &sources, "")
+        .plan_yaml(plan, &sources, "")
         .replace("timeout_s: 120 }", "timeout_s: 120, limit_upload_kib: 64 }");
     let config = env.config_file(&slow);
     let process =
@@ -57,7 +68,7 @@ async fn a_kill_in_the_middle_of_a_run_leaves_a_clean_catalog_and_the_next_run_s
     let mut client = support::connect(address).await;
     let started = client
         .run_backup(pb::RunBackupRequest {
-            plan: "crash".into(),
+            plan: plan.into(),
             reason: "manual".into(),
             requested_by: "test".into(),
             wait: false,
@@ -65,14 +76,34 @@ async fn a_kill_in_the_middle_of_a_run_leaves_a_clean_catalog_and_the_next_run_s
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(started.result, "running");
-
     let (repo_w, pass_w) = (repo.clone(), env.password_file.clone());
     ofitec_testkit::wait_until("restic to hold a lock", Duration::from_secs(60), || {
         let (repo, pass) = (repo_w.clone(), pass_w.clone());
         async move { (!restic_locks(&repo, &pass).is_empty()).then_some(()) }
     })
     .await;
+    LockedRun {
+        process,
+        started,
+        repo,
+        sources,
+        slow,
+    }
+}
+
+#[tokio::test]
+async fn a_kill_in_the_middle_of_a_run_leaves_a_clean_catalog_and_the_next_run_succeeds() {
+    // ~3 MB of incompressible text, uploaded at 64 KiB/s: the backup holds its lock a long while.
+    let env = TestEnv::new();
+    let LockedRun {
+        process,
+        started,
+        repo,
+        sources,
+        ..
+    } = run_holding_the_lock(&env, "crash", 1500).await;
+    assert_eq!(started.result, "running");
+
     let agent_pid = process.pid().as_raw();
     let restic_children = children(agent_pid);
     kill(Pid::from_raw(agent_pid), Signal::SIGKILL).unwrap();
@@ -344,38 +375,15 @@ async fn a_stale_exclusive_lock_on_an_offsite_is_removed_before_the_copy() {
 
 #[tokio::test]
 async fn a_sigterm_during_a_run_lets_it_finish_and_be_recorded_before_exit() {
+    // ~1.2 MB: several seconds at 64 KiB/s.
     let env = TestEnv::new();
-    let db = env.path("app.db");
-    make_sqlite(&db, 600, 2000); // ~1.2 MB: several seconds at 64 KiB/s
-    let repo = env.path("repo-term");
-    let sources = format!("      - name: app\n        sqlite: \"{}\"", db.display());
-    let slow = env
-        .plan_yaml("term", &sources, "")
-        .replace("timeout_s: 120 }", "timeout_s: 120, limit_upload_kib: 64 }");
-    let config = env.config_file(&slow);
-    let process =
-        ServiceProcess::spawn("backup-agent", &["--config", config.to_str().unwrap()], &[]);
-    let address = process
-        .wait_for_address("serving gRPC", "grpc", Duration::from_secs(20))
-        .await;
-    let mut client = support::connect(address).await;
-    let started = client
-        .run_backup(pb::RunBackupRequest {
-            plan: "term".into(),
-            reason: "manual".into(),
-            requested_by: "test".into(),
-            wait: false,
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let (repo_w, pass_w) = (repo.clone(), env.password_file.clone());
-    ofitec_testkit::wait_until("restic to hold a lock", Duration::from_secs(60), || {
-        let (repo, pass) = (repo_w.clone(), pass_w.clone());
-        async move { (!restic_locks(&repo, &pass).is_empty()).then_some(()) }
-    })
-    .await;
-
+    let LockedRun {
+        process,
+        started,
+        repo,
+        slow,
+        ..
+    } = run_holding_the_lock(&env, "term", 600).await;
     // What compose and Kubernetes send first: the backup in progress gets to finish.
     process.signal(Signal::SIGTERM);
     let (status, output) = process.wait_output(Duration::from_secs(300)).await;
