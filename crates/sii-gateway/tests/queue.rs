@@ -528,6 +528,10 @@ async fn a_job_whose_message_the_broker_gives_up_on_is_marked_dead_and_can_be_re
         "{:?}",
         done[0]
     );
+    // A replica that never saw the dead letter looks at it too (each remembers what it
+    // examined): the job changed after its message was dead-lettered, so it stays.
+    let fresh = start_replica(&cluster._db, &cluster.sim.base, &cluster.prefix).await;
+    cluster.replicas.push(fresh);
     tokio::time::sleep(Duration::from_secs(6)).await;
     let after = cluster
         .client()

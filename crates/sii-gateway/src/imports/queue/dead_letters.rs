@@ -6,6 +6,7 @@
 //! marks such jobs `dead` (`delivery_limit`) and leaves every message where it is, for the
 //! operator (the `ImportDeadLetterQueueNotEmpty` alert and its runbook).
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::NaiveDateTime;
@@ -23,8 +24,18 @@ use crate::store::{self, StoreError, jobs};
 /// Messages looked at per sweep (the queue should hold few; an operator purges it).
 const PEEK: usize = 200;
 
+/// The dead letters a connection already examined, by (job id, dead-lettering time): a
+/// message stays in the queue until an operator purges it, and need not reach the database
+/// at every sweep. A new dead-lettering of the same job has a new time.
+pub type Examined = HashSet<(String, NaiveDateTime)>;
+
 /// Looks at the dead-letter `queue` and marks dead the jobs the broker stranded.
-pub async fn sweep(imports: &Arc<Imports>, channel: &Channel, queue: &str) {
+pub async fn sweep(
+    imports: &Arc<Imports>,
+    channel: &Channel,
+    queue: &str,
+    examined: &mut Examined,
+) {
     let mut last_tag = None;
     let mut stranded = Vec::new();
     for _ in 0..PEEK {
@@ -61,8 +72,14 @@ pub async fn sweep(imports: &Arc<Imports>, channel: &Channel, queue: &str) {
         tracing::warn!(error = %e, "dead letters not handed back; the broker requeues them when the channel closes");
     }
     for (job_id, dead_lettered_at) in stranded {
-        if let Err(e) = bury(imports, job_id.clone(), dead_lettered_at).await {
-            tracing::warn!(job_id, error = %e, "stranded job not marked dead yet");
+        if examined.contains(&(job_id.clone(), dead_lettered_at)) {
+            continue;
+        }
+        match bury(imports, job_id.clone(), dead_lettered_at).await {
+            Ok(()) => {
+                examined.insert((job_id, dead_lettered_at));
+            }
+            Err(e) => tracing::warn!(job_id, error = %e, "stranded job not marked dead yet"),
         }
     }
 }

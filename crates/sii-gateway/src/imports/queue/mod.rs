@@ -130,6 +130,7 @@ async fn serve(
     tracing::info!(queue = %publisher.names().work, prefetch = imports.config.prefetch, "consuming import jobs from RabbitMQ");
     publisher.sweep().await;
     let mut housekeeping = tokio::time::interval(HOUSEKEEPING);
+    let mut dead_letters_examined = dead_letters::Examined::new();
     loop {
         tokio::select! {
             () = shutdown.cancelled() => {
@@ -167,7 +168,7 @@ async fn serve(
                         Err(e) => tracing::debug!(error = %e, queue = %queue, "queue depth not read"),
                     }
                 }
-                dead_letters::sweep(imports, publishing, &publisher.names().dead).await;
+                dead_letters::sweep(imports, publishing, &publisher.names().dead, &mut dead_letters_examined).await;
             }
         }
     }
