@@ -127,9 +127,10 @@ async fn main() {
             );
             let plans_file = dir.path().join("plans.yaml");
             std::fs::write(&plans_file, plans).unwrap();
-            let mut config = backup_agent::Config::for_tests(ofitec_core::db::DatabaseUrl::Sqlite(
-                dir.path().join(format!("catalog-{round}-{level}.db")),
-            ));
+            let mut config =
+                backup_agent::Config::for_tests(ofitec_platform::db::DatabaseUrl::Sqlite(
+                    dir.path().join(format!("catalog-{round}-{level}.db")),
+                ));
             config.backup.work_dir = dir.path().join("work");
             config.backup.plans_file = Some(plans_file);
             config.resolve_plans("bench").unwrap();

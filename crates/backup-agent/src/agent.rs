@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use ofitec_core::db::Db;
+use ofitec_platform::db::Db;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -26,7 +26,7 @@ pub enum AgentError {
     UnknownPlan(String),
     /// The catalog could not be read or written.
     #[error("catalog: {0}")]
-    Catalog(#[from] ofitec_core::db::DbError),
+    Catalog(#[from] ofitec_platform::db::DbError),
     /// A tool is missing.
     #[error(transparent)]
     Tool(#[from] crate::tools::MissingTool),
@@ -160,7 +160,7 @@ impl Agent {
         Ok(agent)
     }
 
-    async fn restore_metrics(&self) -> Result<(), ofitec_core::db::DbError> {
+    async fn restore_metrics(&self) -> Result<(), ofitec_platform::db::DbError> {
         for plan in &self.plans {
             for repo in plan.repositories() {
                 if let Some(at) =

@@ -4,9 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use ofitec_core::db::Db;
-use ofitec_core::grpc::ServiceHost;
-use ofitec_core::grpc::health::database_probe;
+use ofitec_platform::db::Db;
+use ofitec_platform::grpc::ServiceHost;
+use ofitec_platform::grpc::health::database_probe;
 use ofitec_proto::backup::v1::backup_agent_server::BackupAgentServer;
 use tonic::server::NamedService;
 use tonic::service::Routes;
@@ -112,7 +112,7 @@ impl Application {
     }
 }
 
-ofitec_core::service_application!(Application);
+ofitec_platform::service_application!(Application);
 
 /// The agent without a server, for CLI commands that work locally (`run --local`,
 /// `restore`, `drill --local`).
@@ -120,7 +120,7 @@ pub async fn local_agent(config: &Config) -> anyhow::Result<Arc<Agent>> {
     let db = Db::connect(&config.database, MIGRATIONS)
         .await
         .with_context(|| format!("opening the backup-agent database {}", config.database.url))?;
-    let registry = ofitec_core::metrics::Metrics::new();
+    let registry = ofitec_platform::metrics::Metrics::new();
     let metrics = BackupMetrics::register(&registry).context("registering backup metrics")?;
     Agent::start(
         db,

@@ -2,10 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use ofitec_core::config::{self, ConfigError, EnvAlias, Environment};
-use ofitec_core::db::{DatabaseConfig, DatabaseUrl};
-use ofitec_core::grpc::{GrpcServerConfig, MetricsConfig};
-use ofitec_core::telemetry::TelemetryConfig;
+use ofitec_platform::config::{self, ConfigError, EnvAlias, Environment};
+use ofitec_platform::db::{DatabaseConfig, DatabaseUrl};
+use ofitec_platform::grpc::{GrpcServerConfig, MetricsConfig};
+use ofitec_platform::telemetry::TelemetryConfig;
 use serde::Deserialize;
 
 use crate::plan::{Plan, PlanSpec, PlansFile, validate_plans};
@@ -136,7 +136,7 @@ impl Config {
 }
 
 fn default_grpc() -> GrpcServerConfig {
-    GrpcServerConfig::new(ofitec_core::config::ListenAddr::loopback(50053))
+    GrpcServerConfig::new(ofitec_platform::config::ListenAddr::loopback(50053))
 }
 
 fn default_metrics() -> MetricsConfig {

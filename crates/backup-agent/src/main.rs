@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use backup_agent::cli;
 use clap::{Parser, Subcommand};
-use ofitec_core::runner;
+use ofitec_platform::runner;
 
 /// Backup agent.
 #[derive(Debug, Parser)]
@@ -98,7 +98,7 @@ async fn main() -> ExitCode {
         Ok(config) => config,
         Err(code) => return code,
     };
-    let _telemetry = ofitec_core::telemetry::init("backup-agent", &config.telemetry);
+    let _telemetry = ofitec_platform::telemetry::init("backup-agent", &config.telemetry);
     match cli.command {
         None | Some(Command::Serve) => {
             runner::serve("backup-agent", backup_agent::Application::build(config)).await

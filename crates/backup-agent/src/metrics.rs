@@ -4,7 +4,7 @@
 //! succeeded.
 
 use chrono::{DateTime, Utc};
-use ofitec_core::metrics::Metrics;
+use ofitec_platform::metrics::Metrics;
 use prometheus::{GaugeVec, HistogramVec, IntCounterVec, IntGaugeVec, Opts};
 
 use crate::tools::TOOLS;

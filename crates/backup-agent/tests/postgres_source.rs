@@ -8,8 +8,8 @@ mod support;
 use std::collections::BTreeMap;
 
 use backup_agent::manifest::Manifest;
-use backup_agent::plan::Secret;
 use backup_agent::restore::target::{RestoreError, RestoreRequest, restore};
+use ofitec_domain::Secret;
 use ofitec_proto::backup::v1 as pb;
 use support::{PgSource, TestEnv, metric, repo_exists, restic_snapshots, sample_sql};
 

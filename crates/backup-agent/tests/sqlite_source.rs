@@ -240,8 +240,8 @@ async fn the_read_data_rotation_survives_the_structural_check_after_each_prune()
 
 #[tokio::test]
 async fn a_restore_safety_backup_is_not_a_backup_of_the_plan() {
-    use backup_agent::plan::Secret;
     use backup_agent::restore::target::{RestoreRequest, restore};
+    use ofitec_domain::Secret;
     let env = TestEnv::new();
     let db = env.path("app.db");
     make_sqlite(&db, 40, 64);

@@ -8,7 +8,7 @@ mod support;
 
 use std::time::Duration;
 
-use ofitec_core::grpc::status::error_code;
+use ofitec_platform::grpc::status::error_code;
 use ofitec_proto::backup::v1 as pb;
 use ofitec_testkit::process::{ServiceProcess, bin_path};
 use support::{TestEnv, make_sqlite, metric};

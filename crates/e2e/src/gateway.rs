@@ -16,7 +16,7 @@ use tonic::transport::Channel;
 pub struct Sim {
     /// `http://address`.
     pub base: String,
-    stop: ofitec_core::shutdown::CancellationToken,
+    stop: ofitec_platform::shutdown::CancellationToken,
 }
 
 impl Sim {

@@ -6,9 +6,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use ofitec_core::identity::Role;
-use ofitec_core::runner::Runnable;
-use ofitec_core::shutdown::CancellationToken;
+use ofitec_domain::identity::Role;
+use ofitec_platform::runner::Runnable;
+use ofitec_platform::shutdown::CancellationToken;
 use ofitec_testkit::TestDatabase;
 use tokio::task::JoinHandle;
 
@@ -146,7 +146,7 @@ impl Platform {
 /// A development token signed with the test secret of `edge_api::Config::for_tests`.
 pub fn token(sub: &str, role: Role, companies: &[&str]) -> String {
     let auth = edge_api::config::AuthConfig {
-        dev_secret: Some(ofitec_core::secret::Secret::new(
+        dev_secret: Some(ofitec_domain::secret::Secret::new(
             edge_api::config::TEST_SECRET,
         )),
         ..Default::default()
@@ -154,7 +154,7 @@ pub fn token(sub: &str, role: Role, companies: &[&str]) -> String {
     let companies: Vec<String> = companies.iter().map(|c| (*c).to_owned()).collect();
     edge_api::auth::jwt::JwtVerifier::from_config(
         &auth,
-        ofitec_core::config::Environment::Development,
+        ofitec_platform::config::Environment::Development,
     )
     .and_then(|v| v.issue_dev_token(sub, role, &companies, 3600))
     .expect("development token")

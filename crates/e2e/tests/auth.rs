@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use ofitec_core::identity::Role;
+use ofitec_domain::identity::Role;
 use ofitec_e2e::{Platform, get_json};
 use serde_json::Value;
 

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use ofitec_core::identity::Role;
+use ofitec_domain::identity::Role;
 use ofitec_e2e::{Platform, Running};
 use ofitec_testkit::TestDatabase;
 use serde_json::{Value, json};

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use ofitec_core::Rut;
+use ofitec_domain::Rut;
 use ofitec_e2e::gateway::{
     Sim, gateway_env, spawn_gateway, test_amqp_url, unique_prefix, wait_batch_final,
 };

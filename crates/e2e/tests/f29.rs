@@ -7,9 +7,9 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use ofitec_core::grpc::{CallContext, RequestId};
-use ofitec_core::identity::{Caller, CompanyScope, Role};
+use ofitec_domain::identity::{Caller, CompanyScope, Role};
 use ofitec_e2e::{Platform, Running};
+use ofitec_platform::grpc::{CallContext, RequestId};
 use ofitec_proto::f29::v1 as pb;
 use ofitec_proto::f29::v1::f29_engine_client::F29EngineClient;
 use ofitec_testkit::TestDatabase;

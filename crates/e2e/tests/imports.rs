@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use futures::StreamExt as _;
-use ofitec_core::identity::Role;
+use ofitec_domain::identity::Role;
 use ofitec_e2e::Platform;
 use serde_json::{Value, json};
 

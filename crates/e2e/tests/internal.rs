@@ -2,11 +2,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
-use ofitec_core::grpc::CallContext;
-use ofitec_core::grpc::RequestId;
-use ofitec_core::grpc::status::error_code;
-use ofitec_core::identity::{Caller, CompanyScope, Role};
+use ofitec_domain::identity::{Caller, CompanyScope, Role};
 use ofitec_e2e::Platform;
+use ofitec_platform::grpc::CallContext;
+use ofitec_platform::grpc::RequestId;
+use ofitec_platform::grpc::status::error_code;
 use ofitec_proto::sii::v1::GetTokenStatusRequest;
 use ofitec_proto::sii::v1::sii_gateway_client::SiiGatewayClient;
 

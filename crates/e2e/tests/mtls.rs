@@ -5,9 +5,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use ofitec_core::grpc::tls::{ClientTls, ServerTls};
-use ofitec_core::identity::Role;
+use ofitec_domain::identity::Role;
 use ofitec_e2e::Running;
+use ofitec_platform::grpc::tls::{ClientTls, ServerTls};
 use ofitec_testkit::TestDatabase;
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,

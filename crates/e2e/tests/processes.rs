@@ -161,7 +161,7 @@ async fn sigterm_during_an_in_flight_request_still_completes_it() {
     );
     let address = edge.wait_for_address("listening", "address", START).await;
     let health = format!("http://{address}/api/health");
-    let token = ofitec_e2e::token("ops", ofitec_core::identity::Role::Viewer, &["*"]);
+    let token = ofitec_e2e::token("ops", ofitec_domain::identity::Role::Viewer, &["*"]);
     let client = reqwest::Client::new();
     ofitec_testkit::wait_until("healthy platform", Duration::from_secs(10), || async {
         let ok = reqwest::get(&health)

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use ofitec_core::identity::Role;
+use ofitec_domain::identity::Role;
 use ofitec_e2e::Platform;
 use serde_json::{Value, json};
 

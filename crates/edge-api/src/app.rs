@@ -8,9 +8,9 @@ use actix_cors::Cors;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
-use ofitec_core::metrics::Metrics;
-use ofitec_core::runner::Runnable;
-use ofitec_core::shutdown::CancellationToken;
+use ofitec_platform::metrics::Metrics;
+use ofitec_platform::runner::Runnable;
+use ofitec_platform::shutdown::CancellationToken;
 use utoipa::OpenApi as _;
 use utoipa_actix_web::AppExt as _;
 
@@ -54,7 +54,7 @@ impl Application {
             );
         }
         let openapi = web::Data::new(OpenApiJson(openapi_document()?));
-        let listener = ofitec_core::net::bind_std(&config.http.listen, "HTTP")?;
+        let listener = ofitec_platform::net::bind_std(&config.http.listen, "HTTP")?;
         let address = listener
             .local_addr()
             .context("reading the bound HTTP address")?;

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use ofitec_core::Rut;
-use ofitec_core::identity::Role;
+use ofitec_domain::Rut;
+use ofitec_domain::identity::Role;
 
 /// edge-api: REST + SSE for the frontend and integrations on port 5555.
 #[derive(Debug, Parser)]

@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use ofitec_core::config::{self, ConfigError, EnvAlias, Environment, ListenAddr};
-use ofitec_core::telemetry::TelemetryConfig;
+use ofitec_platform::config::{self, ConfigError, EnvAlias, Environment, ListenAddr};
+use ofitec_platform::telemetry::TelemetryConfig;
 use serde::Deserialize;
 
 pub use crate::auth::config::{AuthConfig, JwtConfig, MetricsAccessConfig, RateLimitConfig};
@@ -104,7 +104,7 @@ pub struct ServicesConfig {
     pub backup_drill_timeout_ms: u64,
     /// Mutual TLS towards the internal services (use `https://` URLs); plaintext when absent.
     #[serde(default)]
-    pub tls: Option<ofitec_core::grpc::tls::ClientTls>,
+    pub tls: Option<ofitec_platform::grpc::tls::ClientTls>,
 }
 
 impl Default for ServicesConfig {
@@ -185,7 +185,7 @@ impl Config {
             },
             telemetry: TelemetryConfig::default(),
             auth: AuthConfig {
-                dev_secret: Some(ofitec_core::secret::Secret::new(TEST_SECRET)),
+                dev_secret: Some(ofitec_domain::secret::Secret::new(TEST_SECRET)),
                 ..AuthConfig::default()
             },
             rate_limit: RateLimitConfig::default(),

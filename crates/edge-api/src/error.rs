@@ -95,7 +95,7 @@ impl ApiError {
     /// Maps an internal service's gRPC status, keeping the stable code it carries.
     pub fn from_grpc(service: &str, status: &tonic::Status) -> ApiError {
         use tonic::Code;
-        let carried = ofitec_core::grpc::status::error_code(status).map(intern);
+        let carried = ofitec_platform::grpc::status::error_code(status).map(intern);
         // tonic reports its own client-side deadline (`services.call_timeout_ms`) as
         // CANCELLED "Timeout expired": the service is up but slow, which is a 504, not a 503.
         if status.code() == Code::Cancelled && status.message() == CLIENT_TIMEOUT {

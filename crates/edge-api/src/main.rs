@@ -6,7 +6,7 @@ use clap::Parser;
 use edge_api::auth::api_keys;
 use edge_api::auth::jwt::JwtVerifier;
 use edge_api::cli::{Cli, Command};
-use ofitec_core::runner;
+use ofitec_platform::runner;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -18,7 +18,7 @@ async fn main() -> ExitCode {
         };
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
-            let _telemetry = ofitec_core::telemetry::init("edge-api", &config.telemetry);
+            let _telemetry = ofitec_platform::telemetry::init("edge-api", &config.telemetry);
             runner::serve("edge-api", edge_api::Application::build(config)).await
         }
         Command::Token {

@@ -1,7 +1,7 @@
 //! edge-api's own metrics: RED metrics per route template (never raw paths, which carry
 //! RUTs and ids) and the health of each internal service as last seen.
 
-use ofitec_core::metrics::Metrics;
+use ofitec_platform::metrics::Metrics;
 use prometheus::{GaugeVec, HistogramVec, IntCounterVec, IntGauge, Opts};
 
 /// HTTP and dependency metrics.

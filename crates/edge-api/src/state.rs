@@ -1,6 +1,6 @@
 //! What every handler can reach.
 
-use ofitec_core::metrics::Metrics;
+use ofitec_platform::metrics::Metrics;
 
 use crate::upstream::Upstreams;
 

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use ofitec_core::grpc::CallContext;
+use ofitec_platform::grpc::CallContext;
 use ofitec_proto::backup::v1::backup_agent_client::BackupAgentClient;
 use ofitec_proto::f29::v1::f29_engine_client::F29EngineClient;
 use ofitec_proto::sii::v1::sii_gateway_client::SiiGatewayClient;

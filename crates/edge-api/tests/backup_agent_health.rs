@@ -3,9 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
-use ofitec_core::config::Environment;
-use ofitec_core::db::DatabaseUrl;
-use ofitec_core::identity::Role;
+use ofitec_domain::identity::Role;
+use ofitec_platform::config::Environment;
+use ofitec_platform::db::DatabaseUrl;
 
 #[tokio::test]
 async fn health_details_name_the_tools_backup_agent_misses() {
@@ -36,7 +36,7 @@ async fn health_details_name_the_tools_backup_agent_misses() {
 
     let token = edge_api::auth::jwt::JwtVerifier::from_config(
         &edge_api::config::AuthConfig {
-            dev_secret: Some(ofitec_core::secret::Secret::new(
+            dev_secret: Some(ofitec_domain::secret::Secret::new(
                 edge_api::config::TEST_SECRET,
             )),
             ..Default::default()

@@ -8,9 +8,9 @@ use base64::Engine as _;
 use edge_api::auth::jwt::{JwtVerifier, TokenRejection};
 use edge_api::config::{AuthConfig, JwtConfig};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use ofitec_core::config::Environment;
-use ofitec_core::identity::{CompanyScope, Role};
-use ofitec_core::secret::Secret;
+use ofitec_domain::identity::{CompanyScope, Role};
+use ofitec_domain::secret::Secret;
+use ofitec_platform::config::Environment;
 use serde_json::json;
 
 const DEV_SECRET: &str = "development-secret-of-at-least-32-chars";

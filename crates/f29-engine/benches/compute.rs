@@ -18,8 +18,10 @@ use f29_engine::domain::mapping::Mapping;
 use f29_engine::domain::options::ComputeOptions;
 use f29_engine::domain::utm::UtmTable;
 use f29_engine::domain::validate::validate;
-use ofitec_core::rcv::{DocumentReference, Operation, PurchaseState, RcvDocument, TransactionType};
-use ofitec_core::{Period, Rut};
+use ofitec_domain::rcv::{
+    DocumentReference, Operation, PurchaseState, RcvDocument, TransactionType,
+};
+use ofitec_domain::{Period, Rut};
 
 const DOCUMENTS: usize = 200_000;
 

@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use anyhow::Context as _;
-use ofitec_core::db::Db;
-use ofitec_core::grpc::ServiceHost;
-use ofitec_core::grpc::health::database_probe;
+use ofitec_platform::db::Db;
+use ofitec_platform::grpc::ServiceHost;
+use ofitec_platform::grpc::health::database_probe;
 use ofitec_proto::f29::v1::f29_engine_server::F29EngineServer;
 use tonic::server::NamedService;
 use tonic::service::Routes;
@@ -94,4 +94,4 @@ impl Application {
     }
 }
 
-ofitec_core::service_application!(Application);
+ofitec_platform::service_application!(Application);

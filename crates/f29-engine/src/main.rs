@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use ofitec_core::runner;
+use ofitec_platform::runner;
 
 /// F29 engine: serves the F29 gRPC service, or computes a declaration offline.
 #[derive(Debug, Parser)]
@@ -46,6 +46,6 @@ async fn main() -> ExitCode {
         Ok(config) => config,
         Err(code) => return code,
     };
-    let _telemetry = ofitec_core::telemetry::init("f29-engine", &config.telemetry);
+    let _telemetry = ofitec_platform::telemetry::init("f29-engine", &config.telemetry);
     runner::serve("f29-engine", f29_engine::Application::build(config)).await
 }

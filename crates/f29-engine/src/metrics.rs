@@ -3,7 +3,7 @@
 
 use prometheus::{Histogram, HistogramOpts, IntCounterVec, IntGaugeVec, Opts};
 
-use ofitec_core::metrics::{LATENCY_BUCKETS, Metrics};
+use ofitec_platform::metrics::{LATENCY_BUCKETS, Metrics};
 
 use crate::domain::lifecycle::Status;
 

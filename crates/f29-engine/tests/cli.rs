@@ -16,7 +16,7 @@ use f29_engine::domain::decimal::Decimal;
 use f29_engine::domain::export::{Declared, Format, lines, render};
 use f29_engine::domain::inputs::Inputs;
 use f29_engine::domain::lifecycle::Status;
-use ofitec_core::{Period, Rut};
+use ofitec_domain::{Period, Rut};
 use sii_client::rcv::csv::parse_reader;
 
 const COMPANY: &str = "76123456-0";

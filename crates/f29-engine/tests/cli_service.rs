@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::process::Command;
 
 use common::platform::Platform;
-use ofitec_core::rcv::PurchaseState;
+use ofitec_domain::rcv::PurchaseState;
 use ofitec_proto::f29::v1 as pb;
 
 fn key() -> pb::DeclarationKey {
@@ -146,7 +146,7 @@ fn testdata(name: &str) -> std::path::PathBuf {
 
 #[tokio::test]
 async fn the_cli_on_the_committed_sii_files_agrees_with_the_service_on_the_same_documents() {
-    use ofitec_core::rcv::{Operation, RcvDocument};
+    use ofitec_domain::rcv::{Operation, RcvDocument};
     let compras: Vec<_> = ["registro", "pendiente", "no_incluir", "reclamado"]
         .iter()
         .map(|s| {

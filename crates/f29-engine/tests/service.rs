@@ -13,10 +13,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use common::expected::{self, Expected};
 use common::platform::{Platform, metrics_text};
 use f29_engine::grpc::gateway::PAGE_SIZE;
-use ofitec_core::grpc::status::error_code;
-use ofitec_core::grpc::{CallContext, RequestId};
-use ofitec_core::identity::{Caller, CompanyScope, Role};
-use ofitec_core::rcv::{Operation, PurchaseState, RcvDocument, TransactionType};
+use ofitec_domain::identity::{Caller, CompanyScope, Role};
+use ofitec_domain::rcv::{Operation, PurchaseState, RcvDocument, TransactionType};
+use ofitec_platform::grpc::status::error_code;
+use ofitec_platform::grpc::{CallContext, RequestId};
 use ofitec_proto::f29::v1 as pb;
 use tonic::{Code, Request};
 
@@ -358,7 +358,7 @@ async fn requests_are_validated_and_scoped() {
         (Code::NotFound, Some("declaration_not_found"))
     );
 
-    let other = ofitec_core::Rut::parse("12345678-5").unwrap();
+    let other = ofitec_domain::Rut::parse("12345678-5").unwrap();
     let elsewhere = CompanyScope::Only(BTreeSet::from([other]));
     let err = p
         .engine
@@ -718,7 +718,7 @@ async fn mappings_are_validated_overridden_and_removed() {
     assert_eq!(removed.source, "shipped");
 }
 
-fn key_of(period: ofitec_core::Period) -> pb::DeclarationKey {
+fn key_of(period: ofitec_domain::Period) -> pb::DeclarationKey {
     pb::DeclarationKey {
         company: "76123456-0".into(),
         period: period.to_string(),
@@ -728,7 +728,7 @@ fn key_of(period: ofitec_core::Period) -> pb::DeclarationKey {
 #[tokio::test]
 async fn the_uso_comun_factor_is_cumulated_from_january() {
     let mut p = Platform::start().await;
-    let month = |m: &str| ofitec_core::Period::parse(m).unwrap();
+    let month = |m: &str| ofitec_domain::Period::parse(m).unwrap();
     let (january, february, march) = (month("2024-01"), month("2024-02"), month("2024-03"));
     for m in [january, february, march] {
         p.set_volume_of(m, 60).await;
@@ -866,7 +866,7 @@ async fn a_register_with_absurd_amounts_is_refused_with_a_clear_error_and_nothin
         .await
         .expect_err("absurd amounts");
     assert_eq!(
-        ofitec_core::grpc::status::error_code(&err),
+        ofitec_platform::grpc::status::error_code(&err),
         Some("amounts_out_of_range")
     );
     assert!(
@@ -880,7 +880,7 @@ async fn a_register_with_absurd_amounts_is_refused_with_a_clear_error_and_nothin
         .await
         .expect_err("nothing was computed");
     assert_eq!(
-        ofitec_core::grpc::status::error_code(&stored),
+        ofitec_platform::grpc::status::error_code(&stored),
         Some("declaration_not_found")
     );
 }
@@ -1036,7 +1036,7 @@ async fn the_remanente_comes_from_the_stored_previous_declaration() {
     // Nothing is imported: October's only numbers are an adjustment, which leaves a
     // remanente (77) for November.
     let mut p = Platform::start().await;
-    let october = key_of(ofitec_core::Period::parse("2024-10").unwrap());
+    let october = key_of(ofitec_domain::Period::parse("2024-10").unwrap());
     let mut october_inputs = worked_inputs();
     october_inputs.adjustments = vec![pb::Adjustment {
         codigo: 520,

@@ -12,8 +12,8 @@ use f29_engine::domain::lifecycle::{Status, TransitionError};
 use f29_engine::domain::options::ComputeOptions;
 use f29_engine::store::declarations::{self, NewVersion};
 use f29_engine::store::{self, MIGRATIONS, StoreError, mappings};
-use ofitec_core::db::{DatabaseConfig, Db};
-use ofitec_core::{Period, Rut};
+use ofitec_domain::{Period, Rut};
+use ofitec_platform::db::{DatabaseConfig, Db};
 use ofitec_testkit::TestDatabase;
 
 #[tokio::test]

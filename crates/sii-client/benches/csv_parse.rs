@@ -9,7 +9,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 #[path = "support/cpu_time.rs"]
 mod cpu_time;
-use ofitec_core::{Period, Rut};
+use ofitec_domain::{Period, Rut};
 use sii_client::rcv::csv::{Layout, parse_reader};
 
 const ROWS: usize = 200_000;

@@ -8,8 +8,9 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 #[path = "support/cpu_time.rs"]
 mod cpu_time;
+use ofitec_domain::Secret;
 use sii_client::auth::{self, Seed};
-use sii_client::cert::{Certificate, Password};
+use sii_client::cert::Certificate;
 use sii_client::dsig;
 
 /// `_cpu` for the CPU-time run, so both results are kept apart.
@@ -23,7 +24,7 @@ fn suffix<M: 'static>() -> &'static str {
 
 fn bench<M: criterion::measurement::Measurement + 'static>(c: &mut Criterion<M>) {
     let certs = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/certs");
-    let password = Password::from_file(certs.join("password.txt")).unwrap();
+    let password = Secret::from_file(certs.join("password.txt")).unwrap();
     let now = Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap();
     let cert = Certificate::from_pkcs12_file(certs.join("valid.p12"), &password, now).unwrap();
     let seed = Seed::new("000000000078").unwrap();

@@ -7,8 +7,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 #[path = "support/cpu_time.rs"]
 mod cpu_time;
-use ofitec_core::rcv::{Operation, PurchaseState};
-use ofitec_core::{Period, Rut};
+use ofitec_domain::rcv::{Operation, PurchaseState};
+use ofitec_domain::{Period, Rut};
 use serde_json::json;
 use sii_client::rcv::request::RcvQuery;
 use sii_client::rcv::response::parse_detalle;

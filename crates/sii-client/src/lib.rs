@@ -7,7 +7,7 @@
 //! * [`environment`]: which SII (simulator, certification `maullin`, production `palena`)
 //!   and the URLs each call goes to.
 //! * [`cert`]: PKCS#12 loading (OpenSSL 3 and legacy files), choosing the valid key pair,
-//!   the holder's RUT, validity; [`cert::Password`] never prints.
+//!   the holder's RUT, validity.
 //! * [`xml`]: bytes → text by the declared encoding (UTF-8, ISO-8859-1, windows-1252) →
 //!   `roxmltree` document.
 //! * [`c14n`]: inclusive Canonical XML 1.0, whole documents and subtrees in context.
@@ -16,7 +16,7 @@
 //! * [`auth`]: the getSeed / getToken SOAP envelopes, tolerant response parsing, every
 //!   ESTADO code as a typed error with [`auth::RetryAdvice`].
 //! * [`rcv`]: the RCV JSON facade (request building, response parsing into
-//!   [`ofitec_core::rcv::RcvDocument`]) and the streaming CSV parser for SII's exports.
+//!   [`ofitec_domain::rcv::RcvDocument`]) and the streaming CSV parser for SII's exports.
 
 pub mod auth;
 pub mod c14n;

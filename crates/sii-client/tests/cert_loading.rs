@@ -6,8 +6,9 @@ mod common;
 
 use chrono::{Datelike, TimeZone, Utc};
 use common::{certs_dir, load, now, password};
-use ofitec_core::Rut;
-use sii_client::cert::{CertError, Certificate, Password};
+use ofitec_domain::Rut;
+use ofitec_domain::Secret;
+use sii_client::cert::{CertError, Certificate};
 
 fn rut(text: &str) -> Rut {
     Rut::parse(text).expect("test RUT")
@@ -75,17 +76,14 @@ fn utf8_othername_and_serial_number_fallback() {
 fn wrong_password() {
     let err = Certificate::from_pkcs12_file(
         certs_dir().join("valid.p12"),
-        &Password::new("not-the-password"),
+        &Secret::new("not-the-password"),
         now(),
     )
     .err();
     assert!(matches!(err, Some(CertError::WrongPassword)), "{err:?}");
-    let err = Certificate::from_pkcs12_file(
-        certs_dir().join("legacy.p12"),
-        &Password::new("nope"),
-        now(),
-    )
-    .err();
+    let err =
+        Certificate::from_pkcs12_file(certs_dir().join("legacy.p12"), &Secret::new("nope"), now())
+            .err();
     assert!(matches!(err, Some(CertError::WrongPassword)), "{err:?}");
 }
 
@@ -166,7 +164,7 @@ fn debug_output_has_no_secrets() {
     assert!(!format!("{password:?}{password}").contains("ofitec"));
     let err = Certificate::from_pkcs12_file(
         certs_dir().join("valid.p12"),
-        &Password::new("hunter2-secret"),
+        &Secret::new("hunter2-secret"),
         now(),
     )
     .err()
@@ -179,11 +177,11 @@ fn password_from_env() {
     // Cargo sets CARGO_PKG_NAME for test processes; editing the environment would need
     // `unsafe` (edition 2024), which the workspace forbids.
     assert_eq!(
-        Password::from_env("CARGO_PKG_NAME")
+        Secret::from_env("CARGO_PKG_NAME")
             .map(|p| p.expose().to_owned())
             .ok()
             .as_deref(),
         Some("sii-client")
     );
-    assert!(Password::from_env("SII_CLIENT_TEST_SURELY_UNSET").is_err());
+    assert!(Secret::from_env("SII_CLIENT_TEST_SURELY_UNSET").is_err());
 }

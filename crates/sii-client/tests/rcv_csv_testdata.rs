@@ -6,8 +6,8 @@ mod common;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use common::sii_file;
-use ofitec_core::rcv::{Operation, PurchaseState, RcvDocument, TransactionType};
-use ofitec_core::{Period, Rut};
+use ofitec_domain::rcv::{Operation, PurchaseState, RcvDocument, TransactionType};
+use ofitec_domain::{Period, Rut};
 use sii_client::rcv::csv::{CsvOutcome, Layout, parse_reader};
 
 fn company() -> Rut {

@@ -5,8 +5,8 @@
 mod common;
 
 use common::sii_file;
-use ofitec_core::rcv::{Operation, PurchaseState};
-use ofitec_core::{Period, Rut};
+use ofitec_domain::rcv::{Operation, PurchaseState};
+use ofitec_domain::{Period, Rut};
 use sii_client::rcv::request::RcvQuery;
 use sii_client::rcv::response::{RcvStatus, parse_export_documents, parse_resumen};
 

@@ -4,9 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use ofitec_core::db::Db;
-use ofitec_core::grpc::ServiceHost;
-use ofitec_core::grpc::health::database_probe;
+use ofitec_platform::db::Db;
+use ofitec_platform::grpc::ServiceHost;
+use ofitec_platform::grpc::health::database_probe;
 use ofitec_proto::sii::v1::sii_gateway_server::SiiGatewayServer;
 use tonic::server::NamedService;
 use tonic::service::Routes;
@@ -73,4 +73,4 @@ impl Application {
     }
 }
 
-ofitec_core::service_application!(Application);
+ofitec_platform::service_application!(Application);

@@ -2,10 +2,10 @@
 
 use std::path::Path;
 
-use ofitec_core::config::{self, ConfigError, EnvAlias, Environment};
-use ofitec_core::db::{DatabaseConfig, DatabaseUrl};
-use ofitec_core::grpc::{GrpcServerConfig, MetricsConfig};
-use ofitec_core::telemetry::TelemetryConfig;
+use ofitec_platform::config::{self, ConfigError, EnvAlias, Environment};
+use ofitec_platform::db::{DatabaseConfig, DatabaseUrl};
+use ofitec_platform::grpc::{GrpcServerConfig, MetricsConfig};
+use ofitec_platform::telemetry::TelemetryConfig;
 use serde::Deserialize;
 
 /// Everything sii-gateway reads at start.
@@ -97,7 +97,7 @@ impl Config {
 }
 
 fn default_grpc() -> GrpcServerConfig {
-    GrpcServerConfig::new(ofitec_core::config::ListenAddr::loopback(50051))
+    GrpcServerConfig::new(ofitec_platform::config::ListenAddr::loopback(50051))
 }
 
 fn default_metrics() -> MetricsConfig {

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use ofitec_core::runner;
+use ofitec_platform::runner;
 
 /// SII gateway: certificates, tokens, RCV downloads and imports.
 #[derive(Debug, Parser)]
@@ -25,6 +25,6 @@ async fn main() -> ExitCode {
         Ok(config) => config,
         Err(code) => return code,
     };
-    let _telemetry = ofitec_core::telemetry::init("sii-gateway", &config.telemetry);
+    let _telemetry = ofitec_platform::telemetry::init("sii-gateway", &config.telemetry);
     runner::serve("sii-gateway", sii_gateway::Application::build(config)).await
 }

@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use futures::StreamExt as _;
-use ofitec_core::identity::{CompanyScope, Role};
-use ofitec_core::{Period, Rut};
+use ofitec_domain::identity::{CompanyScope, Role};
+use ofitec_domain::{Period, Rut};
 use ofitec_proto::sii::v1 as pb;
 use ofitec_proto::sii::v1::sii_gateway_client::SiiGatewayClient;
 use ofitec_testkit::{TestDatabase, as_caller, operator};
@@ -24,7 +24,7 @@ struct Platform {
     sim: Sim,
     client: SiiGatewayClient<Channel>,
     _db: TestDatabase,
-    gateway_stop: ofitec_core::shutdown::CancellationToken,
+    gateway_stop: ofitec_platform::shutdown::CancellationToken,
 }
 
 impl Drop for Platform {
@@ -850,7 +850,7 @@ async fn a_job_cancelled_while_fetching_stores_nothing_and_its_retry_stores_the_
 
 #[tokio::test]
 async fn a_storage_failure_mid_attempt_hands_the_job_back_and_the_next_attempt_stores_it() {
-    use ofitec_core::db::{DatabaseConfig, Db, DbError};
+    use ofitec_platform::db::{DatabaseConfig, Db, DbError};
     let mut p = start_with(3, |c| c.imports.retry_delays_s = vec![3]).await;
     // SII is slow, so the job is still fetching when the documents table goes away.
     p.sim_admin(

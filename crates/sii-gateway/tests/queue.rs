@@ -12,8 +12,8 @@ use std::time::Duration;
 use lapin::options::{BasicPublishOptions, QueueDeclareOptions};
 use lapin::types::{FieldTable, ShortString};
 use lapin::{BasicProperties, Connection, ConnectionProperties};
-use ofitec_core::Rut;
-use ofitec_core::shutdown::CancellationToken;
+use ofitec_domain::Rut;
+use ofitec_platform::shutdown::CancellationToken;
 use ofitec_proto::sii::v1 as pb;
 use ofitec_proto::sii::v1::sii_gateway_client::SiiGatewayClient;
 use ofitec_testkit::{TestDatabase, operator};
@@ -391,7 +391,7 @@ async fn a_replica_streams_events_written_by_another_at_once() {
 #[tokio::test]
 async fn a_job_whose_message_the_broker_gives_up_on_is_marked_dead_and_can_be_retried() {
     use lapin::options::{BasicConsumeOptions, BasicNackOptions};
-    use ofitec_core::db::{DatabaseConfig, Db, DbError};
+    use ofitec_platform::db::{DatabaseConfig, Db, DbError};
     use prost::Message as _;
     use sii_gateway::imports::config::ImportsConfig;
     use sii_gateway::store::jobs::{self, NewJob};
@@ -421,8 +421,8 @@ async fn a_job_whose_message_the_broker_gives_up_on_is_marked_dead_and_can_be_re
     .unwrap();
     let key = NewJob {
         company: Rut::parse(&companies(1)[0]).unwrap(),
-        period: ofitec_core::Period::parse("2024-11").unwrap(),
-        operation: ofitec_core::rcv::Operation::Venta,
+        period: ofitec_domain::Period::parse("2024-11").unwrap(),
+        operation: ofitec_domain::rcv::Operation::Venta,
     };
     let job = store
         .run(move |c| {

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
-use ofitec_core::Rut;
+use ofitec_domain::Rut;
 use ofitec_proto::sii::v1 as pb;
 use ofitec_proto::sii::v1::sii_gateway_client::SiiGatewayClient;
 use ofitec_testkit::{TestDatabase, operator};

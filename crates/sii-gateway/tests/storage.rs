@@ -3,11 +3,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
-use ofitec_core::db::{DatabaseConfig, Db, DbError};
-use ofitec_core::rcv::{
+use ofitec_domain::rcv::{
     DocumentReference, Operation, OtherTax, PurchaseState, RcvDocument, TransactionType,
 };
-use ofitec_core::{Period, Rut};
+use ofitec_domain::{Period, Rut};
+use ofitec_platform::db::{DatabaseConfig, Db, DbError};
 use ofitec_testkit::TestDatabase;
 use sii_gateway::store::documents::{self, DocumentFilter};
 use sii_gateway::store::jobs::{self, Finish, Holder, JobStatus, NewJob};

@@ -13,8 +13,8 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use http::{HeaderMap, header};
-use ofitec_core::runner::Runnable;
-use ofitec_core::shutdown::CancellationToken;
+use ofitec_platform::runner::Runnable;
+use ofitec_platform::shutdown::CancellationToken;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
@@ -36,7 +36,7 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Application> {
         let shutdown = CancellationToken::new();
         let state = SimState::new(config, shutdown.clone())?;
-        let listener = ofitec_core::net::bind(&state.config.listen, "HTTP").await?;
+        let listener = ofitec_platform::net::bind(&state.config.listen, "HTTP").await?;
         Ok(Application {
             listener,
             state: Arc::new(state),

@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use ofitec_core::config::{self, ConfigError, ListenAddr};
-use ofitec_core::telemetry::TelemetryConfig;
-use ofitec_core::{Period, Rut};
+use ofitec_domain::{Period, Rut};
+use ofitec_platform::config::{self, ConfigError, ListenAddr};
+use ofitec_platform::telemetry::TelemetryConfig;
 use serde::{Deserialize, Serialize};
 
 use crate::faults::FaultSpec;

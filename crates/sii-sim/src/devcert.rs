@@ -8,10 +8,11 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Datelike, Duration, Utc};
-use ofitec_core::Rut;
+use ofitec_domain::Rut;
+use ofitec_domain::Secret;
 use rcgen::{CertificateParams, DnType, KeyPair, SanType};
 use rsa::pkcs8::EncodePrivateKey;
-use sii_client::cert::{Certificate, Password};
+use sii_client::cert::Certificate;
 
 /// OID of the SII holder RUT inside subjectAltName otherName.
 pub const SII_RUT_OID: [u64; 8] = [1, 3, 6, 1, 4, 1, 8321, 1];
@@ -184,7 +185,7 @@ pub fn write_files(
     let password = read_or_create_password(password_file)?;
     let now = Utc::now();
     if !force && out.exists() {
-        let secret = Password::new(password.clone());
+        let secret = Secret::new(password.clone());
         if let Ok(existing) = Certificate::from_pkcs12_file(out, &secret, now)
             && existing.holder() == rut
             && existing.not_after() > now + Duration::days(30)
@@ -207,7 +208,7 @@ pub fn write_files(
         source,
     })?;
     // Check what was written the way the gateway will read it.
-    let loaded = Certificate::from_pkcs12_file(out, &Password::new(password), now)
+    let loaded = Certificate::from_pkcs12_file(out, &Secret::new(password), now)
         .map_err(|e| DevCertError::Pkcs12(format!("the written file does not load: {e}")))?;
     Ok(Written::Created {
         not_after: loaded.not_after(),

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use ofitec_core::Rut;
-use ofitec_core::runner;
+use ofitec_domain::Rut;
+use ofitec_platform::runner;
 use sii_sim::devcert::{self, Written};
 
 /// sii-sim: SII's authentication and RCV services, simulated on loopback.
@@ -68,7 +68,7 @@ async fn serve(config: Option<PathBuf>) -> ExitCode {
         eprintln!("sii-sim: configuration error: {e}");
         return ExitCode::from(runner::EXIT_CONFIG);
     }
-    let _telemetry = ofitec_core::telemetry::init("sii-sim", &config.telemetry);
+    let _telemetry = ofitec_platform::telemetry::init("sii-sim", &config.telemetry);
     runner::serve("sii-sim", sii_sim::Application::build(config)).await
 }
 

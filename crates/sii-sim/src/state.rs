@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
-use ofitec_core::metrics::Metrics;
-use ofitec_core::rcv::Operation;
-use ofitec_core::shutdown::CancellationToken;
-use ofitec_core::{Period, Rut};
+use ofitec_domain::rcv::Operation;
+use ofitec_domain::{Period, Rut};
+use ofitec_platform::metrics::Metrics;
+use ofitec_platform::shutdown::CancellationToken;
 
 use crate::clock::Clock;
 use crate::config::{Config, ConfigInvalid, Enrolled, Volumes};

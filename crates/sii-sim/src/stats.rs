@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use ofitec_core::metrics::Metrics;
+use ofitec_platform::metrics::Metrics;
 use prometheus::{HistogramVec, IntCounterVec};
 use serde::Serialize;
 

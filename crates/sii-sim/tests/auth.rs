@@ -7,12 +7,13 @@ mod support;
 use std::sync::atomic::Ordering;
 
 use chrono::{Duration as ChronoDuration, Utc};
+use ofitec_domain::Secret;
 use rsa::pkcs8::EncodePrivateKey;
 use sii_client::auth::{
     AuthError, RetryAdvice, SOAP_HEADERS, TokenFailure, parse_seed_response, parse_token_response,
     seed_envelope, signed_token_request, token_envelope,
 };
-use sii_client::cert::{CertError, Certificate, Password};
+use sii_client::cert::{CertError, Certificate};
 use sii_client::client::{SiiError, TokenSource};
 use sii_sim::devcert::{self, DevCertOptions};
 use support::{Sim, client, fast_config, load_cert_at, valid_cert};
@@ -43,12 +44,12 @@ async fn dev_certificate_gets_a_token_and_the_token_reads_the_rcv() {
         .unwrap()
         .as_bytes()
         .to_vec();
-    let rut = ofitec_core::Rut::parse(sii_sim::config::DEV_CERT_RUT).unwrap();
+    let rut = ofitec_domain::Rut::parse(sii_sim::config::DEV_CERT_RUT).unwrap();
     let mut options = DevCertOptions::for_rut(rut, 30);
     options.key_pkcs8_der = Some(key);
     let dev = devcert::generate(&options).unwrap();
     let p12 = devcert::to_pkcs12(&dev, "dev-pass").unwrap();
-    let certificate = Certificate::from_pkcs12(&p12, &Password::new("dev-pass"), Utc::now())
+    let certificate = Certificate::from_pkcs12(&p12, &Secret::new("dev-pass"), Utc::now())
         .expect("sii-client loads the dev certificate");
     assert_eq!(certificate.holder(), rut);
 
@@ -67,7 +68,7 @@ async fn dev_certificate_gets_a_token_and_the_token_reads_the_rcv() {
         .fetch_register(
             support::company(),
             support::period(),
-            ofitec_core::rcv::Operation::Venta,
+            ofitec_domain::rcv::Operation::Venta,
             |_| {},
         )
         .await
@@ -250,7 +251,7 @@ async fn an_expired_certificate_is_refused() {
     );
 
     // …and one that expires while in use is refused by SII: ESTADO -3, not retried.
-    let rut = ofitec_core::Rut::parse("12345678-5").unwrap();
+    let rut = ofitec_domain::Rut::parse("12345678-5").unwrap();
     let mut options = DevCertOptions::for_rut(rut, 2);
     options.key_pkcs8_der = Some(
         valid_cert()
@@ -262,7 +263,7 @@ async fn an_expired_certificate_is_refused() {
     );
     let dev = devcert::generate(&options).unwrap();
     let p12 = devcert::to_pkcs12(&dev, "x").unwrap();
-    let certificate = Certificate::from_pkcs12(&p12, &Password::new("x"), Utc::now()).unwrap();
+    let certificate = Certificate::from_pkcs12(&p12, &Secret::new("x"), Utc::now()).unwrap();
     sim.advance_clock(ChronoDuration::days(5).num_seconds())
         .await;
     let c = client(&sim, Some(certificate), fast_config());
@@ -295,7 +296,7 @@ async fn a_manual_session_is_used_instead_of_the_certificate() {
         .fetch_register(
             support::company(),
             support::period(),
-            ofitec_core::rcv::Operation::Compra,
+            ofitec_domain::rcv::Operation::Compra,
             |_| {},
         )
         .await
@@ -333,7 +334,7 @@ async fn a_manual_session_is_used_instead_of_the_certificate() {
         .fetch_register(
             support::company(),
             support::period(),
-            ofitec_core::rcv::Operation::Venta,
+            ofitec_domain::rcv::Operation::Venta,
             |_| {},
         )
         .await

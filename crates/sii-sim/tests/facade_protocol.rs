@@ -4,7 +4,7 @@
 
 mod support;
 
-use ofitec_core::rcv::{Operation, PurchaseState};
+use ofitec_domain::rcv::{Operation, PurchaseState};
 use serde_json::Value;
 use sii_client::auth::Token;
 use sii_client::rcv::FacadeMethod;
@@ -113,7 +113,7 @@ async fn client_requests_pass_and_each_deviation_is_refused_like_sii() {
 async fn a_future_period_has_no_register_yet() {
     let sim = Sim::start().await;
     let token = token(&sim).await;
-    let future = ofitec_core::Period::parse("2099-01").unwrap();
+    let future = ofitec_domain::Period::parse("2099-01").unwrap();
     let request = build(
         FacadeMethod::GetResumen,
         &token,

@@ -7,7 +7,7 @@ mod support;
 
 use std::time::Duration;
 
-use ofitec_core::rcv::Operation;
+use ofitec_domain::rcv::Operation;
 use serde_json::json;
 use sii_client::auth::{AuthError, SeedFailure, TokenFailure};
 use sii_client::client::{ClientConfig, RegisterFetch, SiiError};

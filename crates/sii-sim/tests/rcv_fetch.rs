@@ -8,8 +8,8 @@ mod support;
 
 use std::collections::BTreeMap;
 
-use ofitec_core::rcv::{Operation, PurchaseState, RcvDocument};
-use ofitec_core::{Period, Rut};
+use ofitec_domain::rcv::{Operation, PurchaseState, RcvDocument};
+use ofitec_domain::{Period, Rut};
 use sii_client::client::{ClientConfig, Progress};
 use sii_sim::data::{self, PeriodData};
 use support::{Sim, client, company, fast_config, period, valid_cert};

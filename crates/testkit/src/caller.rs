@@ -1,8 +1,8 @@
 //! gRPC requests as edge-api sends them: with a request id and the caller's identity in the
 //! metadata (internal services refuse calls without one).
 
-use ofitec_core::grpc::{CallContext, RequestId};
-use ofitec_core::identity::{Caller, CompanyScope, Role};
+use ofitec_domain::identity::{Caller, CompanyScope, Role};
+use ofitec_platform::grpc::{CallContext, RequestId};
 
 /// `message` from `ana@example.cl` with `role` over `companies`.
 pub fn as_caller<T>(message: T, role: Role, companies: CompanyScope) -> tonic::Request<T> {

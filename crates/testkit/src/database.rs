@@ -2,7 +2,7 @@
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, RunQueryDsl};
-use ofitec_core::db::DatabaseUrl;
+use ofitec_platform::db::DatabaseUrl;
 
 /// Which backend the suite runs against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,8 +132,8 @@ fn replace_database(url: &str, name: &str) -> String {
 
 /// Proves a service's migrations on the selected backend: after `up` every table in `tables`
 /// exists, after reverting them all none does, and they apply again cleanly.
-pub async fn check_migrations(migrations: ofitec_core::db::Migrations, tables: &[&str]) {
-    use ofitec_core::db::{DatabaseConfig, Db, DbError};
+pub async fn check_migrations(migrations: ofitec_platform::db::Migrations, tables: &[&str]) {
+    use ofitec_platform::db::{DatabaseConfig, Db, DbError};
     let database = TestDatabase::new();
     let db = Db::connect(&DatabaseConfig::new(database.url()), migrations)
         .await
@@ -141,7 +141,7 @@ pub async fn check_migrations(migrations: ofitec_core::db::Migrations, tables: &
     let names: Vec<String> = tables.iter().map(|t| (*t).to_owned()).collect();
     let result = db
         .run(move |conn| {
-            let exists = |conn: &mut ofitec_core::db::DbConnection, table: &str| {
+            let exists = |conn: &mut ofitec_platform::db::DbConnection, table: &str| {
                 diesel::sql_query(format!("SELECT COUNT(*) FROM {table}"))
                     .execute(conn)
                     .is_ok()
@@ -152,14 +152,14 @@ pub async fn check_migrations(migrations: ofitec_core::db::Migrations, tables: &
                     "table {table} missing after migrations"
                 );
             }
-            ofitec_core::db::revert_all_migrations(conn, migrations)?;
+            ofitec_platform::db::revert_all_migrations(conn, migrations)?;
             for table in &names {
                 assert!(
                     !exists(conn, table),
                     "table {table} still exists after reverting"
                 );
             }
-            ofitec_core::db::run_migrations(conn, migrations)?;
+            ofitec_platform::db::run_migrations(conn, migrations)?;
             for table in &names {
                 assert!(
                     exists(conn, table),

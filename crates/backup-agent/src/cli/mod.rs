@@ -21,9 +21,9 @@ use std::process::ExitCode;
 use std::str::FromStr;
 
 use crate::config::Config;
-use crate::plan::Secret;
 use crate::restore::target::{RestoreError, RestoreRequest, restore};
 use crate::run::Reason;
+use ofitec_domain::Secret;
 
 /// Exit code when the running agent cannot be reached.
 pub const EXIT_UNREACHABLE: u8 = 3;

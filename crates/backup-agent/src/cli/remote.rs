@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
-use ofitec_core::grpc::{CallContext, RequestId};
-use ofitec_core::identity::{Caller, CompanyScope, Role};
+use ofitec_domain::identity::{Caller, CompanyScope, Role};
+use ofitec_platform::grpc::{CallContext, RequestId};
 use ofitec_proto::backup::v1 as pb;
 use ofitec_proto::backup::v1::backup_agent_client::BackupAgentClient;
 

@@ -220,7 +220,7 @@ pub fn is_scratch_database(plan: &str, name: &str) -> bool {
 pub async fn drop_leftover_scratch_databases(agent: &Agent) -> Vec<String> {
     let mut dropped = Vec::new();
     for plan in &agent.plans {
-        let servers: Vec<crate::plan::Secret> = match &plan.drill.scratch_postgres {
+        let servers: Vec<ofitec_domain::Secret> = match &plan.drill.scratch_postgres {
             Some(server) => vec![server.clone()],
             None => plan
                 .sources

@@ -1,7 +1,7 @@
 //! Handing a PostgreSQL URL to pg_dump/pg_restore without its password in `argv` (where `ps`
 //! shows it): the password moves to `PGPASSWORD` in the child's environment.
 
-use crate::plan::Secret;
+use ofitec_domain::Secret;
 
 /// A URL split for a child process.
 #[derive(Debug, Clone)]
@@ -93,7 +93,7 @@ pub fn database_name(url: &Secret) -> Option<String> {
 
 /// The URL with the password shown as `***`.
 pub fn redacted(url: &Secret) -> String {
-    ofitec_core::db::DatabaseUrl::Postgres(url.expose().to_owned()).redacted()
+    ofitec_platform::db::DatabaseUrl::Postgres(url.expose().to_owned()).redacted()
 }
 
 fn percent_decode(text: &str) -> String {

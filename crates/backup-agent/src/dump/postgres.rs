@@ -29,7 +29,7 @@ use tokio::process::Command;
 use super::pgurl::{self, PgTarget};
 use super::{DumpError, Timings};
 use crate::manifest::Artefact;
-use crate::plan::Secret;
+use ofitec_domain::Secret;
 
 #[derive(QueryableByName)]
 struct TextRow {

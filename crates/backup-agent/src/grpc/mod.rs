@@ -7,8 +7,8 @@ mod convert;
 
 use std::sync::Arc;
 
-use ofitec_core::grpc::metadata::caller_from;
-use ofitec_core::grpc::status as grpc_status;
+use ofitec_platform::grpc::metadata::caller_from;
+use ofitec_platform::grpc::status as grpc_status;
 use ofitec_proto::backup::v1 as pb;
 use ofitec_proto::backup::v1::backup_agent_server::BackupAgent;
 use tonic::{Request, Response, Status};

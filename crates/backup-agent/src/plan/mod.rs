@@ -11,7 +11,7 @@ mod spec;
 mod validate;
 
 pub use cron_expr::CronSchedule;
-pub use secret::{Secret, SecretSource};
+pub use secret::SecretSource;
 pub use spec::{
     DrillSpec, MaintenanceSpec, PlanSpec, PlansFile, RepositoriesSpec, RepositorySpec,
     RetentionSpec, SourceSpec,
@@ -20,6 +20,8 @@ pub use validate::{PlanError, validate_plans};
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+
+use ofitec_domain::Secret;
 
 /// A validated plan.
 #[derive(Debug, Clone)]
@@ -151,7 +153,7 @@ pub struct Repository {
 impl Repository {
     /// The location without credentials, safe for logs and status.
     pub fn redacted_url(&self) -> String {
-        redact_repository_url(self.url.expose())
+        ofitec_domain::redact::url(self.url.expose())
     }
 
     /// `host:port` of a network repository, for a quick reachability probe.
@@ -170,41 +172,5 @@ impl Repository {
         } else {
             Some(format!("{host_port}:80"))
         }
-    }
-}
-
-/// Removes `user:password@` from a repository URL.
-pub fn redact_repository_url(url: &str) -> String {
-    let Some((prefix, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let (authority, tail) = match rest.find('/') {
-        Some(i) => rest.split_at(i),
-        None => (rest, ""),
-    };
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split(':').next().unwrap_or("");
-            format!("{prefix}://{user}:***@{host}{tail}")
-        }
-        None => url.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact_repository_url;
-
-    #[test]
-    fn repository_credentials_are_redacted() {
-        assert_eq!(
-            redact_repository_url("rest:http://u:secret@h:8200/repo"),
-            "rest:http://u:***@h:8200/repo"
-        );
-        assert_eq!(redact_repository_url("/var/backups"), "/var/backups");
-        assert_eq!(
-            redact_repository_url("s3:http://127.0.0.1:9000/b"),
-            "s3:http://127.0.0.1:9000/b"
-        );
     }
 }

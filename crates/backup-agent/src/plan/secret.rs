@@ -1,31 +1,9 @@
-//! Secrets that never print: repository passwords and database URLs.
+//! Where a plan's secrets come from: a file or an environment variable, never the YAML.
 
-use std::fmt;
 use std::path::PathBuf;
 
+use ofitec_domain::Secret;
 use serde::Deserialize;
-
-/// A text that must not reach logs, errors, metrics or the catalog.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps `text`.
-    pub fn new(text: impl Into<String>) -> Secret {
-        Secret(text.into())
-    }
-
-    /// The secret itself: hand it to a child's environment or a driver, never to a log.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
 
 /// Where a secret comes from: a file or an environment variable, never the YAML itself.
 /// Written `{ file: /path }` or `{ env: VAR }`.
@@ -43,10 +21,10 @@ impl SecretSource {
     pub fn read(&self) -> Result<Secret, String> {
         match self {
             SecretSource::File(path) => std::fs::read_to_string(path)
-                .map(|text| Secret(text.trim_end_matches(['\n', '\r']).to_owned()))
+                .map(|text| Secret::new(text.trim_end_matches(['\n', '\r'])))
                 .map_err(|e| format!("cannot read secret file {}: {e}", path.display())),
             SecretSource::Env(var) => std::env::var(var)
-                .map(Secret)
+                .map(Secret::new)
                 .map_err(|_| format!("environment variable {var} is not set")),
         }
     }

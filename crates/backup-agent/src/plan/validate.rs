@@ -265,7 +265,7 @@ fn validate_repository(
             &url_key,
             format!(
                 "`{}` is not a supported restic location (a path, `s3:…` or `rest:…`)",
-                super::redact_repository_url(url)
+                ofitec_domain::redact::url(url)
             ),
         ));
     }

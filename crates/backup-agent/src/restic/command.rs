@@ -8,7 +8,9 @@ use std::time::Duration;
 use tokio::io::AsyncReadExt as _;
 use tokio::process::Command;
 
-use crate::plan::{Repository, Secret};
+use ofitec_domain::Secret;
+
+use crate::plan::Repository;
 
 /// What can go wrong with a restic command. Messages name the repository, never its secrets.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -293,7 +295,7 @@ fn scrub(text: &str, secrets: &[Secret]) -> String {
     for secret in secrets {
         let value = secret.expose();
         if value.len() >= 4 {
-            text = text.replace(value, &crate::plan::redact_repository_url(value));
+            text = text.replace(value, &ofitec_domain::redact::url(value));
             text = text.replace(value, "***");
         }
     }

@@ -10,7 +10,7 @@ use diesel::sql_types::{BigInt, Text};
 
 use crate::dump::pgurl;
 use crate::dump::postgres::{collect, pg_command, tail};
-use crate::plan::Secret;
+use ofitec_domain::Secret;
 
 #[derive(QueryableByName)]
 struct TableRow {

@@ -14,12 +14,14 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use ofitec_core::db::DatabaseUrl;
+use ofitec_platform::db::DatabaseUrl;
 
 use crate::agent::{Agent, AgentError};
 use crate::dump;
 use crate::manifest::{Artefact, Manifest};
-use crate::plan::{Plan, Secret, SourceKind};
+use ofitec_domain::Secret;
+
+use crate::plan::{Plan, SourceKind};
 use crate::restore::postgres::{self, TargetState};
 use crate::restore::{fetch, verify};
 use crate::run::Reason;

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use ofitec_core::db::{Db, DbError};
+use ofitec_platform::db::{Db, DbError};
 
 use super::schema::backup_maintenance;
 use super::{naive, utc};

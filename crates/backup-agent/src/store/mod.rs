@@ -11,7 +11,7 @@ pub mod runs;
 mod schema;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
-use ofitec_core::db::Migrations;
+use ofitec_platform::db::Migrations;
 
 static POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 static SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");

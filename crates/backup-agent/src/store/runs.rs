@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use ofitec_core::db::{Db, DbError};
+use ofitec_platform::db::{Db, DbError};
 use serde::{Deserialize, Serialize};
 
 use super::schema::{backup_runs, backup_snapshots};

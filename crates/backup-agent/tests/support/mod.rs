@@ -389,9 +389,9 @@ pub type Client = BackupAgentClient<
 >;
 
 fn add_caller(mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
-    use ofitec_core::identity::{Caller, CompanyScope, Role};
-    ofitec_core::grpc::CallContext {
-        request_id: ofitec_core::grpc::RequestId::generate(),
+    use ofitec_domain::identity::{Caller, CompanyScope, Role};
+    ofitec_platform::grpc::CallContext {
+        request_id: ofitec_platform::grpc::RequestId::generate(),
         caller: Some(Caller {
             sub: "test-admin".to_owned(),
             role: Role::Admin,

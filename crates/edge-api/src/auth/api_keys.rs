@@ -22,7 +22,7 @@ use std::time::SystemTime;
 
 use anyhow::{Context as _, bail};
 use chrono::{DateTime, Utc};
-use ofitec_core::identity::{Caller, CompanyScope, Role};
+use ofitec_domain::identity::{Caller, CompanyScope, Role};
 use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
 

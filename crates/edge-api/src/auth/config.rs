@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use ofitec_core::secret::Secret;
+use ofitec_domain::secret::Secret;
 use serde::Deserialize;
 
 /// Who may call the API and how they prove it.

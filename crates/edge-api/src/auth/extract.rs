@@ -12,9 +12,9 @@ use std::time::Instant;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage as _, HttpRequest, web};
-use ofitec_core::Rut;
-use ofitec_core::grpc::CallContext;
-use ofitec_core::identity::Role;
+use ofitec_domain::Rut;
+use ofitec_domain::identity::Role;
+use ofitec_platform::grpc::CallContext;
 
 use super::api_keys::{KEY_PREFIX, KeyRejection};
 use super::jwt::TokenRejection;

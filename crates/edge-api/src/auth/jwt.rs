@@ -13,8 +13,8 @@ use anyhow::{Context as _, bail};
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey, Header, Validation};
-use ofitec_core::config::Environment;
-use ofitec_core::identity::{Caller, Role};
+use ofitec_domain::identity::{Caller, Role};
+use ofitec_platform::config::Environment;
 use serde::{Deserialize, Serialize};
 
 use super::config::AuthConfig;

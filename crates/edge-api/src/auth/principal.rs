@@ -2,8 +2,8 @@
 
 use std::collections::BTreeSet;
 
-use ofitec_core::Rut;
-use ofitec_core::identity::{Caller, CompanyScope, Role};
+use ofitec_domain::Rut;
+use ofitec_domain::identity::{Caller, CompanyScope, Role};
 
 /// How the caller proved who it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use ipnet::IpNet;
-use ofitec_core::config::Environment;
-use ofitec_core::secret::Secret;
+use ofitec_domain::secret::Secret;
+use ofitec_platform::config::Environment;
 
 use super::api_keys::ApiKeys;
 use super::config::{AuthConfig, RateLimitConfig};

@@ -6,7 +6,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
-use ofitec_core::grpc::RequestId;
+use ofitec_platform::grpc::RequestId;
 
 use crate::auth::{AuditCompanies, Principal};
 

@@ -13,8 +13,8 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::web;
-use ofitec_core::grpc::RequestId;
-use ofitec_core::grpc::metadata::REQUEST_ID;
+use ofitec_platform::grpc::RequestId;
+use ofitec_platform::grpc::metadata::REQUEST_ID;
 use tracing::Instrument as _;
 
 use crate::metrics::HttpMetrics;

@@ -3,7 +3,7 @@
 //! not serving.
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use ofitec_core::grpc::CallContext;
+use ofitec_platform::grpc::CallContext;
 use serde::Serialize;
 use utoipa::ToSchema;
 

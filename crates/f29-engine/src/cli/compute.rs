@@ -6,8 +6,8 @@ use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use ofitec_core::rcv::{Operation, RcvDocument};
-use ofitec_core::{Period, Rut};
+use ofitec_domain::rcv::{Operation, RcvDocument};
+use ofitec_domain::{Period, Rut};
 use sii_client::rcv::csv::parse_reader;
 
 use super::resumen;

@@ -15,8 +15,8 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use ofitec_core::rcv::{Operation, RcvDocument};
-use ofitec_core::{Period, Rut};
+use ofitec_domain::rcv::{Operation, RcvDocument};
+use ofitec_domain::{Period, Rut};
 use serde::Deserialize;
 
 use super::compute::CliError;

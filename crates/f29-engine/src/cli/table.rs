@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use ofitec_core::Clp;
+use ofitec_domain::Clp;
 
 use crate::domain::export::Declared;
 use crate::domain::form::{Finding, Valor};

@@ -10,8 +10,8 @@
 use std::collections::{BTreeMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
-use ofitec_core::Rut;
-use ofitec_core::rcv::{DocumentKey, Operation, PurchaseState, RcvDocument, TransactionType};
+use ofitec_domain::Rut;
+use ofitec_domain::rcv::{DocumentKey, Operation, PurchaseState, RcvDocument, TransactionType};
 
 use super::compute::{GroupStats, SalesSplit};
 use super::mapping::{MAX_CODIGO, MAX_TIPO_DTE, Mapping, Share};

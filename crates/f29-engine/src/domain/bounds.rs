@@ -5,7 +5,7 @@
 //! about 3·10^14 pesos — and far below `i64::MAX` (≈ 9.2·10^18), so every código and total,
 //! each a signed sum of document amounts and bounded inputs, fits.
 
-use ofitec_core::rcv::RcvDocument;
+use ofitec_domain::rcv::RcvDocument;
 
 use super::inputs::MAX_PESOS;
 
@@ -85,8 +85,8 @@ fn amounts(doc: &RcvDocument) -> impl Iterator<Item = (String, i64)> + '_ {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ofitec_core::rcv::{Operation, OtherTax};
-    use ofitec_core::{Period, Rut};
+    use ofitec_domain::rcv::{Operation, OtherTax};
+    use ofitec_domain::{Period, Rut};
 
     fn doc(folio: i64, neto: i64) -> RcvDocument {
         let mut d = RcvDocument::new(

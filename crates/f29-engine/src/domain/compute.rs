@@ -11,8 +11,8 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use ofitec_core::Period;
-use ofitec_core::rcv::{DocumentKey, Operation, PurchaseState, RcvDocument, TransactionType};
+use ofitec_domain::Period;
+use ofitec_domain::rcv::{DocumentKey, Operation, PurchaseState, RcvDocument, TransactionType};
 use serde::{Deserialize, Serialize};
 
 use super::accumulate::{Accumulated, Tally, accumulate};
@@ -236,7 +236,7 @@ fn document_findings(tally: &Tally) -> Vec<Finding> {
             format!(
                 "{} purchase document(s) in PENDIENTE (IVA {}) are not counted: SII counts only REGISTRO; accept or claim them first",
                 tally.pending,
-                ofitec_core::Clp(tally.pending_iva)
+                ofitec_domain::Clp(tally.pending_iva)
             ),
             None,
         ));

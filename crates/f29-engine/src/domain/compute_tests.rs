@@ -5,8 +5,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ofitec_core::rcv::{DocumentReference, Operation, PurchaseState, RcvDocument, TransactionType};
-use ofitec_core::{Period, Rut};
+use ofitec_domain::rcv::{
+    DocumentReference, Operation, PurchaseState, RcvDocument, TransactionType,
+};
+use ofitec_domain::{Period, Rut};
 use proptest::prelude::*;
 
 use super::*;

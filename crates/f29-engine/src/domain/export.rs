@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 use std::str::FromStr;
 
-use ofitec_core::{Period, Rut};
+use ofitec_domain::{Period, Rut};
 use serde::{Deserialize, Serialize};
 
 use super::form::{Form, Valor};

@@ -7,7 +7,7 @@
 //! documents came in does not matter, a repeated document does. Dates and names are left
 //! out: they move no código.
 
-use ofitec_core::rcv::RcvDocument;
+use ofitec_domain::rcv::RcvDocument;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -100,8 +100,8 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-    use ofitec_core::rcv::{DocumentReference, Operation, PurchaseState};
-    use ofitec_core::{Period, Rut};
+    use ofitec_domain::rcv::{DocumentReference, Operation, PurchaseState};
+    use ofitec_domain::{Period, Rut};
 
     fn doc(tipo: u16, folio: i64, iva: i64) -> RcvDocument {
         let mut d = RcvDocument::new(

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ofitec_core::rcv::{DocumentKey, Operation, PurchaseState};
+use ofitec_domain::rcv::{DocumentKey, Operation, PurchaseState};
 use serde::Deserialize;
 
 use super::compute::GroupStats;
@@ -351,8 +351,8 @@ pub fn compare_summary(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ofitec_core::rcv::RcvDocument;
-    use ofitec_core::{Period, Rut};
+    use ofitec_domain::rcv::RcvDocument;
+    use ofitec_domain::{Period, Rut};
 
     fn key(folio: i64) -> DocumentKey {
         let company = Rut::parse("76123456-0").expect("rut");

@@ -5,7 +5,7 @@
 //! *this* return is filed; round to the peso. The return of period P is filed in P + 1, so
 //! for period P the UTMs are those of P (previous return filed) and P + 1 (this one filed).
 
-use ofitec_core::Period;
+use ofitec_domain::Period;
 use serde::{Deserialize, Serialize};
 
 use super::decimal::{Rounding, div_round};

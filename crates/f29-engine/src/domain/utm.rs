@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use ofitec_core::Period;
+use ofitec_domain::Period;
 use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 

@@ -3,7 +3,7 @@
 //! the import the documents came from. Errors block the `ready` status; warnings do not.
 
 use chrono::{DateTime, Utc};
-use ofitec_core::Period;
+use ofitec_domain::Period;
 
 use super::compute::formula;
 use super::form::{Finding, Form};

@@ -4,9 +4,9 @@
 use std::collections::BTreeSet;
 use std::time::Instant;
 
-use ofitec_core::Period;
-use ofitec_core::identity::Role;
-use ofitec_core::rcv::Operation;
+use ofitec_domain::Period;
+use ofitec_domain::identity::Role;
+use ofitec_domain::rcv::Operation;
 use ofitec_proto::f29::v1 as pb;
 use ofitec_proto::sii::v1 as sii;
 use tonic::{Request, Status};
@@ -232,7 +232,7 @@ pub async fn compute(
 }
 
 fn status_internal(context: &str, e: &dyn std::fmt::Display) -> Status {
-    ofitec_core::grpc::status::internal(context, e)
+    ofitec_platform::grpc::status::internal(context, e)
 }
 
 #[cfg(test)]

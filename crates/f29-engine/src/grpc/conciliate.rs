@@ -7,9 +7,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ofitec_core::grpc::status;
-use ofitec_core::identity::Role;
-use ofitec_core::rcv::{DocumentKey, Operation, PurchaseState};
+use ofitec_domain::identity::Role;
+use ofitec_domain::rcv::{DocumentKey, Operation, PurchaseState};
+use ofitec_platform::grpc::status;
 use ofitec_proto::f29::v1 as pb;
 use tonic::{Request, Status};
 

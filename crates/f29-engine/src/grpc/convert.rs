@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use ofitec_core::rcv::{self, Operation, PurchaseState, RcvDocument, TransactionType};
-use ofitec_core::{Period, Rut};
+use ofitec_domain::rcv::{self, Operation, PurchaseState, RcvDocument, TransactionType};
+use ofitec_domain::{Period, Rut};
 use ofitec_proto::f29::v1 as pb;
 use ofitec_proto::sii::v1 as sii;
 

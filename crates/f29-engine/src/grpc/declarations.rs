@@ -1,8 +1,8 @@
 //! GetDeclaration, ListVersions, Export and SetStatus.
 
-use ofitec_core::grpc::status;
-use ofitec_core::identity::Role;
-use ofitec_core::{Period, Rut};
+use ofitec_domain::identity::Role;
+use ofitec_domain::{Period, Rut};
+use ofitec_platform::grpc::status;
 use ofitec_proto::f29::v1 as pb;
 use tonic::{Request, Status};
 

@@ -17,7 +17,7 @@
 //! | `sii_gateway_unavailable` | UNAVAILABLE | sii-gateway down, slow, or not implementing the call yet |
 //! | `sii_gateway_error`, `internal` | INTERNAL | unexpected; logged, opaque to the client |
 
-use ofitec_core::grpc::status;
+use ofitec_platform::grpc::status;
 use tonic::{Code, Status};
 
 use super::gateway::GatewayError;

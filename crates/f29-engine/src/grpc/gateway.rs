@@ -5,9 +5,9 @@
 use std::time::Duration;
 
 use anyhow::Context as _;
-use ofitec_core::grpc::CallContext;
-use ofitec_core::rcv::RcvDocument;
-use ofitec_core::{Period, Rut};
+use ofitec_domain::rcv::RcvDocument;
+use ofitec_domain::{Period, Rut};
+use ofitec_platform::grpc::CallContext;
 use ofitec_proto::sii::v1 as sii;
 use ofitec_proto::sii::v1::sii_gateway_client::SiiGatewayClient;
 use tonic::transport::{Channel, Endpoint};

@@ -1,12 +1,12 @@
-//! What every call checks first; the generic part lives in `ofitec_core::grpc::guard`, the
+//! What every call checks first; the generic part lives in `ofitec_platform::grpc::guard`, the
 //! declaration key is the engine's own.
 
-use ofitec_core::grpc::status;
-use ofitec_core::{Period, Rut};
+use ofitec_domain::{Period, Rut};
+use ofitec_platform::grpc::status;
 use ofitec_proto::f29::v1 as pb;
 use tonic::Status;
 
-pub use ofitec_core::grpc::guard::{actor, allow, company, context, period};
+pub use ofitec_platform::grpc::guard::{actor, allow, company, context, period};
 
 /// The company and period of a declaration key.
 pub fn key(key: Option<&pb::DeclarationKey>) -> Result<(Rut, Period), Status> {
@@ -19,7 +19,7 @@ pub fn key(key: Option<&pb::DeclarationKey>) -> Result<(Rut, Period), Status> {
 mod tests {
     use super::*;
 
-    use ofitec_core::grpc::status::error_code;
+    use ofitec_platform::grpc::status::error_code;
     use tonic::Code;
 
     #[test]

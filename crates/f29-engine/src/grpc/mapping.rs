@@ -1,9 +1,9 @@
 //! GetMapping / PutMapping, and which mapping is in force for a company: its stored
 //! override, else the stored default, else the configured file, else the shipped one.
 
-use ofitec_core::Rut;
-use ofitec_core::grpc::status;
-use ofitec_core::identity::Role;
+use ofitec_domain::Rut;
+use ofitec_domain::identity::Role;
+use ofitec_platform::grpc::status;
 use ofitec_proto::f29::v1 as pb;
 use tonic::{Code, Request, Status};
 

@@ -18,7 +18,7 @@ mod mapping;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use ofitec_core::db::Db;
+use ofitec_platform::db::Db;
 use ofitec_proto::f29::v1 as pb;
 use ofitec_proto::f29::v1::f29_engine_server::F29Engine;
 use tonic::{Request, Response, Status};

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use ofitec_core::db::DbConnection;
-use ofitec_core::{Period, Rut};
+use ofitec_domain::{Period, Rut};
+use ofitec_platform::db::DbConnection;
 
 use super::schema::{declaration_transitions, declaration_versions, declarations};
 use super::{StoreError, naive, parse_status, utc};

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use ofitec_core::db::DbConnection;
+use ofitec_platform::db::DbConnection;
 
 use super::schema::mappings;
 use super::{StoreError, naive, utc};

@@ -10,7 +10,7 @@ mod schema;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
-use ofitec_core::db::{DbError, Migrations};
+use ofitec_platform::db::{DbError, Migrations};
 
 use crate::domain::lifecycle::{Status, TransitionError};
 
@@ -62,9 +62,9 @@ impl From<diesel::result::Error> for StoreError {
 
 /// Runs `work` on a pooled connection, keeping [`StoreError`]s typed: the closure's own
 /// result travels as the value of `Db::run`, whose error is only the pool's.
-pub async fn run<T, F>(db: &ofitec_core::db::Db, work: F) -> Result<T, StoreError>
+pub async fn run<T, F>(db: &ofitec_platform::db::Db, work: F) -> Result<T, StoreError>
 where
-    F: FnOnce(&mut ofitec_core::db::DbConnection) -> Result<T, StoreError> + Send + 'static,
+    F: FnOnce(&mut ofitec_platform::db::DbConnection) -> Result<T, StoreError> + Send + 'static,
     T: Send + 'static,
 {
     db.run(move |conn| Ok(work(conn))).await?

@@ -6,8 +6,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ofitec_core::Rut;
-use ofitec_core::rcv::{PurchaseState, RcvDocument, TransactionType as T};
+use ofitec_domain::Rut;
+use ofitec_domain::rcv::{PurchaseState, RcvDocument, TransactionType as T};
 
 /// The inputs the service tests give: PPM rate 0.2 %, $100,000 of honorarios at 13.75 %,
 /// no impuesto único, no previous remanente.

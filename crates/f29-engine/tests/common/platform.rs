@@ -10,15 +10,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use ofitec_core::Period;
-use ofitec_core::rcv::{Operation, PurchaseState, RcvDocument};
-use ofitec_core::shutdown::CancellationToken;
+use ofitec_domain::Period;
+use ofitec_domain::Secret;
+use ofitec_domain::rcv::{Operation, PurchaseState, RcvDocument};
+use ofitec_platform::shutdown::CancellationToken;
 use ofitec_proto::sii::v1 as sii;
 use ofitec_proto::sii::v1::sii_gateway_client::SiiGatewayClient;
 use ofitec_testkit::{TestDatabase, operator};
 use serde_json::{Value, json};
 use sii_client::Environment;
-use sii_client::cert::{Certificate, Password};
+use sii_client::cert::Certificate;
 use sii_client::client::{Authenticator, ClientConfig, NoObserver, TokenCache, Transport};
 use sii_client::rcv::FacadeMethod;
 use sii_client::rcv::request::{RcvQuery, build};
@@ -304,7 +305,7 @@ impl Platform {
         let config = ClientConfig::default();
         let transport =
             Transport::new(&config, Arc::new(NoObserver)).expect("sii-client transport");
-        let password = Password::from_file(cert_dir().join("password.txt")).expect("password");
+        let password = Secret::from_file(cert_dir().join("password.txt")).expect("password");
         let certificate =
             Certificate::from_pkcs12_file(cert_dir().join("valid.p12"), &password, Utc::now())
                 .expect("test certificate");

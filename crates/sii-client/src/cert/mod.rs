@@ -3,11 +3,9 @@
 //! * `pkcs12`: decoding (OpenSSL 3 PBES2/AES-256 + SHA-256 MAC, legacy 3DES/RC2-40 + SHA-1
 //!   MAC) and choosing the pair to sign with;
 //! * `x509`: what we read from a certificate (public key, RUT, validity);
-//! * `password`: the password type that never prints;
 //! * `error`: one variant per thing a person has to fix.
 
 mod error;
-mod password;
 mod pkcs12;
 mod x509;
 
@@ -16,12 +14,11 @@ use std::path::Path;
 
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use ofitec_core::Rut;
+use ofitec_domain::{Rut, Secret};
 use rsa::PrivateKey;
 use rsa::traits::PublicKeyParts;
 
 pub use error::CertError;
-pub use password::{Password, PasswordError};
 pub use x509::X509Info;
 
 /// A usable signing certificate: a private key and the certificate that matches it, valid
@@ -41,7 +38,7 @@ impl Certificate {
     /// private key. The clock is a parameter so expiry is testable and explicit.
     pub fn from_pkcs12_file(
         path: impl AsRef<Path>,
-        password: &Password,
+        password: &Secret,
         now: DateTime<Utc>,
     ) -> Result<Certificate, CertError> {
         let path = path.as_ref();
@@ -55,7 +52,7 @@ impl Certificate {
     /// Same as [`Certificate::from_pkcs12_file`], from bytes.
     pub fn from_pkcs12(
         bytes: &[u8],
-        password: &Password,
+        password: &Secret,
         now: DateTime<Utc>,
     ) -> Result<Certificate, CertError> {
         let (key, info) = pkcs12::select_pair(bytes, password, now)?;

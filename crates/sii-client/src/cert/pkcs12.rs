@@ -7,13 +7,15 @@ use rsa::PrivateKey;
 use rsa::pkcs8::DecodePrivateKey;
 use rsa::traits::PublicKeyParts;
 
-use super::{CertError, Password, X509Info};
+use ofitec_domain::Secret;
+
+use super::{CertError, X509Info};
 
 /// Decodes the archive and returns the private key with its matching certificate: valid at
 /// `now` (latest expiry first when several are), else the reason none is usable.
 pub(super) fn select_pair(
     bytes: &[u8],
-    password: &Password,
+    password: &Secret,
     now: DateTime<Utc>,
 ) -> Result<(PrivateKey, X509Info), CertError> {
     let archive = Pkcs12Archive::from_pkcs12(bytes, password.expose()).map_err(map_error)?;

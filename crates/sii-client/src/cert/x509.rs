@@ -3,7 +3,7 @@
 //! certificates inside XML).
 
 use chrono::{DateTime, Utc};
-use ofitec_core::Rut;
+use ofitec_domain::Rut;
 use rsa::PublicKey;
 use rsa::pkcs8::DecodePublicKey;
 use x509_parser::extensions::GeneralName;

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::NaiveDateTime;
-use ofitec_core::rcv::{Operation, PurchaseState, RcvDocument};
-use ofitec_core::{Period, Rut};
+use ofitec_domain::rcv::{Operation, PurchaseState, RcvDocument};
+use ofitec_domain::{Period, Rut};
 
 use super::config::ClientConfig;
 use super::error::SiiError;

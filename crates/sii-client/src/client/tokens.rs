@@ -75,7 +75,7 @@ pub struct TokenStatus {
     /// First characters of the token in use.
     pub token_prefix: Option<String>,
     /// Certificate holder.
-    pub holder: Option<ofitec_core::Rut>,
+    pub holder: Option<ofitec_domain::Rut>,
     /// Certificate end of validity.
     pub certificate_not_after: Option<DateTime<Utc>>,
     /// Why no token can be obtained (no credentials, last failure).

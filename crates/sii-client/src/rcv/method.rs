@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use ofitec_core::rcv::Operation;
+use ofitec_domain::rcv::Operation;
 
 /// A method of `…/facadeService/<method>`; the same name goes in the URL and in
 /// `metaData.namespace`.

@@ -2,7 +2,7 @@
 //!
 //! * [`request`]: the JSON facade requests (URL path, headers, body) per [`FacadeMethod`];
 //! * [`response`]: the facade's answers — envelope and `codRespuesta`, summary rows, detail
-//!   rows into [`ofitec_core::rcv::RcvDocument`], the export methods' CSV lines;
+//!   rows into [`ofitec_domain::rcv::RcvDocument`], the export methods' CSV lines;
 //! * [`csv`]: the streaming parser for SII's five CSV layouts (downloads and export lines);
 //! * [`RowError`]: a refused row (line, column, message), reported while the rest is kept;
 //! * `value`: the tolerant number/date readers both formats share.

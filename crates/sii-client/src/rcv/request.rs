@@ -4,8 +4,8 @@
 
 use std::fmt;
 
-use ofitec_core::rcv::{Operation, PurchaseState};
-use ofitec_core::{Period, Rut};
+use ofitec_domain::rcv::{Operation, PurchaseState};
+use ofitec_domain::{Period, Rut};
 use serde_json::{Value, json};
 use uuid::Uuid;
 

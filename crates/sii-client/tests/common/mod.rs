@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::{DateTime, TimeZone, Utc};
-use sii_client::cert::{Certificate, Password};
+use ofitec_domain::Secret;
+use sii_client::cert::Certificate;
 
 /// `testdata/sii` in the repository (a copy of the shared SII samples) (override with `OFITEC_SII_TESTDATA`).
 pub fn sii_testdata() -> PathBuf {
@@ -28,8 +29,8 @@ pub fn certs_dir() -> PathBuf {
 }
 
 /// The test certificates' password.
-pub fn password() -> Password {
-    Password::from_file(certs_dir().join("password.txt")).expect("password.txt")
+pub fn password() -> Secret {
+    Secret::from_file(certs_dir().join("password.txt")).expect("password.txt")
 }
 
 /// The clock every test uses: certificates "valid 2024-2045" are valid then.

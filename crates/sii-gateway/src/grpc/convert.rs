@@ -3,7 +3,7 @@
 //! instants the gateway records as RFC 3339 UTC.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use ofitec_core::rcv::{Operation, PurchaseState, RcvDocument};
+use ofitec_domain::rcv::{Operation, PurchaseState, RcvDocument};
 use ofitec_proto::sii::v1 as pb;
 use sii_client::rcv::response::SummaryRow as SiiSummaryRow;
 

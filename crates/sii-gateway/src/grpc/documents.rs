@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use ofitec_core::grpc::{guard, status};
-use ofitec_core::identity::Role;
+use ofitec_domain::identity::Role;
+use ofitec_platform::grpc::{guard, status};
 use ofitec_proto::sii::v1 as pb;
 use tonic::{Request, Status};
 

@@ -1,6 +1,6 @@
 //! Store and SII failures as gRPC statuses with stable codes.
 
-use ofitec_core::grpc::status;
+use ofitec_platform::grpc::status;
 use sii_client::client::SiiError;
 use tonic::{Code, Status};
 

@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use ofitec_core::Rut;
-use ofitec_core::grpc::guard;
-use ofitec_core::grpc::{CallContext, status};
-use ofitec_core::identity::Role;
+use ofitec_domain::Rut;
+use ofitec_domain::identity::Role;
+use ofitec_platform::grpc::guard;
+use ofitec_platform::grpc::{CallContext, status};
 use ofitec_proto::sii::v1 as pb;
 use tonic::{Request, Status};
 

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use ofitec_core::grpc::guard;
-use ofitec_core::identity::Role;
+use ofitec_domain::identity::Role;
+use ofitec_platform::grpc::guard;
 use ofitec_proto::sii::v1 as pb;
 use sii_client::auth::Token;
 use sii_client::client::TokenStatus;
@@ -13,8 +13,8 @@ use tonic::{Request, Status};
 use super::convert::{document_to_pb, operation_from_pb, sii_summary_to_pb};
 use super::errors;
 use crate::imports::Imports;
-use ofitec_core::grpc::status;
-use ofitec_core::rcv::Operation;
+use ofitec_domain::rcv::Operation;
+use ofitec_platform::grpc::status;
 
 fn environment_to_pb(name: &str) -> pb::SiiEnvironment {
     match name {

@@ -8,8 +8,8 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use ofitec_core::Rut;
-use ofitec_core::db::{Db, DbConnection};
+use ofitec_domain::Rut;
+use ofitec_platform::db::{Db, DbConnection};
 use ofitec_proto::sii::v1 as pb;
 use prost::Message as _;
 use tokio::sync::mpsc::UnboundedSender;
@@ -196,7 +196,7 @@ impl Watcher {
                 ))
             })
             .await
-            .map_err(|e| ofitec_core::grpc::status::internal("reading import events", &e))?;
+            .map_err(|e| ofitec_platform::grpc::status::internal("reading import events", &e))?;
             self.check_gap = true;
             if let Some(resume) = resume {
                 tracing::info!(

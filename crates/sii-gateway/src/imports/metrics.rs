@@ -1,6 +1,6 @@
 //! The import metrics of docs/metrics.md.
 
-use ofitec_core::metrics::Metrics;
+use ofitec_platform::metrics::Metrics;
 use prometheus::{HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts};
 
 use crate::store::jobs::JobStatus;

@@ -19,9 +19,9 @@ pub mod worker;
 
 use std::sync::Arc;
 
-use ofitec_core::db::Db;
-use ofitec_core::rcv::Operation;
-use ofitec_core::{Period, Rut};
+use ofitec_domain::rcv::Operation;
+use ofitec_domain::{Period, Rut};
+use ofitec_platform::db::Db;
 use tokio::sync::Notify;
 
 use self::config::ImportsConfig;
@@ -171,7 +171,7 @@ impl Imports {
             request.request_id.clone(),
         );
         let (created, newest) = store::run(&self.db, move |conn| {
-            ofitec_core::db::write_transaction(conn, |c| {
+            ofitec_platform::db::write_transaction(conn, |c| {
                 let created = jobs::create(c, &batch, &wanted, &requested_by, &request_id)?;
                 let mut newest = 0;
                 for job in created.iter().filter(|c| c.new) {
@@ -269,7 +269,7 @@ impl Imports {
     async fn refuse_held(&self, held: Vec<String>, why: String) -> Result<(), StoreError> {
         let message = format!("the pre-import backup failed, so the import did not start: {why}");
         let (refused, newest) = store::run(&self.db, move |conn| {
-            ofitec_core::db::write_transaction(conn, |c| {
+            ofitec_platform::db::write_transaction(conn, |c| {
                 let refused = jobs::refuse(c, &held, "pre_import_backup_failed", &message)?;
                 let mut newest = 0;
                 for job in &refused {
@@ -336,7 +336,7 @@ impl Imports {
     /// Cancels a queued or running job (a running attempt stores nothing).
     pub async fn cancel(&self, id: String) -> Result<JobRow, StoreError> {
         let (job, event) = store::run(&self.db, move |conn| {
-            ofitec_core::db::write_transaction(conn, |c| {
+            ofitec_platform::db::write_transaction(conn, |c| {
                 let job = jobs::cancel(c, &id)?;
                 let event = EventHub::record(c, &job, kind::CANCELLED, Vec::new())?;
                 Ok::<_, StoreError>((job, event))
@@ -355,7 +355,7 @@ impl Imports {
     /// Queues a failed, dead or cancelled job again.
     pub async fn retry(&self, id: String) -> Result<JobRow, StoreError> {
         let (job, event) = store::run(&self.db, move |conn| {
-            ofitec_core::db::write_transaction(conn, |c| {
+            ofitec_platform::db::write_transaction(conn, |c| {
                 let job = jobs::retry(c, &id)?;
                 let event = EventHub::record(c, &job, kind::QUEUED, Vec::new())?;
                 Ok::<_, StoreError>((job, event))

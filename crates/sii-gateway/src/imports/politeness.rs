@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use ofitec_core::Rut;
+use ofitec_domain::Rut;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Both permits of one running job; dropping it frees them.

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ofitec_core::shutdown::CancellationToken;
+use ofitec_platform::shutdown::CancellationToken;
 use tokio::task::JoinSet;
 
 use super::Imports;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use futures::FutureExt as _;
-use ofitec_core::rcv::PurchaseState;
+use ofitec_domain::rcv::PurchaseState;
 use ofitec_proto::sii::v1 as pb;
 use sii_client::client::{Progress, SiiError};
 use tracing::Instrument as _;
@@ -57,7 +57,7 @@ pub async fn process(
         };
         let worker = imports.worker_id.clone();
         let claimed = store::run(&imports.db, move |conn| {
-            ofitec_core::db::write_transaction(conn, |c| {
+            ofitec_platform::db::write_transaction(conn, |c| {
                 let Some(job) = jobs::claim(c, &id, &worker, takeover)? else {
                     return Ok::<_, StoreError>(None);
                 };
@@ -292,10 +292,10 @@ impl From<diesel::result::Error> for Held {
 /// Runs `f` in a write transaction that is rolled back when the attempt turns out not to
 /// hold its job any more; `Ok(None)` then.
 fn held_transaction<T>(
-    conn: &mut ofitec_core::db::DbConnection,
-    f: impl FnOnce(&mut ofitec_core::db::DbConnection) -> Result<T, Held>,
+    conn: &mut ofitec_platform::db::DbConnection,
+    f: impl FnOnce(&mut ofitec_platform::db::DbConnection) -> Result<T, Held>,
 ) -> Result<Option<T>, StoreError> {
-    match ofitec_core::db::write_transaction(conn, f) {
+    match ofitec_platform::db::write_transaction(conn, f) {
         Ok(value) => Ok(Some(value)),
         Err(Held::Released) => Ok(None),
         Err(Held::Store(e)) => Err(e),

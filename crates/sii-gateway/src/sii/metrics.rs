@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use ofitec_core::metrics::Metrics;
+use ofitec_platform::metrics::Metrics;
 use prometheus::{GaugeVec, HistogramVec, IntCounterVec, Opts};
 use sii_client::client::Observer;
 

@@ -6,7 +6,8 @@ pub mod metrics;
 use std::sync::Arc;
 
 use chrono::Utc;
-use sii_client::cert::{Certificate, Password};
+use ofitec_domain::Secret;
+use sii_client::cert::Certificate;
 use sii_client::client::{Authenticator, RcvClient, TokenCache, Transport};
 
 use self::config::{CertificateConfig, SiiConfig};
@@ -77,8 +78,8 @@ impl Sii {
 
 fn load_certificate(config: &CertificateConfig) -> anyhow::Result<Certificate> {
     let password = match (&config.password_file, &config.password_env) {
-        (Some(file), _) => Password::from_file(file)?,
-        (None, Some(var)) => Password::from_env(var)?,
+        (Some(file), _) => Secret::from_file(file)?,
+        (None, Some(var)) => Secret::from_env(var)?,
         (None, None) => anyhow::bail!("sii.certificate needs password_file or password_env"),
     };
     Ok(Certificate::from_pkcs12_file(

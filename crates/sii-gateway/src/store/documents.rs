@@ -10,11 +10,12 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
-use ofitec_core::db::DbConnection;
-use ofitec_core::rcv::{
+use ofitec_domain::rcv::{
     DocumentReference, Operation, OtherTax, PurchaseState, RcvDocument, TransactionType,
 };
-use ofitec_core::{Period, Rut, on_backend};
+use ofitec_domain::{Period, Rut};
+use ofitec_platform::db::DbConnection;
+use ofitec_platform::on_backend;
 use sha2::{Digest as _, Sha256};
 
 use super::error::StoreError;
@@ -545,7 +546,7 @@ pub fn list(
         let mut query = d::rcv_documents
             .filter(d::company.eq(filter.company.to_string()))
             .filter(d::period.eq(filter.period.to_string()))
-            .into_boxed::<ofitec_core::db::MultiBackend>();
+            .into_boxed::<ofitec_platform::db::MultiBackend>();
         if let Some(operation) = filter.operation {
             query = query.filter(d::operation.eq(operation.as_str()));
         }

@@ -1,6 +1,6 @@
 //! What the gateway's store can report.
 
-use ofitec_core::db::DbError;
+use ofitec_platform::db::DbError;
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]

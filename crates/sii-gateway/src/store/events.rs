@@ -3,8 +3,8 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use ofitec_core::Rut;
-use ofitec_core::db::DbConnection;
+use ofitec_domain::Rut;
+use ofitec_platform::db::DbConnection;
 
 use super::documents::now;
 use super::error::StoreError;
@@ -88,7 +88,7 @@ pub fn after(
     use import_events::dsl as e;
     let mut query = e::import_events
         .filter(e::id.gt(after))
-        .into_boxed::<ofitec_core::db::MultiBackend>();
+        .into_boxed::<ofitec_platform::db::MultiBackend>();
     if let Some(companies) = companies {
         query = query.filter(
             e::company.eq_any(

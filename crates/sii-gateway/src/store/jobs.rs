@@ -6,9 +6,9 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use ofitec_core::db::DbConnection;
-use ofitec_core::rcv::Operation;
-use ofitec_core::{Period, Rut};
+use ofitec_domain::rcv::Operation;
+use ofitec_domain::{Period, Rut};
+use ofitec_platform::db::DbConnection;
 
 use super::documents::now;
 use super::error::StoreError;
@@ -301,7 +301,7 @@ pub fn list(
 ) -> Result<(Vec<JobRow>, u64), StoreError> {
     use import_jobs::dsl as j;
     let build = || {
-        let mut query = j::import_jobs.into_boxed::<ofitec_core::db::MultiBackend>();
+        let mut query = j::import_jobs.into_boxed::<ofitec_platform::db::MultiBackend>();
         if let Some(companies) = &filter.companies {
             query = query.filter(
                 j::company.eq_any(

@@ -8,7 +8,7 @@ pub mod periods;
 mod schema;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
-use ofitec_core::db::Migrations;
+use ofitec_platform::db::Migrations;
 
 pub use error::StoreError;
 
@@ -22,9 +22,9 @@ pub const MIGRATIONS: Migrations = Migrations {
 };
 
 /// Runs store work on a pooled connection off the async runtime.
-pub async fn run<T, F>(db: &ofitec_core::db::Db, work: F) -> Result<T, StoreError>
+pub async fn run<T, F>(db: &ofitec_platform::db::Db, work: F) -> Result<T, StoreError>
 where
-    F: FnOnce(&mut ofitec_core::db::DbConnection) -> Result<T, StoreError> + Send + 'static,
+    F: FnOnce(&mut ofitec_platform::db::DbConnection) -> Result<T, StoreError> + Send + 'static,
     T: Send + 'static,
 {
     db.run(move |conn| Ok(work(conn))).await?

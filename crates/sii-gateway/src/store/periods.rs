@@ -3,11 +3,12 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use ofitec_core::db::DbConnection;
+use ofitec_platform::db::DbConnection;
 use std::collections::BTreeMap;
 
-use ofitec_core::rcv::{Operation, PurchaseState};
-use ofitec_core::{Period, Rut, on_backend};
+use ofitec_domain::rcv::{Operation, PurchaseState};
+use ofitec_domain::{Period, Rut};
+use ofitec_platform::on_backend;
 use sii_client::rcv::response::SummaryRow;
 
 use super::documents::now;
@@ -71,7 +72,7 @@ pub fn list(
     use period_imports::dsl as p;
     let mut query = p::period_imports
         .filter(p::company.eq(company.to_string()))
-        .into_boxed::<ofitec_core::db::MultiBackend>();
+        .into_boxed::<ofitec_platform::db::MultiBackend>();
     if let Some(period) = period {
         query = query.filter(p::period.eq(period.to_string()));
     }
@@ -164,7 +165,7 @@ pub fn list_sii_summary(
     use sii_summaries::dsl as s;
     let mut query = s::sii_summaries
         .filter(s::company.eq(company.to_string()))
-        .into_boxed::<ofitec_core::db::MultiBackend>();
+        .into_boxed::<ofitec_platform::db::MultiBackend>();
     if let Some(period) = period {
         query = query.filter(s::period.eq(period.to_string()));
     }

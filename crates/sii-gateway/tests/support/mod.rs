@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use ofitec_core::shutdown::CancellationToken;
+use ofitec_platform::shutdown::CancellationToken;
 use ofitec_proto::sii::v1 as pb;
 use ofitec_proto::sii::v1::sii_gateway_client::SiiGatewayClient;
 use ofitec_testkit::operator;

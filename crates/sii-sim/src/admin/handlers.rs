@@ -7,8 +7,8 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
-use ofitec_core::rcv::{Operation, RcvDocument};
-use ofitec_core::{Period, Rut};
+use ofitec_domain::rcv::{Operation, RcvDocument};
+use ofitec_domain::{Period, Rut};
 use serde::Deserialize;
 use serde_json::json;
 

@@ -2,7 +2,7 @@
 //! says (recoverable, common use, non-recoverable, fixed assets), rated other taxes computed
 //! from the net, and the total as the sum of everything charged.
 
-use ofitec_core::rcv::{Operation, RcvDocument, TransactionType};
+use ofitec_domain::rcv::{Operation, RcvDocument, TransactionType};
 
 /// IVA of a net amount, rounded half up to whole pesos.
 pub fn iva_of(neto: i64) -> i64 {
@@ -63,8 +63,8 @@ pub fn set_amounts(doc: &mut RcvDocument, exento: i64, neto: i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ofitec_core::rcv::OtherTax;
-    use ofitec_core::{Period, Rut};
+    use ofitec_domain::rcv::OtherTax;
+    use ofitec_domain::{Period, Rut};
 
     fn doc(operation: Operation, tipo: u16, tx: TransactionType) -> RcvDocument {
         let (Ok(company), Ok(period)) = (Rut::parse("76123456-0"), Period::parse("2024-11")) else {

@@ -5,8 +5,8 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
-use ofitec_core::rcv::Operation;
-use ofitec_core::{Period, Rut};
+use ofitec_domain::rcv::Operation;
+use ofitec_domain::{Period, Rut};
 use tokio::sync::OnceCell;
 
 use super::PeriodData;

@@ -1,8 +1,8 @@
 //! Fixed facts the generator draws from: SII's document type names, the mix of types and
 //! purchase types, other-tax codes, and words for counterpart names.
 
-use ofitec_core::Rut;
-use ofitec_core::rcv::{Operation, PurchaseState, TransactionType};
+use ofitec_domain::Rut;
+use ofitec_domain::rcv::{Operation, PurchaseState, TransactionType};
 
 /// SII's name for a document type (`dcvNombreTipoDoc`).
 pub fn type_name(tipo: u16) -> &'static str {

@@ -3,8 +3,8 @@
 
 use std::collections::HashSet;
 
-use ofitec_core::Rut;
-use ofitec_core::rcv::Operation;
+use ofitec_domain::Rut;
+use ofitec_domain::rcv::Operation;
 
 use super::catalog::{self, NAME_FORMS, NAME_KINDS, NAME_PLACES, PERSON_NAMES, SURNAMES};
 use super::rng::Rng;

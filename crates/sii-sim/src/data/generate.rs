@@ -3,10 +3,10 @@
 //! around it changes (its counterpart comes from a pool sized by the volume).
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
-use ofitec_core::rcv::{
+use ofitec_domain::rcv::{
     DocumentReference, Operation, OtherTax, PurchaseState, RcvDocument, TransactionType,
 };
-use ofitec_core::{Period, Rut};
+use ofitec_domain::{Period, Rut};
 
 use super::amounts::set_amounts;
 use super::catalog::{self, OTHER_TAXES, REGISTRO_PURCHASE_MIX, SALE_MIX, STATE_MIX};

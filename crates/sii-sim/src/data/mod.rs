@@ -25,8 +25,8 @@ mod revision;
 pub(crate) mod rng;
 
 use chrono::{Duration, NaiveDateTime};
-use ofitec_core::rcv::{Operation, PurchaseState, RcvDocument};
-use ofitec_core::{Period, Rut};
+use ofitec_domain::rcv::{Operation, PurchaseState, RcvDocument};
+use ofitec_domain::{Period, Rut};
 
 pub use amounts::iva_of;
 pub use catalog::{SUMMARY_ONLY_TYPES, type_name};

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use chrono::Duration;
-use ofitec_core::Rut;
-use ofitec_core::rcv::{PurchaseState, RcvDocument};
+use ofitec_domain::Rut;
+use ofitec_domain::rcv::{PurchaseState, RcvDocument};
 
 use super::amounts::set_amounts;
 use super::generate::{self, Context, RefBook};

@@ -3,7 +3,7 @@
 //! numbers, `null` where SII has nothing. Other taxes appear only as their sum
 //! (`totalDtoiMontoImp`): SII's JSON has no per-tax list.
 
-use ofitec_core::rcv::{Operation, RcvDocument, TransactionType};
+use ofitec_domain::rcv::{Operation, RcvDocument, TransactionType};
 
 use super::served_name;
 use super::write::{self, json_opt_string, json_string};

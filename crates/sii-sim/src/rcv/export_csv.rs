@@ -2,7 +2,7 @@
 //! separators, one trailing `;` on data rows, zero amounts written as SII writes them, and
 //! each further other tax on a continuation row (empty Nro, reception and total).
 
-use ofitec_core::rcv::{Operation, PurchaseState, RcvDocument, TransactionType};
+use ofitec_domain::rcv::{Operation, PurchaseState, RcvDocument, TransactionType};
 
 use super::served_name;
 use super::write;

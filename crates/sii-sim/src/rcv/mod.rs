@@ -16,8 +16,8 @@ mod write;
 
 use chrono::Datelike;
 use http::{HeaderMap, StatusCode};
-use ofitec_core::Period;
-use ofitec_core::rcv::{Operation, RcvDocument};
+use ofitec_domain::Period;
+use ofitec_domain::rcv::{Operation, RcvDocument};
 use sii_client::rcv::FacadeMethod;
 
 pub use envelope::TOKEN_INVALID;

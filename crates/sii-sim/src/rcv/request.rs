@@ -3,8 +3,8 @@
 //! `conversationId` against the token, then the query itself.
 
 use http::{HeaderMap, StatusCode, header};
-use ofitec_core::rcv::{Operation, PurchaseState};
-use ofitec_core::{Period, Rut};
+use ofitec_domain::rcv::{Operation, PurchaseState};
+use ofitec_domain::{Period, Rut};
 use serde_json::Value;
 use sii_client::rcv::FacadeMethod;
 use sii_client::rcv::request::NAMESPACE_PREFIX;

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use ofitec_core::rcv::{Operation, PurchaseState, RcvDocument};
+use ofitec_domain::rcv::{Operation, PurchaseState, RcvDocument};
 
 use super::write::{self, json_string};
 use crate::data::type_name;

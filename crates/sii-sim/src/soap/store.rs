@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, Utc};
-use ofitec_core::Rut;
+use ofitec_domain::Rut;
 
 use crate::data::rng::Rng;
 

@@ -10,11 +10,12 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use ofitec_core::shutdown::CancellationToken;
-use ofitec_core::{Period, Rut};
+use ofitec_domain::Secret;
+use ofitec_domain::{Period, Rut};
+use ofitec_platform::shutdown::CancellationToken;
 use serde_json::{Value, json};
 use sii_client::Environment;
-use sii_client::cert::{Certificate, Password};
+use sii_client::cert::Certificate;
 use sii_client::client::{Authenticator, ClientConfig, Observer, RcvClient, TokenCache, Transport};
 use sii_sim::{Application, Config};
 
@@ -42,7 +43,7 @@ impl Sim {
 
     /// Starts sii-sim with `config` (its listen address is forced to loopback port 0).
     pub async fn start_with(mut config: Config) -> Sim {
-        config.listen = ofitec_core::config::ListenAddr::loopback(0);
+        config.listen = ofitec_platform::config::ListenAddr::loopback(0);
         let app = Application::build(config.clone())
             .await
             .expect("sii-sim builds");
@@ -183,8 +184,8 @@ pub fn cert_dir() -> PathBuf {
 }
 
 /// The password of every committed test certificate.
-pub fn cert_password() -> Password {
-    Password::from_file(cert_dir().join("password.txt")).expect("password file")
+pub fn cert_password() -> Secret {
+    Secret::from_file(cert_dir().join("password.txt")).expect("password file")
 }
 
 /// Loads a committed certificate as valid at `now`.

@@ -1,6 +1,6 @@
 //! The declaration a path names, checked against the caller's companies before any call.
 
-use ofitec_core::{Period, Rut};
+use ofitec_domain::{Period, Rut};
 use ofitec_proto::f29::v1 as pb;
 
 use crate::auth::Authorized;

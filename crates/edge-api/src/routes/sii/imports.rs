@@ -57,7 +57,7 @@ fn to_request(body: ImportBody) -> Result<pb::StartImportRequest, ApiError> {
             let (Some(year), Some(month)) = (body.year, body.month) else {
                 return Err(bad("year and month are required with company").with_field("month"));
             };
-            let period = ofitec_core::Period::new(year, month).map_err(|e| {
+            let period = ofitec_domain::Period::new(year, month).map_err(|e| {
                 ApiError::bad_request("period_invalid", e.to_string()).with_field("month")
             })?;
             (vec![input::company("company", &company)?], period, period)

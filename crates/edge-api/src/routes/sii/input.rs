@@ -1,7 +1,7 @@
 //! Parsing what callers send: RUTs, periods, registers, job statuses. Each failure names the
 //! field and carries a stable code.
 
-use ofitec_core::{Period, Rut};
+use ofitec_domain::{Period, Rut};
 use ofitec_proto::sii::v1 as pb;
 
 use crate::error::ApiError;

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use ofitec_core::rcv::{Operation, TransactionType};
+use ofitec_domain::rcv::{Operation, TransactionType};
 
 use super::field::Field;
 use super::issues::{Issues, rule_path, with};

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use ofitec_core::rcv::RcvDocument;
+use ofitec_domain::rcv::RcvDocument;
 
 /// An amount of a document a rule can read.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -23,7 +23,7 @@ mod yaml;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ofitec_core::rcv::{Operation, TransactionType};
+use ofitec_domain::rcv::{Operation, TransactionType};
 
 use check::{check_codigos, check_rules, check_totals};
 use issues::Issues;

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use ofitec_core::rcv::{Operation, TransactionType};
+use ofitec_domain::rcv::{Operation, TransactionType};
 use serde::Deserialize;
 
 use super::model::Kind;

@@ -1,6 +1,6 @@
 //! The five layouts, recognised by their exact header row.
 
-use ofitec_core::rcv::{Operation, PurchaseState};
+use ofitec_domain::rcv::{Operation, PurchaseState};
 
 /// What a column holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,8 +4,8 @@
 use std::collections::VecDeque;
 use std::io::Read;
 
-use ofitec_core::rcv::{PurchaseState, RcvDocument};
-use ofitec_core::{Period, Rut};
+use ofitec_domain::rcv::{PurchaseState, RcvDocument};
+use ofitec_domain::{Period, Rut};
 
 use super::Layout;
 use super::row::{Parsed, RowContext};

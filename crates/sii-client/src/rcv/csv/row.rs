@@ -1,7 +1,7 @@
 //! One CSV record into a document, or into an "other tax" that continues the previous one.
 
-use ofitec_core::rcv::{DocumentReference, OtherTax, RcvDocument, TransactionType};
-use ofitec_core::{Period, Rut};
+use ofitec_domain::rcv::{DocumentReference, OtherTax, RcvDocument, TransactionType};
+use ofitec_domain::{Period, Rut};
 
 use super::layout::{Col, Layout};
 use super::text::{Encoding, ascii};
@@ -32,7 +32,7 @@ pub(super) struct RowContext {
     pub columns: Vec<(&'static str, Col)>,
     pub company: Rut,
     pub period: Period,
-    pub state: Option<ofitec_core::rcv::PurchaseState>,
+    pub state: Option<ofitec_domain::rcv::PurchaseState>,
     pub encoding: Encoding,
     /// Column positions of the fields that decide whether a row is a continuation.
     nro: usize,
@@ -45,7 +45,7 @@ impl RowContext {
         layout: Layout,
         company: Rut,
         period: Period,
-        state_hint: Option<ofitec_core::rcv::PurchaseState>,
+        state_hint: Option<ofitec_domain::rcv::PurchaseState>,
     ) -> RowContext {
         let columns = layout.columns();
         let position = |wanted: Col| columns.iter().position(|(_, c)| *c == wanted).unwrap_or(0);
@@ -54,8 +54,8 @@ impl RowContext {
             recepcion: position(Col::FechaRecepcion),
             total: position(Col::Total),
             state: match layout.operation() {
-                ofitec_core::rcv::Operation::Compra => state_hint.or(layout.state()),
-                ofitec_core::rcv::Operation::Venta => None,
+                ofitec_domain::rcv::Operation::Compra => state_hint.or(layout.state()),
+                ofitec_domain::rcv::Operation::Venta => None,
             },
             layout,
             columns,
@@ -335,7 +335,7 @@ impl RowContext {
 
 /// `12345678-5` without allocating (the common form); anything else (dots, lower-case k,
 /// spaces) goes through [`Rut::parse`]. Runs once per row, so it matters.
-fn rut_fast(text: &str) -> Result<Rut, ofitec_core::RutError> {
+fn rut_fast(text: &str) -> Result<Rut, ofitec_domain::RutError> {
     let b = text.as_bytes();
     if let Some(dash) = b.iter().position(|c| *c == b'-')
         && dash > 0
@@ -350,7 +350,7 @@ fn rut_fast(text: &str) -> Result<Rut, ofitec_core::RutError> {
         if body > 0 && (dv.is_ascii_digit() || dv == 'K') {
             return Rut::from_parts(body, dv).map_err(|_| match Rut::parse(text) {
                 Err(e) => e,
-                Ok(_) => ofitec_core::RutError::Malformed(text.to_owned()),
+                Ok(_) => ofitec_domain::RutError::Malformed(text.to_owned()),
             });
         }
     }
@@ -360,7 +360,7 @@ fn rut_fast(text: &str) -> Result<Rut, ofitec_core::RutError> {
 #[cfg(test)]
 mod tests {
     use super::rut_fast;
-    use ofitec_core::Rut;
+    use ofitec_domain::Rut;
 
     #[test]
     fn fast_rut_agrees_with_the_full_parser() {

@@ -1,7 +1,9 @@
 //! `getDetalleCompra` / `getDetalleVenta` rows into `RcvDocument`, keeping every amount.
 
-use ofitec_core::Rut;
-use ofitec_core::rcv::{DocumentReference, Operation, PurchaseState, RcvDocument, TransactionType};
+use ofitec_domain::Rut;
+use ofitec_domain::rcv::{
+    DocumentReference, Operation, PurchaseState, RcvDocument, TransactionType,
+};
 use serde_json::{Map, Value};
 
 use super::RcvError;

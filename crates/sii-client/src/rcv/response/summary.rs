@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use ofitec_core::rcv::RcvDocument;
+use ofitec_domain::rcv::RcvDocument;
 use serde_json::Value;
 
 use super::RcvError;
@@ -54,12 +54,12 @@ impl SummaryRow {
         );
         doc.counterpart_name = self.name.clone();
         doc.state = match query.operation {
-            ofitec_core::rcv::Operation::Compra => Some(
+            ofitec_domain::rcv::Operation::Compra => Some(
                 query
                     .state
-                    .unwrap_or(ofitec_core::rcv::PurchaseState::Registro),
+                    .unwrap_or(ofitec_domain::rcv::PurchaseState::Registro),
             ),
-            ofitec_core::rcv::Operation::Venta => None,
+            ofitec_domain::rcv::Operation::Venta => None,
         };
         doc.exento = self.exento;
         doc.neto = self.neto;

@@ -115,7 +115,7 @@ async fn bury(
 ) -> Result<(), StoreError> {
     let id = job_id.clone();
     let buried = store::run(&imports.db, move |conn| {
-        ofitec_core::db::write_transaction(conn, |c| {
+        ofitec_platform::db::write_transaction(conn, |c| {
             let Some(job) = jobs::bury(
                 c,
                 &id,

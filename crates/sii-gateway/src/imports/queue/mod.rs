@@ -23,7 +23,7 @@ use futures::StreamExt as _;
 use lapin::options::{BasicConsumeOptions, BasicQosOptions, ConfirmSelectOptions};
 use lapin::types::{FieldTable, ShortString};
 use lapin::{Connection, ConnectionProperties};
-use ofitec_core::shutdown::CancellationToken;
+use ofitec_platform::shutdown::CancellationToken;
 
 use super::Imports;
 

@@ -7,7 +7,7 @@
 use lapin::options::BasicPublishOptions;
 use lapin::types::{AMQPValue, FieldTable, ShortString};
 use lapin::{BasicProperties, Channel};
-use ofitec_core::db::Db;
+use ofitec_platform::db::Db;
 use ofitec_proto::sii::v1 as pb;
 use prost::Message as _;
 use tokio::sync::RwLock;

@@ -1,6 +1,6 @@
 use super::*;
 use crate::rcv::csv::Layout;
-use ofitec_core::rcv::{DocumentReference, OtherTax, TransactionType};
+use ofitec_domain::rcv::{DocumentReference, OtherTax, TransactionType};
 
 fn company() -> Rut {
     Rut::parse("76123456-0").unwrap_or_else(|e| panic!("{e}"))

@@ -1,7 +1,7 @@
 use super::*;
 use crate::rcv::response::{RcvError, RcvStatus};
 use chrono::NaiveDate;
-use ofitec_core::Period;
+use ofitec_domain::Period;
 
 fn query(operation: Operation) -> RcvQuery {
     let (Ok(company), Ok(period)) = (Rut::parse("76123456-0"), Period::parse("202411")) else {

@@ -80,7 +80,7 @@ impl DatabaseUrl {
     pub fn redacted(&self) -> String {
         match self {
             DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
-            DatabaseUrl::Postgres(url) => redact_password(url),
+            DatabaseUrl::Postgres(url) => ofitec_domain::redact::url(url),
         }
     }
 
@@ -91,32 +91,6 @@ impl DatabaseUrl {
             DatabaseUrl::Sqlite(path) => path.display().to_string(),
         }
     }
-}
-
-fn redact_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let (authority, tail) = match rest.find('/') {
-        Some(i) => rest.split_at(i),
-        None => (rest, ""),
-    };
-    let redacted_authority = match authority.rsplit_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _)) => format!("{user}:***@{host}"),
-            None => authority.to_owned(),
-        },
-        None => authority.to_owned(),
-    };
-    // `?password=` in the query string is another way libpq accepts one.
-    let tail = match tail.find("password=") {
-        Some(i) => {
-            let end = tail[i..].find('&').map(|j| i + j).unwrap_or(tail.len());
-            format!("{}password=***{}", &tail[..i], &tail[end..])
-        }
-        None => tail.to_owned(),
-    };
-    format!("{scheme}://{redacted_authority}{tail}")
 }
 
 impl fmt::Debug for DatabaseUrl {

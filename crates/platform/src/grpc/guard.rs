@@ -9,8 +9,8 @@
 use crate::grpc::metadata::caller_from;
 use crate::grpc::status;
 use crate::grpc::{CallContext, RequestId};
-use crate::identity::Role;
-use crate::{Period, Rut};
+use ofitec_domain::identity::Role;
+use ofitec_domain::{Period, Rut};
 use tonic::{Code, Status};
 
 /// The context of an incoming request.
@@ -82,7 +82,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     use crate::grpc::status::error_code;
-    use crate::identity::{Caller, CompanyScope};
+    use ofitec_domain::identity::{Caller, CompanyScope};
 
     fn ctx(role: Role, companies: CompanyScope) -> CallContext {
         CallContext {

@@ -5,7 +5,7 @@ use opentelemetry::propagation::{Extractor, Injector};
 use tonic::metadata::{MetadataMap, MetadataValue};
 use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 
-use crate::identity::{Caller, CompanyScope, Role};
+use ofitec_domain::identity::{Caller, CompanyScope, Role};
 
 /// Request id header (HTTP) and metadata key (gRPC).
 pub const REQUEST_ID: &str = "x-request-id";
@@ -161,7 +161,7 @@ mod tests {
 
     #[test]
     fn caller_round_trips_through_metadata() {
-        let rut = crate::rut::Rut::parse("76123456-0").expect("rut");
+        let rut = ofitec_domain::Rut::parse("76123456-0").expect("rut");
         let caller = Caller {
             sub: "ana maría".to_owned(),
             role: Role::Operator,
