@@ -6,6 +6,7 @@
 
 mod support;
 
+use ofitec_domain::ErrorCode;
 use std::time::Duration;
 
 use ofitec_platform::grpc::status::error_code;
@@ -87,7 +88,7 @@ async fn bad_requests_are_refused_with_stable_codes() {
         .await
         .unwrap_err();
     assert_eq!(unknown.code(), tonic::Code::NotFound);
-    assert_eq!(error_code(&unknown), Some("plan_unknown"));
+    assert_eq!(error_code(&unknown), Some(ErrorCode::PlanUnknown));
     let reason = client
         .run_backup(pb::RunBackupRequest {
             plan: "codes".into(),
@@ -98,7 +99,7 @@ async fn bad_requests_are_refused_with_stable_codes() {
         .await
         .unwrap_err();
     assert_eq!(reason.code(), tonic::Code::InvalidArgument);
-    assert_eq!(error_code(&reason), Some("reason_invalid"));
+    assert_eq!(error_code(&reason), Some(ErrorCode::ReasonInvalid));
     let drill = client
         .run_drill(pb::RunDrillRequest {
             plan: "codes".into(),
@@ -353,7 +354,7 @@ async fn a_stopping_agent_refuses_new_work_and_waits_for_the_run_in_progress() {
     app.agent.begin_shutdown();
     let refused = client.run_backup(run("other")).await.unwrap_err();
     assert_eq!(refused.code(), tonic::Code::Unavailable);
-    assert_eq!(error_code(&refused), Some("shutting_down"));
+    assert_eq!(error_code(&refused), Some(ErrorCode::ShuttingDown));
     let drill = client
         .run_drill(pb::RunDrillRequest {
             plan: "other".into(),
@@ -361,7 +362,7 @@ async fn a_stopping_agent_refuses_new_work_and_waits_for_the_run_in_progress() {
         })
         .await
         .unwrap_err();
-    assert_eq!(error_code(&drill), Some("shutting_down"));
+    assert_eq!(error_code(&drill), Some(ErrorCode::ShuttingDown));
     // Asking for the plan that is running still joins it.
     let joined = client.run_backup(run("slow")).await.unwrap().into_inner();
     assert!(joined.joined && joined.id == started.id, "{joined:?}");

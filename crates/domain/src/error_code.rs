@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
     strum::EnumIter,
     strum::EnumString,
     strum::IntoStaticStr,
+    strum::AsRefStr,
     strum::Display,
 )]
 #[serde(rename_all = "snake_case")]

@@ -3,6 +3,7 @@
 //! Accepted input: `YYYYMM` (SII's `ptributario`) or `YYYY-MM`. Canonical output: `YYYY-MM`;
 //! [`Period::compact`] gives SII's form.
 
+use crate::ErrorCode;
 use std::fmt;
 use std::str::FromStr;
 
@@ -38,8 +39,8 @@ pub enum PeriodError {
 
 impl PeriodError {
     /// Stable machine-readable code for API errors.
-    pub fn code(&self) -> &'static str {
-        "period_invalid"
+    pub fn code(&self) -> ErrorCode {
+        ErrorCode::PeriodInvalid
     }
 }
 

@@ -3,6 +3,7 @@
 //! A `Rut` value is always valid: the only ways to build one check the digit. The canonical
 //! text form is `76123456-0` (no dots, upper-case `K`); `{:#}` prints `76.123.456-0`.
 
+use crate::ErrorCode;
 use std::fmt;
 use std::str::FromStr;
 
@@ -51,10 +52,10 @@ pub enum RutError {
 
 impl RutError {
     /// Stable machine-readable code for API errors.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            RutError::CheckDigit { .. } => "rut_check_digit",
-            _ => "rut_invalid",
+            RutError::CheckDigit { .. } => ErrorCode::RutCheckDigit,
+            _ => ErrorCode::RutInvalid,
         }
     }
 }
@@ -232,7 +233,7 @@ mod tests {
             let got = Rut::parse(input);
             match (expected, &got) {
                 (Ok(canonical), Ok(rut)) => assert_eq!(&rut.to_string(), canonical, "{input}"),
-                (Err(code), Err(err)) => assert_eq!(err.code(), *code, "{input}: {err}"),
+                (Err(code), Err(err)) => assert_eq!(err.code().as_str(), *code, "{input}: {err}"),
                 _ => panic!("{input:?}: expected {expected:?}, got {got:?}"),
             }
         }
@@ -301,7 +302,7 @@ mod tests {
             if dv == expected {
                 prop_assert!(parsed.is_ok());
             } else {
-                prop_assert_eq!(parsed.map_err(|e| e.code()), Err("rut_check_digit"));
+                prop_assert_eq!(parsed.map_err(|e| e.code().as_str()), Err("rut_check_digit"));
             }
         }
 

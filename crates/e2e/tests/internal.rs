@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
+use ofitec_domain::ErrorCode;
 use ofitec_domain::identity::{Caller, CompanyScope, Role};
 use ofitec_e2e::Platform;
 use ofitec_platform::grpc::CallContext;
@@ -21,7 +22,7 @@ async fn calls_without_caller_identity_are_refused_but_health_is_open() {
         .await
         .expect_err("refused without identity");
     assert_eq!(status.code(), tonic::Code::Unauthenticated);
-    assert_eq!(error_code(&status), Some("auth_missing"));
+    assert_eq!(error_code(&status), Some(ErrorCode::AuthMissing));
 
     let context = CallContext {
         request_id: RequestId("internal-test".to_owned()),

@@ -3,6 +3,7 @@
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::web;
+use ofitec_domain::ErrorCode;
 
 use crate::error::ApiError;
 
@@ -13,26 +14,24 @@ pub fn json_config(limit: usize) -> web::JsonConfig {
         .error_handler(|err, _req| {
             let api = match &err {
                 JsonPayloadError::OverflowKnownLength { length, limit } => ApiError::new(
-                    actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
+                    ErrorCode::PayloadTooLarge,
                     format!("body of {length} bytes exceeds the limit of {limit} bytes"),
                 ),
                 JsonPayloadError::Overflow { limit } => ApiError::new(
-                    actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
+                    ErrorCode::PayloadTooLarge,
                     format!("body exceeds the limit of {limit} bytes"),
                 ),
                 JsonPayloadError::ContentType => ApiError::new(
-                    actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported_media_type",
+                    ErrorCode::UnsupportedMediaType,
                     "expected Content-Type: application/json",
                 ),
                 JsonPayloadError::Deserialize(e) => {
-                    ApiError::bad_request("invalid_json", format!("invalid JSON body: {e}"))
+                    ApiError::new(ErrorCode::InvalidJson, format!("invalid JSON body: {e}"))
                 }
-                other => {
-                    ApiError::bad_request("invalid_json", format!("invalid JSON body: {other}"))
-                }
+                other => ApiError::new(
+                    ErrorCode::InvalidJson,
+                    format!("invalid JSON body: {other}"),
+                ),
             };
             api.into()
         })
@@ -50,7 +49,7 @@ pub fn query_config() -> web::QueryConfig {
             QueryPayloadError::Deserialize(e) => format!("invalid query string: {e}"),
             other => format!("invalid query string: {other}"),
         };
-        ApiError::bad_request("invalid_query", message).into()
+        ApiError::new(ErrorCode::InvalidQuery, message).into()
     })
 }
 
@@ -61,7 +60,7 @@ pub fn path_config() -> web::PathConfig {
             PathError::Deserialize(e) => format!("invalid path parameter: {e}"),
             other => format!("invalid path parameter: {other}"),
         };
-        ApiError::bad_request("invalid_path", message).into()
+        ApiError::new(ErrorCode::InvalidPath, message).into()
     })
 }
 

@@ -5,7 +5,7 @@
 //! * `routes`: every route, one file per endpoint group.
 //! * `middleware`: request id, logs and metrics for every request.
 //! * `upstream`: gRPC clients for the internal services and their health.
-//! * `error` / `error_codes`: the JSON error type and its stable codes.
+//! * `error`: the JSON error type and the HTTP status of every stable code.
 
 mod app;
 pub mod auth;
@@ -13,7 +13,6 @@ pub mod cli;
 mod client_ip;
 pub mod config;
 pub mod error;
-pub mod error_codes;
 mod extract;
 pub mod metrics;
 mod middleware;

@@ -8,6 +8,7 @@
 
 mod common;
 
+use ofitec_domain::ErrorCode;
 use std::collections::{BTreeMap, BTreeSet};
 
 use common::expected::{self, Expected};
@@ -220,7 +221,7 @@ async fn computes_the_imported_registers_as_plain_sums_of_what_sii_serves() {
         })
         .await
         .expect_err("pdf");
-    assert_eq!(error_code(&bad_format), Some("format_invalid"));
+    assert_eq!(error_code(&bad_format), Some(ErrorCode::FormatInvalid));
 
     let metrics = metrics_text(p.engine_metrics).await;
     assert!(
@@ -266,7 +267,7 @@ async fn a_sent_declaration_refuses_recompute() {
         .expect_err("draft → sent");
     assert_eq!(
         (skipped.code(), error_code(&skipped)),
-        (Code::FailedPrecondition, Some("transition_invalid"))
+        (Code::FailedPrecondition, Some(ErrorCode::TransitionInvalid))
     );
     p.engine
         .set_status(set(pb::DeclarationStatus::Ready))
@@ -300,13 +301,13 @@ async fn a_sent_declaration_refuses_recompute() {
         .await
         .expect_err("frozen");
     assert_eq!(refused.code(), Code::FailedPrecondition);
-    assert_eq!(error_code(&refused), Some("declaration_frozen"));
+    assert_eq!(error_code(&refused), Some(ErrorCode::DeclarationFrozen));
     let refused = p
         .engine
         .set_status(set(pb::DeclarationStatus::Draft))
         .await
         .expect_err("frozen");
-    assert_eq!(error_code(&refused), Some("declaration_frozen"));
+    assert_eq!(error_code(&refused), Some(ErrorCode::DeclarationFrozen));
     let paid = p
         .engine
         .set_status(set(pb::DeclarationStatus::Paid))
@@ -336,7 +337,7 @@ async fn requests_are_validated_and_scoped() {
     let err = p.engine.get_declaration(bad_rut).await.expect_err("rut");
     assert_eq!(
         (err.code(), error_code(&err)),
-        (Code::InvalidArgument, Some("rut_invalid"))
+        (Code::InvalidArgument, Some(ErrorCode::RutInvalid))
     );
     let bad_period = pb::DeclarationKey {
         company: "76123456-0".into(),
@@ -347,7 +348,7 @@ async fn requests_are_validated_and_scoped() {
         .get_declaration(bad_period)
         .await
         .expect_err("period");
-    assert_eq!(error_code(&err), Some("period_invalid"));
+    assert_eq!(error_code(&err), Some(ErrorCode::PeriodInvalid));
     let err = p
         .engine
         .get_declaration(key())
@@ -355,7 +356,7 @@ async fn requests_are_validated_and_scoped() {
         .expect_err("nothing computed");
     assert_eq!(
         (err.code(), error_code(&err)),
-        (Code::NotFound, Some("declaration_not_found"))
+        (Code::NotFound, Some(ErrorCode::DeclarationNotFound))
     );
 
     let other = ofitec_domain::Rut::parse("12345678-5").unwrap();
@@ -367,7 +368,7 @@ async fn requests_are_validated_and_scoped() {
         .expect_err("scope");
     assert_eq!(
         (err.code(), error_code(&err)),
-        (Code::PermissionDenied, Some("forbidden_company"))
+        (Code::PermissionDenied, Some(ErrorCode::ForbiddenCompany))
     );
     let err = p
         .engine
@@ -379,7 +380,7 @@ async fn requests_are_validated_and_scoped() {
         ))
         .await
         .expect_err("viewer");
-    assert_eq!(error_code(&err), Some("forbidden_role"));
+    assert_eq!(error_code(&err), Some(ErrorCode::ForbiddenRole));
 
     // Refused inputs: 400 `inputs_invalid`, with a message that names the problem.
     let mut refused = async |inputs: pb::DeclarationInputs, names: &str| {
@@ -390,7 +391,7 @@ async fn requests_are_validated_and_scoped() {
             .expect_err(names);
         assert_eq!(
             (err.code(), error_code(&err)),
-            (Code::InvalidArgument, Some("inputs_invalid"))
+            (Code::InvalidArgument, Some(ErrorCode::InputsInvalid))
         );
         assert!(err.message().contains(names), "{}", err.message());
     };
@@ -422,7 +423,7 @@ async fn requests_are_validated_and_scoped() {
         .get_declaration(key())
         .await
         .expect_err("nothing stored");
-    assert_eq!(error_code(&err), Some("declaration_not_found"));
+    assert_eq!(error_code(&err), Some(ErrorCode::DeclarationNotFound));
 }
 
 #[tokio::test]
@@ -440,7 +441,7 @@ async fn a_stopped_gateway_is_reported_unavailable() {
         .expect_err("sii-gateway is down");
     assert_eq!(
         (err.code(), error_code(&err)),
-        (Code::Unavailable, Some("sii_gateway_unavailable"))
+        (Code::Unavailable, Some(ErrorCode::SiiGatewayUnavailable))
     );
     assert!(err.message().contains("sii-gateway"), "{}", err.message());
     // Nothing was stored from the failed attempt.
@@ -624,7 +625,7 @@ async fn conciliation_lists_differences_with_their_documents() {
         .conciliate(conciliate("{".into()))
         .await
         .expect_err("bad json");
-    assert_eq!(error_code(&err), Some("proposal_invalid"));
+    assert_eq!(error_code(&err), Some(ErrorCode::ProposalInvalid));
 }
 
 #[tokio::test]
@@ -653,7 +654,7 @@ async fn mappings_are_validated_overridden_and_removed() {
         .expect_err("invalid");
     assert_eq!(
         (err.code(), error_code(&err)),
-        (Code::InvalidArgument, Some("mapping_invalid"))
+        (Code::InvalidArgument, Some(ErrorCode::MappingInvalid))
     );
     assert!(err.message().contains("line "), "{}", err.message());
 
@@ -687,7 +688,7 @@ async fn mappings_are_validated_overridden_and_removed() {
         ))
         .await
         .expect_err("operator");
-    assert_eq!(error_code(&err), Some("forbidden_role"));
+    assert_eq!(error_code(&err), Some(ErrorCode::ForbiddenRole));
 
     // The override is what the company's computations use.
     let computed = p
@@ -867,7 +868,7 @@ async fn a_register_with_absurd_amounts_is_refused_with_a_clear_error_and_nothin
         .expect_err("absurd amounts");
     assert_eq!(
         ofitec_platform::grpc::status::error_code(&err),
-        Some("amounts_out_of_range")
+        Some(ErrorCode::AmountsOutOfRange)
     );
     assert!(
         err.message().contains("iva = 999999999999999999"),
@@ -881,7 +882,7 @@ async fn a_register_with_absurd_amounts_is_refused_with_a_clear_error_and_nothin
         .expect_err("nothing was computed");
     assert_eq!(
         ofitec_platform::grpc::status::error_code(&stored),
-        Some("declaration_not_found")
+        Some(ErrorCode::DeclarationNotFound)
     );
 }
 
@@ -997,7 +998,7 @@ async fn a_missing_utm_month_is_a_clear_error_until_the_table_has_it() {
         .expect_err("no UTM for 2024-12");
     assert_eq!(
         (err.code(), error_code(&err)),
-        (Code::FailedPrecondition, Some("utm_missing"))
+        (Code::FailedPrecondition, Some(ErrorCode::UtmMissing))
     );
     assert!(err.message().contains("2024-12"), "{}", err.message());
     let versions = p.engine.list_versions(key()).await;

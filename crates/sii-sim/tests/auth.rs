@@ -174,7 +174,7 @@ async fn a_seed_is_single_use_and_expires() {
         ),
         "{error:?}"
     );
-    assert_eq!(error.code(), "sii_token_error");
+    assert_eq!(error.code().as_str(), "sii_token_error");
     assert_eq!(error.advice(), RetryAdvice::NewSeed);
 
     // A seed older than two minutes (the simulator's clock moves, not the test's).
@@ -225,7 +225,7 @@ async fn an_unenrolled_rut_is_refused_without_retrying() {
     let c = client(&sim, Some(certificate), fast_config());
     let error = c.tokens.token().await.expect_err("not enrolled");
     assert_eq!(token_failure(&error), TokenFailure::AuthenticationRejected);
-    assert_eq!(error.code(), "sii_token_error");
+    assert_eq!(error.code().as_str(), "sii_token_error");
     assert!(!error.is_transient());
     let stats = sim.stats().await;
     assert_eq!(stats.total("seed"), 1);
@@ -318,7 +318,7 @@ async fn a_manual_session_is_used_instead_of_the_certificate() {
         .token()
         .await
         .expect_err("no credentials");
-    assert_eq!(error.code(), "sii_no_credentials");
+    assert_eq!(error.code().as_str(), "sii_no_credentials");
     manual_only
         .tokens
         .set_manual(pasted, Some(Utc::now() + ChronoDuration::minutes(10)));
@@ -339,7 +339,7 @@ async fn a_manual_session_is_used_instead_of_the_certificate() {
         )
         .await
         .expect_err("session dead");
-    assert_eq!(error.code(), "sii_token_invalid", "{error:?}");
+    assert_eq!(error.code().as_str(), "sii_token_invalid", "{error:?}");
     assert!(!manual_only.tokens.status().has_token);
     let after = sim.stats().await;
     assert_eq!(after.total("resumen") - before.total("resumen"), 1);

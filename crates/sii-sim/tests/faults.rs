@@ -51,7 +51,7 @@ async fn a_hanging_facade_is_a_timeout_retried_then_reported() {
         ),
         "{error:?}"
     );
-    assert_eq!(error.code(), "sii_timeout");
+    assert_eq!(error.code().as_str(), "sii_timeout");
     assert!(error.is_transient());
     let stats = sim.stats().await;
     // A hang is SII's bad day: retried up to the bound, never with a new token.
@@ -89,7 +89,11 @@ async fn http_500_and_html_503_are_unavailable_and_retried_without_new_tokens() 
         sim.fault(json!({"endpoint": "resumen", "kind": kind}))
             .await;
         let error = fetch(&c, Operation::Venta).await.expect_err("SII down");
-        assert_eq!(error.code(), "sii_unavailable", "{kind}: {error:?}");
+        assert_eq!(
+            error.code().as_str(),
+            "sii_unavailable",
+            "{kind}: {error:?}"
+        );
         assert!(error.is_transient());
         assert!(
             matches!(
@@ -119,7 +123,7 @@ async fn html_with_status_200_gets_one_new_token_then_backoff() {
         matches!(error, SiiError::Rcv(RcvError::SiiUnavailable(_))),
         "{error:?}"
     );
-    assert_eq!(error.code(), "sii_unavailable");
+    assert_eq!(error.code().as_str(), "sii_unavailable");
     let stats = sim.stats().await;
     // An HTML page where JSON was expected may be a dead session (SII.md §2): one new
     // token and one repetition, then the ordinary bounded retries.
@@ -163,7 +167,7 @@ async fn a_token_refused_twice_is_reported_after_one_reauth() {
         matches!(error, SiiError::Rcv(RcvError::TokenInvalid(_))),
         "{error:?}"
     );
-    assert_eq!(error.code(), "sii_token_invalid");
+    assert_eq!(error.code().as_str(), "sii_token_invalid");
     let stats = sim.stats().await;
     assert_eq!(stats.outcome("resumen", "fault_cod_respuesta_99"), 2);
     assert_eq!(stats.total("token"), 2);
@@ -183,7 +187,7 @@ async fn cod_respuesta_2_is_not_retried() {
         matches!(error, SiiError::Rcv(RcvError::BadRequest(_))),
         "{error:?}"
     );
-    assert_eq!(error.code(), "sii_rcv_bad_request");
+    assert_eq!(error.code().as_str(), "sii_rcv_bad_request");
     assert!(!error.is_transient());
     assert_eq!(sim.stats().await.total("resumen"), 1);
 }
@@ -224,7 +228,7 @@ async fn a_truncated_body_is_retried_once_cut_and_reported_when_always_cut() {
         matches!(error, SiiError::Rcv(RcvError::Malformed(_))),
         "{error:?}"
     );
-    assert_eq!(error.code(), "sii_malformed_answer");
+    assert_eq!(error.code().as_str(), "sii_malformed_answer");
     assert!(error.is_transient());
     let stats = sim.stats().await;
     assert_eq!(stats.outcome("resumen", "fault_truncated"), ATTEMPTS);
@@ -263,7 +267,7 @@ async fn seed_estado_minus_1_is_retried_once() {
         ),
         "{error:?}"
     );
-    assert_eq!(error.code(), "sii_seed_error");
+    assert_eq!(error.code().as_str(), "sii_seed_error");
     let stats = sim.stats().await;
     assert_eq!(stats.total("seed"), 2);
     assert_eq!(stats.total("token"), 0);
@@ -291,7 +295,7 @@ async fn token_estados_retry_only_where_sii_says_it_helps() {
             }
             other => panic!("{code}: {other:?}"),
         }
-        assert_eq!(error.code(), "sii_token_error");
+        assert_eq!(error.code().as_str(), "sii_token_error");
         let stats = sim.stats().await;
         assert_eq!(stats.total("token"), requests, "{code}");
         // Every getToken attempt starts from its own seed.
@@ -318,7 +322,7 @@ async fn soap_faults_html_and_cut_answers_from_auth_are_transient() {
         sim.fault(fault.clone()).await;
         let c = client(&sim, Some(valid_cert()), fast_config());
         let error = c.tokens.token().await.expect_err("auth fails");
-        assert_eq!(error.code(), code, "{fault}: {error:?}");
+        assert_eq!(error.code().as_str(), code, "{fault}: {error:?}");
         assert!(error.is_transient(), "{fault}");
         let stats = sim.stats().await;
         assert_eq!(stats.total(endpoint), ATTEMPTS, "{fault}");
@@ -340,7 +344,7 @@ async fn latency_beyond_the_deadline_is_a_timeout() {
         .await;
     let error = fetch(&c, Operation::Venta).await.expect_err("too slow");
     assert!(matches!(error, SiiError::Timeout { .. }), "{error:?}");
-    assert_eq!(error.code(), "sii_timeout");
+    assert_eq!(error.code().as_str(), "sii_timeout");
     // The summary answered; the slow call was never mistaken for a token problem. (The
     // slow requests themselves are counted only when sii-sim finishes them.)
     let stats = sim.stats().await;

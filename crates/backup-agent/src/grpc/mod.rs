@@ -5,6 +5,7 @@
 
 mod convert;
 
+use ofitec_domain::ErrorCode;
 use std::sync::Arc;
 
 use ofitec_platform::grpc::metadata::caller_from;
@@ -36,20 +37,12 @@ impl BackupAgentService {
 fn to_status(error: AgentError) -> Status {
     match error {
         AgentError::UnknownPlan(plan) => {
-            grpc_status::not_found("plan_unknown", format!("unknown plan `{plan}`"))
+            grpc_status::error(ErrorCode::PlanUnknown, format!("unknown plan `{plan}`"))
         }
-        AgentError::Tool(e) => grpc_status::error(
-            tonic::Code::FailedPrecondition,
-            "tool_missing",
-            e.to_string(),
-        ),
+        AgentError::Tool(e) => grpc_status::error(ErrorCode::ToolMissing, e.to_string()),
         AgentError::Catalog(e) => grpc_status::internal("backup catalog", &e),
-        AgentError::Restic(e) => {
-            grpc_status::error(tonic::Code::Unavailable, "repository_error", e.to_string())
-        }
-        e @ AgentError::ShuttingDown => {
-            grpc_status::error(tonic::Code::Unavailable, "shutting_down", e.to_string())
-        }
+        AgentError::Restic(e) => grpc_status::error(ErrorCode::RepositoryError, e.to_string()),
+        e @ AgentError::ShuttingDown => grpc_status::error(ErrorCode::ShuttingDown, e.to_string()),
     }
 }
 
@@ -75,7 +68,7 @@ impl BackupAgent for BackupAgentService {
         let reason: Reason = message
             .reason
             .parse()
-            .map_err(|e: String| grpc_status::invalid("reason_invalid", e))?;
+            .map_err(|e: String| grpc_status::error(ErrorCode::ReasonInvalid, e))?;
         let ticket = self
             .agent
             .start_run(&message.plan, reason, &by)

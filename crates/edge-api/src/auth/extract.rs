@@ -6,6 +6,7 @@
 //! [`Authorized::require_company`] for every company named in the path, query or body, and
 //! pass [`Authorized::context`] to internal services, which scope lists to the caller.
 
+use ofitec_domain::ErrorCode;
 use std::future::{Ready, ready};
 use std::marker::PhantomData;
 use std::time::Instant;
@@ -89,8 +90,8 @@ impl<R> Authorized<R> {
     pub fn require_company(&self, company: &Rut) -> Result<(), ApiError> {
         if !self.principal.can_see(company) {
             count_rejection(&self.request, "forbidden_company");
-            return Err(ApiError::forbidden(
-                "forbidden_company",
+            return Err(ApiError::new(
+                ErrorCode::ForbiddenCompany,
                 format!("company {company} is not among the companies you may access"),
             ));
         }
@@ -132,14 +133,14 @@ fn authorize<R: Requirement>(request: &HttpRequest) -> Result<Authorized<R>, Api
     let principal = match authenticate(state, request, R::BROWSER_TOKEN) {
         Ok(principal) => principal,
         Err(error) => {
-            count_rejection(request, error.code());
+            count_rejection(request, error.code().as_str());
             return Err(error);
         }
     };
     if !principal.caller.has_role(R::ROLE) {
         count_rejection(request, "forbidden_role");
-        return Err(ApiError::forbidden(
-            "forbidden_role",
+        return Err(ApiError::new(
+            ErrorCode::ForbiddenRole,
             format!(
                 "this operation needs the {} role; you have {}",
                 R::ROLE,
@@ -176,9 +177,11 @@ pub fn authenticate(
             .api_keys
             .verify(&credential, chrono::Utc::now())
             .map_err(|rejection| match rejection {
-                KeyRejection::Unknown => ApiError::unauthorized("auth_invalid", "unknown API key"),
+                KeyRejection::Unknown => {
+                    ApiError::unauthorized(ErrorCode::AuthInvalid, "unknown API key")
+                }
                 KeyRejection::Expired => {
-                    ApiError::unauthorized("auth_expired", "API key has expired")
+                    ApiError::unauthorized(ErrorCode::AuthExpired, "API key has expired")
                 }
             });
     }
@@ -186,9 +189,11 @@ pub fn authenticate(
         .jwt
         .verify(&credential)
         .map_err(|rejection| match rejection {
-            TokenRejection::Expired => ApiError::unauthorized("auth_expired", "token has expired"),
+            TokenRejection::Expired => {
+                ApiError::unauthorized(ErrorCode::AuthExpired, "token has expired")
+            }
             TokenRejection::Invalid(why) => {
-                ApiError::unauthorized("auth_invalid", format!("invalid token: {why}"))
+                ApiError::unauthorized(ErrorCode::AuthInvalid, format!("invalid token: {why}"))
             }
         })
 }
@@ -203,27 +208,26 @@ fn credential(
         .get(actix_web::http::header::AUTHORIZATION)
     {
         let text = value.to_str().map_err(|_| {
-            ApiError::unauthorized("auth_invalid", "Authorization header is not text")
+            ApiError::unauthorized(ErrorCode::AuthInvalid, "Authorization header is not text")
         })?;
         let (scheme, token) = text.trim().split_once(' ').ok_or_else(|| {
             ApiError::unauthorized(
-                "auth_invalid",
+                ErrorCode::AuthInvalid,
                 "Authorization header must be `Bearer <token>`",
             )
         })?;
         if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
             return Err(ApiError::unauthorized(
-                "auth_invalid",
+                ErrorCode::AuthInvalid,
                 "Authorization header must be `Bearer <token>`",
             ));
         }
         return Ok(token.trim().to_owned());
     }
     if let Some(value) = request.headers().get("x-api-key") {
-        return value
-            .to_str()
-            .map(|v| v.trim().to_owned())
-            .map_err(|_| ApiError::unauthorized("auth_invalid", "X-Api-Key header is not text"));
+        return value.to_str().map(|v| v.trim().to_owned()).map_err(|_| {
+            ApiError::unauthorized(ErrorCode::AuthInvalid, "X-Api-Key header is not text")
+        });
     }
     if browser_token {
         if let Some(cookie) = request.cookie(&state.sse_cookie) {
@@ -234,7 +238,7 @@ fn credential(
         }
     }
     Err(ApiError::unauthorized(
-        "auth_missing",
+        ErrorCode::AuthMissing,
         "authentication required: send `Authorization: Bearer <token>` or `X-Api-Key`",
     ))
 }

@@ -1,6 +1,7 @@
 //! Per-IP rate limit, applied before authentication so credential guessing is limited too.
 //! (The per-principal limit is applied by the `Authorized` extractor.)
 
+use ofitec_domain::ErrorCode;
 use std::time::{Duration, Instant};
 
 use actix_web::body::{EitherBody, MessageBody};
@@ -16,8 +17,7 @@ use crate::metrics::HttpMetrics;
 pub fn too_many(wait: Duration) -> ApiError {
     let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
     ApiError::new(
-        actix_web::http::StatusCode::TOO_MANY_REQUESTS,
-        "rate_limited",
+        ErrorCode::RateLimited,
         format!("too many requests; retry in {seconds} s"),
     )
     .with_header("retry-after", seconds.to_string())

@@ -2,6 +2,7 @@
 //! (`auth.metrics.allow`, loopback by default) or with the metrics token.
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
+use ofitec_domain::ErrorCode;
 
 use crate::auth::AuthState;
 use crate::error::ApiError;
@@ -47,7 +48,7 @@ fn allowed(request: &HttpRequest, auth: &AuthState) -> Result<(), ApiError> {
             Ok(())
         } else {
             Err(ApiError::unauthorized(
-                "auth_invalid",
+                ErrorCode::AuthInvalid,
                 "wrong metrics token",
             ))
         };
@@ -62,7 +63,7 @@ fn allowed(request: &HttpRequest, auth: &AuthState) -> Result<(), ApiError> {
         return Ok(());
     }
     Err(ApiError::unauthorized(
-        "auth_missing",
+        ErrorCode::AuthMissing,
         "metrics are served to allowed networks or with the metrics token",
     ))
 }

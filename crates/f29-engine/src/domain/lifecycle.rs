@@ -6,6 +6,7 @@
 //! * `sent`, `paid`: filed at SII; frozen forever — never recomputed, never changed, except
 //!   `sent` → `paid`.
 
+use ofitec_domain::ErrorCode;
 use std::fmt;
 use std::str::FromStr;
 
@@ -87,11 +88,11 @@ pub enum TransitionError {
 
 impl TransitionError {
     /// Stable code for the API.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            TransitionError::Frozen(_) => "declaration_frozen",
-            TransitionError::NotAllowed { .. } => "transition_invalid",
-            TransitionError::ValidationFailed(_) => "validation_failed",
+            TransitionError::Frozen(_) => ErrorCode::DeclarationFrozen,
+            TransitionError::NotAllowed { .. } => ErrorCode::TransitionInvalid,
+            TransitionError::ValidationFailed(_) => ErrorCode::ValidationFailed,
         }
     }
 }
@@ -150,11 +151,11 @@ mod tests {
         assert_eq!(check_recompute(Ready), Ok(()));
         assert_eq!(
             check_recompute(Sent).map_err(|e| e.code()),
-            Err("declaration_frozen")
+            Err(ErrorCode::DeclarationFrozen)
         );
         assert_eq!(
             check_recompute(Paid).map_err(|e| e.code()),
-            Err("declaration_frozen")
+            Err(ErrorCode::DeclarationFrozen)
         );
     }
 

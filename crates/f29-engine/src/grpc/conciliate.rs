@@ -5,6 +5,7 @@
 //! are not the documents the version was computed from (the fingerprints differ), the first
 //! difference says so (`documents_changed`).
 
+use ofitec_domain::ErrorCode;
 use std::collections::{BTreeMap, BTreeSet};
 
 use ofitec_domain::identity::Role;
@@ -37,7 +38,7 @@ pub async fn conciliate(
     } else {
         Some(
             parse_proposal(&message.proposal_json)
-                .map_err(|e| status::invalid("proposal_invalid", e.to_string()))?,
+                .map_err(|e| status::error(ErrorCode::ProposalInvalid, e.to_string()))?,
         )
     };
     let inner = &service.inner;

@@ -1,5 +1,6 @@
 //! GetDeclaration, ListVersions, Export and SetStatus.
 
+use ofitec_domain::ErrorCode;
 use ofitec_domain::identity::Role;
 use ofitec_domain::{Period, Rut};
 use ofitec_platform::grpc::status;
@@ -77,7 +78,7 @@ pub async fn export(
     let format: Format = message
         .format
         .parse()
-        .map_err(|e: String| status::invalid("format_invalid", e))?;
+        .map_err(|e: String| status::error(ErrorCode::FormatInvalid, e))?;
     let declaration = load(service, company, period).await?;
     let rendered = render(
         format,
@@ -106,8 +107,8 @@ pub async fn set_status(
     let (company, period) = guard::key(message.key.as_ref())?;
     guard::allow(&context, Some(company), Role::Operator)?;
     let to = status_from_pb(message.status).ok_or_else(|| {
-        status::invalid(
-            "status_invalid",
+        status::error(
+            ErrorCode::StatusInvalid,
             "status: expected draft, ready, sent or paid",
         )
     })?;

@@ -17,6 +17,7 @@
 //! | `sii_gateway_unavailable` | UNAVAILABLE | sii-gateway down, slow, or not implementing the call yet |
 //! | `sii_gateway_error`, `internal` | INTERNAL | unexpected; logged, opaque to the client |
 
+use ofitec_domain::ErrorCode;
 use ofitec_platform::grpc::status;
 use tonic::{Code, Status};
 
@@ -29,16 +30,13 @@ use crate::store::StoreError;
 /// A storage failure.
 pub fn store(e: StoreError) -> Status {
     match e {
-        StoreError::NotFound { company, period } => status::not_found(
-            "declaration_not_found",
+        StoreError::NotFound { company, period } => status::error(
+            ErrorCode::DeclarationNotFound,
             format!("no declaration computed for {company} {period}"),
         ),
-        StoreError::Transition(t) => {
-            status::error(Code::FailedPrecondition, t.code(), t.to_string())
-        }
+        StoreError::Transition(t) => status::error(t.code(), t.to_string()),
         StoreError::Conflict => status::error(
-            Code::Aborted,
-            "concurrent_update",
+            ErrorCode::ConcurrentUpdate,
             StoreError::Conflict.to_string(),
         ),
         other => status::internal("f29 store", &other),
@@ -49,21 +47,18 @@ pub fn store(e: StoreError) -> Status {
 pub fn gateway(e: GatewayError) -> Status {
     match e {
         GatewayError::Unavailable { .. } => {
-            status::error(Code::Unavailable, "sii_gateway_unavailable", e.to_string())
+            status::error(ErrorCode::SiiGatewayUnavailable, e.to_string())
         }
         GatewayError::Failed {
             status: Code::PermissionDenied,
             message,
             ..
-        } => status::error(Code::PermissionDenied, "forbidden_company", message),
-        GatewayError::Unstable { .. } => {
-            status::error(Code::Aborted, "documents_changing", e.to_string())
-        }
+        } => status::error(ErrorCode::ForbiddenCompany, message),
+        GatewayError::Unstable { .. } => status::error(ErrorCode::DocumentsChanging, e.to_string()),
         other => {
             tracing::error!(error = %other, "sii-gateway call failed");
             status::error(
-                Code::Internal,
-                "sii_gateway_error",
+                ErrorCode::SiiGatewayError,
                 "reading documents from sii-gateway failed",
             )
         }
@@ -72,20 +67,16 @@ pub fn gateway(e: GatewayError) -> Status {
 
 /// Invalid inputs.
 pub fn inputs(e: InputError) -> Status {
-    status::invalid("inputs_invalid", e.to_string())
+    status::error(ErrorCode::InputsInvalid, e.to_string())
 }
 
 /// A UTM table problem.
 pub fn utm(e: UtmError) -> Status {
     match e {
         UtmError::Missing(_) | UtmError::OutOfRange(_) => {
-            status::error(Code::FailedPrecondition, "utm_missing", e.to_string())
+            status::error(ErrorCode::UtmMissing, e.to_string())
         }
-        other => status::error(
-            Code::FailedPrecondition,
-            "utm_table_invalid",
-            other.to_string(),
-        ),
+        other => status::error(ErrorCode::UtmTableInvalid, other.to_string()),
     }
 }
 
@@ -94,15 +85,9 @@ pub fn compute(e: ComputeError) -> Status {
     match e {
         ComputeError::Utm(u) => utm(u),
         ComputeError::Input(i) => inputs(i),
-        ComputeError::Amounts(a) => status::error(
-            Code::FailedPrecondition,
-            "amounts_out_of_range",
-            a.to_string(),
-        ),
-        other @ ComputeError::NonCreditedCodigo(_) => status::error(
-            Code::FailedPrecondition,
-            "config_invalid",
-            other.to_string(),
-        ),
+        ComputeError::Amounts(a) => status::error(ErrorCode::AmountsOutOfRange, a.to_string()),
+        other @ ComputeError::NonCreditedCodigo(_) => {
+            status::error(ErrorCode::ConfigInvalid, other.to_string())
+        }
     }
 }

@@ -1,6 +1,7 @@
 //! What every call checks first; the generic part lives in `ofitec_platform::grpc::guard`, the
 //! declaration key is the engine's own.
 
+use ofitec_domain::ErrorCode;
 use ofitec_domain::{Period, Rut};
 use ofitec_platform::grpc::status;
 use ofitec_proto::f29::v1 as pb;
@@ -10,8 +11,12 @@ pub use ofitec_platform::grpc::guard::{actor, allow, company, context, period};
 
 /// The company and period of a declaration key.
 pub fn key(key: Option<&pb::DeclarationKey>) -> Result<(Rut, Period), Status> {
-    let key =
-        key.ok_or_else(|| status::invalid("rut_invalid", "key: company and period are required"))?;
+    let key = key.ok_or_else(|| {
+        status::error(
+            ErrorCode::RutInvalid,
+            "key: company and period are required",
+        )
+    })?;
     Ok((company(&key.company)?, period(&key.period)?))
 }
 
@@ -29,14 +34,14 @@ mod tests {
             period: "2024-11".into(),
         }))
         .expect_err("check digit");
-        assert_eq!(error_code(&bad_rut), Some("rut_invalid"));
+        assert_eq!(error_code(&bad_rut), Some(ErrorCode::RutInvalid));
         assert_eq!(bad_rut.code(), Code::InvalidArgument);
         let bad_period = key(Some(&pb::DeclarationKey {
             company: "76123456-0".into(),
             period: "2024-13".into(),
         }))
         .expect_err("month 13");
-        assert_eq!(error_code(&bad_period), Some("period_invalid"));
+        assert_eq!(error_code(&bad_period), Some(ErrorCode::PeriodInvalid));
         assert!(key(None).is_err());
     }
 }

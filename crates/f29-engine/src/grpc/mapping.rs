@@ -1,11 +1,12 @@
 //! GetMapping / PutMapping, and which mapping is in force for a company: its stored
 //! override, else the stored default, else the configured file, else the shipped one.
 
+use ofitec_domain::ErrorCode;
 use ofitec_domain::Rut;
 use ofitec_domain::identity::Role;
 use ofitec_platform::grpc::status;
 use ofitec_proto::f29::v1 as pb;
-use tonic::{Code, Request, Status};
+use tonic::{Request, Status};
 
 use super::convert::rfc3339;
 use super::{F29EngineService, errors, guard};
@@ -68,8 +69,7 @@ pub async fn resolve(service: &F29EngineService, company: Option<Rut>) -> Result
             // changed what it accepts, and the administrator must fix the document.
             let mapping = Mapping::parse(&stored.yaml).map_err(|e| {
                 status::error(
-                    Code::FailedPrecondition,
-                    "mapping_invalid",
+                    ErrorCode::MappingInvalid,
                     format!(
                         "the stored mapping `{}` is no longer valid: {e}",
                         if scope.is_empty() { "default" } else { &scope }
@@ -152,7 +152,7 @@ pub async fn put(
             .map_err(errors::store)?;
     } else {
         let mapping = Mapping::parse(&message.yaml)
-            .map_err(|e| status::invalid("mapping_invalid", e.to_string()))?;
+            .map_err(|e| status::error(ErrorCode::MappingInvalid, e.to_string()))?;
         let by = guard::actor(&context, "");
         let yaml = mapping.yaml().to_owned();
         let now = chrono::Utc::now();

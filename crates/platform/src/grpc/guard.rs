@@ -9,9 +9,10 @@
 use crate::grpc::metadata::caller_from;
 use crate::grpc::status;
 use crate::grpc::{CallContext, RequestId};
+use ofitec_domain::ErrorCode;
 use ofitec_domain::identity::Role;
 use ofitec_domain::{Period, Rut};
-use tonic::{Code, Status};
+use tonic::Status;
 
 /// The context of an incoming request.
 pub fn context<T>(request: &tonic::Request<T>) -> Result<CallContext, Status> {
@@ -22,8 +23,7 @@ pub fn context<T>(request: &tonic::Request<T>) -> Result<CallContext, Status> {
         .unwrap_or_else(RequestId::generate);
     let caller = caller_from(request.metadata()).map_err(|e| {
         status::error(
-            Code::Unauthenticated,
-            "auth_invalid",
+            ErrorCode::AuthInvalid,
             format!("the caller identity in the metadata is malformed: {e}"),
         )
     })?;
@@ -32,12 +32,12 @@ pub fn context<T>(request: &tonic::Request<T>) -> Result<CallContext, Status> {
 
 /// A company RUT from a request field.
 pub fn company(text: &str) -> Result<Rut, Status> {
-    Rut::parse(text).map_err(|e| status::invalid("rut_invalid", format!("company: {e}")))
+    Rut::parse(text).map_err(|e| status::error(ErrorCode::RutInvalid, format!("company: {e}")))
 }
 
 /// A period from a request field.
 pub fn period(text: &str) -> Result<Period, Status> {
-    Period::parse(text).map_err(|e| status::invalid("period_invalid", format!("period: {e}")))
+    Period::parse(text).map_err(|e| status::error(ErrorCode::PeriodInvalid, format!("period: {e}")))
 }
 
 /// Refuses a caller outside `company`'s scope or below `role`.
@@ -49,15 +49,13 @@ pub fn allow(context: &CallContext, company: Option<Rut>, role: Role) -> Result<
         && !caller.companies.allows(&company)
     {
         return Err(status::error(
-            Code::PermissionDenied,
-            "forbidden_company",
+            ErrorCode::ForbiddenCompany,
             format!("{} may not access company {company}", caller.sub),
         ));
     }
     if !caller.has_role(role) {
         return Err(status::error(
-            Code::PermissionDenied,
-            "forbidden_role",
+            ErrorCode::ForbiddenRole,
             format!(
                 "this needs the {role} role; {} is {}",
                 caller.sub, caller.role
@@ -102,9 +100,9 @@ mod tests {
         let operator = ctx(Role::Operator, CompanyScope::Only(BTreeSet::from([mine])));
         assert!(allow(&operator, Some(mine), Role::Operator).is_ok());
         let err = allow(&operator, Some(other), Role::Viewer).expect_err("scope");
-        assert_eq!(error_code(&err), Some("forbidden_company"));
+        assert_eq!(error_code(&err), Some(ErrorCode::ForbiddenCompany));
         let err = allow(&operator, None, Role::Admin).expect_err("role");
-        assert_eq!(error_code(&err), Some("forbidden_role"));
+        assert_eq!(error_code(&err), Some(ErrorCode::ForbiddenRole));
         let internal = CallContext {
             request_id: RequestId("r".into()),
             caller: None,

@@ -3,6 +3,7 @@
 //! authentication has no business being served. Health checks are exempt (probes, load
 //! balancers and edge-api's own health view carry no user).
 
+use ofitec_domain::ErrorCode;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -58,8 +59,7 @@ where
         match rejection {
             None => Box::pin(self.inner.call(request)),
             Some(message) => {
-                let status =
-                    super::status::error(tonic::Code::Unauthenticated, "auth_missing", message);
+                let status = super::status::error(ErrorCode::AuthMissing, message);
                 Box::pin(std::future::ready(Ok(status.into_http())))
             }
         }

@@ -1,5 +1,7 @@
 //! Authentication failures: every ESTADO code of SII.md §2 as a type, and what to do.
 
+use ofitec_domain::ErrorCode;
+
 /// What a caller should do after an error. A getToken retry always starts from a new seed
 /// (seeds are single use), so "retry" there means "seed and token again".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -237,14 +239,14 @@ impl AuthError {
     }
 
     /// Stable machine-readable code for metrics and API errors.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            AuthError::Seed { .. } => "sii_seed_error",
-            AuthError::Token { .. } => "sii_token_error",
-            AuthError::TokenInvalid(_) => "sii_token_invalid",
-            AuthError::SiiUnavailable(_) => "sii_unavailable",
-            AuthError::SoapFault { .. } => "sii_soap_fault",
-            AuthError::Malformed(_) => "sii_malformed_answer",
+            AuthError::Seed { .. } => ErrorCode::SiiSeedError,
+            AuthError::Token { .. } => ErrorCode::SiiTokenError,
+            AuthError::TokenInvalid(_) => ErrorCode::SiiTokenInvalid,
+            AuthError::SiiUnavailable(_) => ErrorCode::SiiUnavailable,
+            AuthError::SoapFault { .. } => ErrorCode::SiiSoapFault,
+            AuthError::Malformed(_) => ErrorCode::SiiMalformedAnswer,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Why a certificate cannot be used. Each variant is a different thing for a person to fix.
 
 use chrono::{DateTime, Utc};
+use ofitec_domain::ErrorCode;
 
 /// A certificate failure. Messages never contain the password.
 #[derive(Debug, thiserror::Error)]
@@ -56,18 +57,18 @@ pub enum CertError {
 
 impl CertError {
     /// Stable machine-readable code for API errors and metrics.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            CertError::Io { .. } => "cert_unreadable",
-            CertError::WrongPassword => "cert_wrong_password",
-            CertError::Corrupt(_) => "cert_corrupt",
-            CertError::NoPrivateKey => "cert_no_private_key",
-            CertError::UnsupportedKey => "cert_unsupported_key",
-            CertError::NoMatchingPair => "cert_no_matching_pair",
-            CertError::Expired { .. } => "cert_expired",
-            CertError::NotYetValid { .. } => "cert_not_yet_valid",
-            CertError::NoHolderRut(_) => "cert_no_rut",
-            CertError::X509(_) => "cert_x509_invalid",
+            CertError::Io { .. } => ErrorCode::CertUnreadable,
+            CertError::WrongPassword => ErrorCode::CertWrongPassword,
+            CertError::Corrupt(_) => ErrorCode::CertCorrupt,
+            CertError::NoPrivateKey => ErrorCode::CertNoPrivateKey,
+            CertError::UnsupportedKey => ErrorCode::CertUnsupportedKey,
+            CertError::NoMatchingPair => ErrorCode::CertNoMatchingPair,
+            CertError::Expired { .. } => ErrorCode::CertExpired,
+            CertError::NotYetValid { .. } => ErrorCode::CertNotYetValid,
+            CertError::NoHolderRut(_) => ErrorCode::CertNoRut,
+            CertError::X509(_) => ErrorCode::CertX509Invalid,
         }
     }
 }

@@ -69,7 +69,7 @@ impl Authenticator {
             if !again || attempt >= self.config.max_attempts {
                 tracing::warn!(
                     environment = self.environment.name(),
-                    code = error.code(),
+                    code = error.code().as_str(),
                     attempts = attempt,
                     "SII authentication failed"
                 );
@@ -78,7 +78,7 @@ impl Authenticator {
             attempt += 1;
             tracing::info!(
                 environment = self.environment.name(),
-                code = error.code(),
+                code = error.code().as_str(),
                 attempt,
                 "retrying SII authentication"
             );

@@ -4,6 +4,7 @@
 use crate::auth::{AuthError, RetryAdvice};
 use crate::cert::CertError;
 use crate::rcv::response::RcvError;
+use ofitec_domain::ErrorCode;
 
 /// A failure of the HTTP client.
 #[derive(Debug, thiserror::Error)]
@@ -56,16 +57,16 @@ pub enum SiiError {
 
 impl SiiError {
     /// Stable machine-readable code (job `last_error_code`, metrics, API errors).
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
             SiiError::Auth(e) => e.code(),
             SiiError::Rcv(e) => e.code(),
-            SiiError::Timeout { .. } => "sii_timeout",
-            SiiError::Unavailable { .. } => "sii_unavailable",
-            SiiError::Certificate(_) => "certificate_invalid",
-            SiiError::NoCredentials { .. } => "sii_no_credentials",
-            SiiError::RcvNotAvailable { .. } => "sii_rcv_needs_production",
-            SiiError::Request(_) => "sii_bad_request",
+            SiiError::Timeout { .. } => ErrorCode::SiiTimeout,
+            SiiError::Unavailable { .. } => ErrorCode::SiiUnavailable,
+            SiiError::Certificate(_) => ErrorCode::CertificateInvalid,
+            SiiError::NoCredentials { .. } => ErrorCode::SiiNoCredentials,
+            SiiError::RcvNotAvailable { .. } => ErrorCode::SiiRcvNeedsProduction,
+            SiiError::Request(_) => ErrorCode::SiiBadRequest,
         }
     }
 

@@ -262,14 +262,19 @@ impl RcvClient {
             if !again || attempt >= self.config.max_attempts {
                 tracing::warn!(
                     call,
-                    code = error.code(),
+                    code = error.code().as_str(),
                     attempts = attempt,
                     "SII call failed"
                 );
                 return Err(error);
             }
             attempt += 1;
-            tracing::info!(call, code = error.code(), attempt, "retrying SII call");
+            tracing::info!(
+                call,
+                code = error.code().as_str(),
+                attempt,
+                "retrying SII call"
+            );
             tokio::time::sleep(self.config.delay_before(attempt)).await;
         }
     }

@@ -1,5 +1,6 @@
 //! Stored documents and summaries.
 
+use ofitec_domain::ErrorCode;
 use std::sync::Arc;
 
 use ofitec_domain::identity::Role;
@@ -32,8 +33,8 @@ pub async fn list(
     let tipo_dte = match message.tipo_dte {
         0 => None,
         t => Some(u16::try_from(t).map_err(|_| {
-            status::invalid(
-                "tipo_dte_invalid",
+            status::error(
+                ErrorCode::TipoDteInvalid,
                 format!("tipo_dte: {t} is not a document type"),
             )
         })?),
@@ -52,7 +53,7 @@ pub async fn list(
         message.limit.min(MAX_PAGE)
     });
     let offset = i64::try_from(message.offset)
-        .map_err(|_| status::invalid("offset_invalid", "offset: too large"))?;
+        .map_err(|_| status::error(ErrorCode::OffsetInvalid, "offset: too large"))?;
     let (rows, total) = store::run(&imports.db, move |conn| {
         documents::list(conn, &filter, limit, offset)
     })

@@ -1,5 +1,6 @@
 //! Import jobs over gRPC. Every job-level call checks the job's company against the caller.
 
+use ofitec_domain::ErrorCode;
 use std::sync::Arc;
 
 use ofitec_domain::Rut;
@@ -32,8 +33,8 @@ async fn visible_job(
     role: Role,
 ) -> Result<JobRow, Status> {
     if uuid::Uuid::parse_str(id).is_err() {
-        return Err(status::invalid(
-            "job_id_invalid",
+        return Err(status::error(
+            ErrorCode::JobIdInvalid,
             format!("`{id}` is not a job id (UUID)"),
         ));
     }
@@ -47,8 +48,8 @@ async fn visible_job(
     if let Some(caller) = &context.caller
         && !caller.companies.allows(&company)
     {
-        return Err(status::not_found(
-            "not_found",
+        return Err(status::error(
+            ErrorCode::NotFound,
             format!("import job {id} not found"),
         ));
     }
@@ -77,8 +78,8 @@ pub async fn start(
     let mut operations = Vec::new();
     for value in &message.operations {
         operations.push(operation_from_pb(*value).ok_or_else(|| {
-            status::invalid(
-                "operation_invalid",
+            status::error(
+                ErrorCode::OperationInvalid,
                 "operations: each must be compra or venta",
             )
         })?);
@@ -175,7 +176,7 @@ pub async fn list(
         message.limit.min(MAX_PAGE)
     });
     let offset = i64::try_from(message.offset)
-        .map_err(|_| status::invalid("offset_invalid", "offset: too large"))?;
+        .map_err(|_| status::error(ErrorCode::OffsetInvalid, "offset: too large"))?;
     let (rows, total) = store::run(&imports.db, move |conn| {
         jobs::list(conn, &filter, limit, offset)
     })
@@ -203,7 +204,7 @@ pub async fn watch(
             .map_err(|e| errors::store("reading import events", e))?
     } else {
         i64::try_from(message.after_event_id)
-            .map_err(|_| status::invalid("event_id_invalid", "after_event_id: too large"))?
+            .map_err(|_| status::error(ErrorCode::EventIdInvalid, "after_event_id: too large"))?
     };
     let metrics = imports.metrics.watchers.clone();
     metrics.inc();

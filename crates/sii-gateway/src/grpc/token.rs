@@ -1,5 +1,6 @@
 //! Token status, manual sessions and the synchronous RCV download.
 
+use ofitec_domain::ErrorCode;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -31,8 +32,8 @@ fn check_environment(imports: &Imports, asked: i32) -> Result<(), Status> {
     match pb::SiiEnvironment::try_from(asked) {
         Ok(pb::SiiEnvironment::Unspecified) => Ok(()),
         Ok(e) if e == configured => Ok(()),
-        _ => Err(status::invalid(
-            "environment_not_configured",
+        _ => Err(status::error(
+            ErrorCode::EnvironmentNotConfigured,
             format!(
                 "this gateway talks to the {} environment only",
                 imports.sii().environment_name()
@@ -84,8 +85,8 @@ pub fn set_manual(
     let message = request.get_ref();
     check_environment(imports, message.environment)?;
     let token = Token::new(&message.token).ok_or_else(|| {
-        status::invalid(
-            "token_invalid",
+        status::error(
+            ErrorCode::TokenInvalid,
             "token: must be non-empty printable ASCII without spaces, `;`, `,`, `\"` or `\\`",
         )
     })?;
@@ -94,15 +95,15 @@ pub fn set_manual(
     } else {
         let at = DateTime::parse_from_rfc3339(message.expires_at.trim())
             .map_err(|e| {
-                status::invalid(
-                    "expires_at_invalid",
+                status::error(
+                    ErrorCode::ExpiresAtInvalid,
                     format!("expires_at: {e} (RFC 3339 expected)"),
                 )
             })?
             .with_timezone(&Utc);
         if at <= Utc::now() {
-            return Err(status::invalid(
-                "expires_at_invalid",
+            return Err(status::error(
+                ErrorCode::ExpiresAtInvalid,
                 "expires_at: already in the past",
             ));
         }

@@ -20,7 +20,7 @@ pub mod worker;
 use std::sync::Arc;
 
 use ofitec_domain::rcv::Operation;
-use ofitec_domain::{Period, Rut};
+use ofitec_domain::{ErrorCode, Period, Rut};
 use ofitec_platform::db::Db;
 use tokio::sync::Notify;
 
@@ -67,7 +67,7 @@ pub enum RequestError {
     #[error("{message}")]
     Invalid {
         /// Stable code.
-        code: &'static str,
+        code: ErrorCode,
         /// What is wrong.
         message: String,
     },
@@ -270,7 +270,7 @@ impl Imports {
         let message = format!("the pre-import backup failed, so the import did not start: {why}");
         let (refused, newest) = store::run(&self.db, move |conn| {
             ofitec_platform::db::write_transaction(conn, |c| {
-                let refused = jobs::refuse(c, &held, "pre_import_backup_failed", &message)?;
+                let refused = jobs::refuse(c, &held, ErrorCode::PreImportBackupFailed, &message)?;
                 let mut newest = 0;
                 for job in &refused {
                     newest = EventHub::record(c, job, kind::FAILED, Vec::new())?;
@@ -374,13 +374,13 @@ fn plan(request: &ImportRequest) -> Result<Vec<NewJob>, RequestError> {
     let invalid = |code, message: String| RequestError::Invalid { code, message };
     if request.companies.is_empty() {
         return Err(invalid(
-            "companies_required",
+            ErrorCode::CompaniesRequired,
             "at least one company is required".into(),
         ));
     }
     if request.to < request.from {
         return Err(invalid(
-            "period_range_invalid",
+            ErrorCode::PeriodRangeInvalid,
             format!("`to` ({}) is before `from` ({})", request.to, request.from),
         ));
     }
@@ -399,7 +399,7 @@ fn plan(request: &ImportRequest) -> Result<Vec<NewJob>, RequestError> {
     let count = companies.len() * periods.len() * operations.len();
     if count > MAX_JOBS_PER_REQUEST {
         return Err(invalid(
-            "import_too_large",
+            ErrorCode::ImportTooLarge,
             format!("{count} jobs requested; at most {MAX_JOBS_PER_REQUEST} per request"),
         ));
     }
@@ -455,11 +455,11 @@ mod tests {
     fn bad_requests_have_codes() {
         let code = |r: Result<Vec<NewJob>, RequestError>| match r {
             Err(RequestError::Invalid { code, .. }) => code,
-            _ => "accepted",
+            _ => ErrorCode::Internal,
         };
         assert_eq!(
             code(plan(&request(&[], "2024-01", "2024-01", vec![]))),
-            "companies_required"
+            ErrorCode::CompaniesRequired
         );
         assert_eq!(
             code(plan(&request(
@@ -468,7 +468,7 @@ mod tests {
                 "2024-01",
                 vec![]
             ))),
-            "period_range_invalid"
+            ErrorCode::PeriodRangeInvalid
         );
         let many: Vec<String> = (1..=200)
             .map(|n| Rut::from_body(10_000_000 + n).unwrap().to_string())
@@ -476,7 +476,7 @@ mod tests {
         let many: Vec<&str> = many.iter().map(String::as_str).collect();
         assert_eq!(
             code(plan(&request(&many, "2024-01", "2024-12", vec![]))),
-            "import_too_large"
+            ErrorCode::ImportTooLarge
         );
     }
 }

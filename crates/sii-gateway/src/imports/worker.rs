@@ -2,6 +2,7 @@
 //! store it — documents, import facts, the job's outcome and the `completed` event in one
 //! transaction, so a crash at any point leaves either nothing or everything.
 
+use ofitec_domain::ErrorCode;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -84,11 +85,11 @@ pub async fn process(
                 let what = panic_message(panic.as_ref());
                 tracing::error!(panic = %what, "import attempt panicked");
                 let outcome = Finish::Failed {
-                    code: "internal".to_owned(),
+                    code: ErrorCode::Internal,
                     message: "the import stopped on an internal error; see the gateway's log"
                         .to_owned(),
                 };
-                record_failure(imports, &job, outcome, "internal", &what).await?
+                record_failure(imports, &job, outcome, ErrorCode::Internal, &what).await?
             }
         };
         Ok(Attempt::Done(Box::new(after)))
@@ -107,7 +108,7 @@ async fn release(imports: &Arc<Imports>, job: &JobRow, error: &StoreError) -> Op
     let outcome = retry_or_give_up(
         imports,
         job,
-        "database_error".to_owned(),
+        ErrorCode::DatabaseError,
         format!("the import could not be stored: {error}"),
     );
     let mut pause = std::time::Duration::from_millis(500);
@@ -116,7 +117,7 @@ async fn release(imports: &Arc<Imports>, job: &JobRow, error: &StoreError) -> Op
             imports,
             job,
             outcome.clone(),
-            "database_error",
+            ErrorCode::DatabaseError,
             &error.to_string(),
         )
         .await
@@ -322,7 +323,7 @@ async fn fail(
     job: &JobRow,
     error: &SiiError,
 ) -> Result<JobRow, StoreError> {
-    let (code, message) = (error.code().to_owned(), error.to_string());
+    let (code, message) = (error.code(), error.to_string());
     let outcome = if error.is_transient() {
         retry_or_give_up(imports, job, code, message)
     } else {
@@ -333,7 +334,7 @@ async fn fail(
 
 /// A failure retrying may fix: another attempt after the retry delay, or dead once the
 /// attempts are used up.
-fn retry_or_give_up(imports: &Imports, job: &JobRow, code: String, message: String) -> Finish {
+fn retry_or_give_up(imports: &Imports, job: &JobRow, code: ErrorCode, message: String) -> Finish {
     let attempts = u32::try_from(job.attempts).unwrap_or(u32::MAX);
     if attempts >= imports.config.max_attempts {
         return Finish::Dead {
@@ -356,7 +357,7 @@ async fn record_failure(
     imports: &Arc<Imports>,
     job: &JobRow,
     outcome: Finish,
-    error_code: &str,
+    error_code: ErrorCode,
     error: &str,
 ) -> Result<JobRow, StoreError> {
     let attempts = job.attempts;
@@ -382,7 +383,7 @@ async fn record_failure(
     if status == JobStatus::Queued {
         imports.metrics.retries.inc();
         tracing::warn!(
-            error_code,
+            error_code = error_code.as_str(),
             error,
             attempt = attempts,
             "import attempt failed; retrying later"
@@ -394,7 +395,7 @@ async fn record_failure(
             .with_label_values(&[status.as_str()])
             .inc();
         tracing::error!(
-            error_code,
+            error_code = error_code.as_str(),
             error,
             attempt = attempts,
             status = status.as_str(),

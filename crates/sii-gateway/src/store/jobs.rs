@@ -7,7 +7,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use ofitec_domain::rcv::Operation;
-use ofitec_domain::{Period, Rut};
+use ofitec_domain::{ErrorCode, Period, Rut};
 use ofitec_platform::db::DbConnection;
 
 use super::documents::now;
@@ -32,14 +32,14 @@ type Ending<'a> = (
 
 fn ending<'a>(
     status: JobStatus,
-    code: &'a str,
+    code: ErrorCode,
     message: &'a str,
     now: NaiveDateTime,
 ) -> Ending<'a> {
     use import_jobs::dsl as j;
     (
         j::status.eq(status.as_str()),
-        j::last_error_code.eq(code),
+        j::last_error_code.eq(code.as_str()),
         j::last_error_message.eq(message),
         j::next_attempt_at.eq(None),
         j::finished_at.eq(Some(now)),
@@ -389,7 +389,7 @@ pub enum Finish {
     /// Will be tried again (status back to queued, `next_attempt_at` set).
     Retry {
         /// Stable error code.
-        code: String,
+        code: ErrorCode,
         /// Message.
         message: String,
         /// When the next attempt may start.
@@ -398,14 +398,14 @@ pub enum Finish {
     /// Failed for good (retrying does not help).
     Failed {
         /// Stable error code.
-        code: String,
+        code: ErrorCode,
         /// Message.
         message: String,
     },
     /// Retries exhausted or the message was poison.
     Dead {
         /// Stable error code.
-        code: String,
+        code: ErrorCode,
         /// Message.
         message: String,
     },
@@ -478,7 +478,7 @@ pub fn finish(
             Finish::Retry { code, message, at } => diesel::update(target)
                 .set((
                     j::status.eq(JobStatus::Queued.as_str()),
-                    j::last_error_code.eq(code),
+                    j::last_error_code.eq(code.as_str()),
                     j::last_error_message.eq(message),
                     j::next_attempt_at.eq(Some(*at)),
                     j::published_at.eq(None::<NaiveDateTime>),
@@ -486,10 +486,10 @@ pub fn finish(
                 ))
                 .execute(c)?,
             Finish::Failed { code, message } => diesel::update(target)
-                .set(ending(JobStatus::Failed, code, message, now))
+                .set(ending(JobStatus::Failed, *code, message, now))
                 .execute(c)?,
             Finish::Dead { code, message } => diesel::update(target)
-                .set(ending(JobStatus::Dead, code, message, now))
+                .set(ending(JobStatus::Dead, *code, message, now))
                 .execute(c)?,
         };
         if changed == 0 {
@@ -616,7 +616,7 @@ pub fn bury(
     conn: &mut DbConnection,
     id: &str,
     dead_lettered_at: NaiveDateTime,
-    code: &str,
+    code: ErrorCode,
     message: &str,
 ) -> Result<Option<JobRow>, StoreError> {
     use import_jobs::dsl as j;
@@ -672,7 +672,7 @@ pub fn release(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<JobRow>, S
 pub fn refuse(
     conn: &mut DbConnection,
     ids: &[String],
-    code: &str,
+    code: ErrorCode,
     message: &str,
 ) -> Result<Vec<JobRow>, StoreError> {
     use import_jobs::dsl as j;

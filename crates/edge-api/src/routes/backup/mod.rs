@@ -15,6 +15,7 @@ pub mod snapshots;
 pub mod status;
 
 use crate::error::ApiError;
+use ofitec_domain::ErrorCode;
 
 /// Empty text (the wire's "not set") as `None`.
 fn some(text: String) -> Option<String> {
@@ -25,8 +26,8 @@ fn some(text: String) -> Option<String> {
 fn plan(text: &str) -> Result<String, ApiError> {
     let plan = text.trim();
     if plan.is_empty() {
-        return Err(ApiError::bad_request(
-            "invalid_argument",
+        return Err(ApiError::new(
+            ErrorCode::InvalidArgument,
             "plan: the name of a configured plan",
         )
         .with_field("plan"));

@@ -1,6 +1,7 @@
 //! `POST /api/backup/run`: start a plan's backup now (or join the run in progress).
 
 use actix_web::{HttpResponse, post, web};
+use ofitec_domain::ErrorCode;
 use ofitec_proto::backup::v1 as pb;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -140,8 +141,8 @@ pub async fn post(
     let reason = body.reason.unwrap_or_default().trim().to_ascii_lowercase();
     // Snapshot tags are evidence: a person's run is never recorded as the scheduler's.
     if reason == "scheduled" {
-        return Err(ApiError::bad_request(
-            "reason_invalid",
+        return Err(ApiError::new(
+            ErrorCode::ReasonInvalid,
             "reason: `scheduled` is the scheduler's; use manual, pre-deploy or pre-import",
         )
         .with_field("reason"));

@@ -2,6 +2,7 @@
 //! started (its `id`) and to see what happened before.
 
 use actix_web::{HttpResponse, get, web};
+use ofitec_domain::ErrorCode;
 use ofitec_proto::backup::v1 as pb;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -61,8 +62,8 @@ pub async fn get(
     let id = query.id.map(|id| id.trim().to_owned());
     let limit = match (query.limit, &id) {
         (Some(n), _) if n == 0 || n > MAX_LIMIT => {
-            return Err(ApiError::bad_request(
-                "invalid_argument",
+            return Err(ApiError::new(
+                ErrorCode::InvalidArgument,
                 format!("limit: between 1 and {MAX_LIMIT}"),
             )
             .with_field("limit"));

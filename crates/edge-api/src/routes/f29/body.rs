@@ -1,5 +1,6 @@
 //! A declaration as the API answers it, and the status names on the wire enum.
 
+use ofitec_domain::ErrorCode;
 use ofitec_proto::f29::v1 as pb;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -25,8 +26,8 @@ pub fn status_from_name(field: &str, text: &str) -> Result<pb::DeclarationStatus
         "ready" => Ok(pb::DeclarationStatus::Ready),
         "sent" => Ok(pb::DeclarationStatus::Sent),
         "paid" => Ok(pb::DeclarationStatus::Paid),
-        other => Err(ApiError::bad_request(
-            "status_invalid",
+        other => Err(ApiError::new(
+            ErrorCode::StatusInvalid,
             format!("{field}: `{other}` is not draft, ready, sent or paid"),
         )
         .with_field(field)),

@@ -1,5 +1,6 @@
 //! The declaration a path names, checked against the caller's companies before any call.
 
+use ofitec_domain::ErrorCode;
 use ofitec_domain::{Period, Rut};
 use ofitec_proto::f29::v1 as pb;
 
@@ -9,14 +10,14 @@ use crate::error::ApiError;
 /// A company RUT from `field`.
 pub fn company(field: &str, text: &str) -> Result<Rut, ApiError> {
     Rut::parse(text).map_err(|e| {
-        ApiError::bad_request("rut_invalid", format!("{field}: {e}")).with_field(field)
+        ApiError::new(ErrorCode::RutInvalid, format!("{field}: {e}")).with_field(field)
     })
 }
 
 /// A period (`YYYY-MM` or `YYYYMM`) from `field`.
 pub fn period(field: &str, text: &str) -> Result<Period, ApiError> {
     Period::parse(text).map_err(|e| {
-        ApiError::bad_request("period_invalid", format!("{field}: {e}")).with_field(field)
+        ApiError::new(ErrorCode::PeriodInvalid, format!("{field}: {e}")).with_field(field)
     })
 }
 

@@ -2,6 +2,7 @@
 //! one company's override (admin).
 
 use actix_web::{HttpResponse, get, put, web};
+use ofitec_domain::ErrorCode;
 use ofitec_proto::f29::v1 as pb;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -133,8 +134,8 @@ pub async fn put(
     // The default applies to every company: an administrator of some companies only may
     // change their overrides, not what everyone else's declarations are computed with.
     if company.is_empty() && auth.principal().companies().is_some() {
-        return Err(ApiError::forbidden(
-            "forbidden_company",
+        return Err(ApiError::new(
+            ErrorCode::ForbiddenCompany,
             "the default mapping applies to every company; it needs access to all companies (give `company` to change one company's override)",
         ));
     }

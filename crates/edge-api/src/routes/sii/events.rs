@@ -2,6 +2,7 @@
 //! a client reconnecting with `Last-Event-ID` gets what it missed (within the gateway's replay
 //! window), then live events. A comment every 15 s keeps proxies from closing the stream.
 
+use ofitec_domain::ErrorCode;
 use std::time::Duration;
 
 use actix_web::{HttpRequest, Responder, get, web};
@@ -72,7 +73,7 @@ pub async fn get(
                 .ok()
                 .and_then(|s| s.trim().parse::<u64>().ok())
                 .ok_or_else(|| {
-                    ApiError::bad_request("invalid_argument", "Last-Event-ID: not an event id")
+                    ApiError::new(ErrorCode::InvalidArgument, "Last-Event-ID: not an event id")
                 })
         })
         .transpose()?;

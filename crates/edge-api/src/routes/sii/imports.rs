@@ -1,6 +1,7 @@
 //! `/api/sii/rcv/import` and `/api/sii/imports…`: start, follow, retry and cancel imports.
 
 use actix_web::{HttpResponse, get, post, web};
+use ofitec_domain::ErrorCode;
 use ofitec_proto::sii::v1 as pb;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -46,7 +47,7 @@ pub struct ImportAccepted {
 }
 
 fn to_request(body: ImportBody) -> Result<pb::StartImportRequest, ApiError> {
-    let bad = |message: &str| ApiError::bad_request("invalid_argument", message.to_owned());
+    let bad = |message: &str| ApiError::new(ErrorCode::InvalidArgument, message.to_owned());
     let (companies, from, to) = match (body.company, body.companies) {
         (Some(company), None) => {
             if body.from.is_some() || body.to.is_some() {
@@ -58,7 +59,7 @@ fn to_request(body: ImportBody) -> Result<pb::StartImportRequest, ApiError> {
                 return Err(bad("year and month are required with company").with_field("month"));
             };
             let period = ofitec_domain::Period::new(year, month).map_err(|e| {
-                ApiError::bad_request("period_invalid", e.to_string()).with_field("month")
+                ApiError::new(ErrorCode::PeriodInvalid, e.to_string()).with_field("month")
             })?;
             (vec![input::company("company", &company)?], period, period)
         }
@@ -79,7 +80,7 @@ fn to_request(body: ImportBody) -> Result<pb::StartImportRequest, ApiError> {
                 .collect::<Result<Vec<_>, _>>()?;
             if companies.is_empty() {
                 return Err(
-                    ApiError::bad_request("companies_required", "companies: at least one")
+                    ApiError::new(ErrorCode::CompaniesRequired, "companies: at least one")
                         .with_field("companies"),
                 );
             }
@@ -93,8 +94,8 @@ fn to_request(body: ImportBody) -> Result<pb::StartImportRequest, ApiError> {
         }
     };
     if to < from {
-        return Err(ApiError::bad_request(
-            "period_range_invalid",
+        return Err(ApiError::new(
+            ErrorCode::PeriodRangeInvalid,
             format!("to ({to}) is before from ({from})"),
         )
         .with_field("to"));

@@ -1,6 +1,7 @@
 //! Parsing what callers send: RUTs, periods, registers, job statuses. Each failure names the
 //! field and carries a stable code.
 
+use ofitec_domain::ErrorCode;
 use ofitec_domain::{Period, Rut};
 use ofitec_proto::sii::v1 as pb;
 
@@ -9,14 +10,14 @@ use crate::error::ApiError;
 /// A company RUT from `field`.
 pub fn company(field: &str, text: &str) -> Result<Rut, ApiError> {
     Rut::parse(text).map_err(|e| {
-        ApiError::bad_request("rut_invalid", format!("{field}: {e}")).with_field(field)
+        ApiError::new(ErrorCode::RutInvalid, format!("{field}: {e}")).with_field(field)
     })
 }
 
 /// A period (`YYYY-MM` or `YYYYMM`) from `field`.
 pub fn period(field: &str, text: &str) -> Result<Period, ApiError> {
     Period::parse(text).map_err(|e| {
-        ApiError::bad_request("period_invalid", format!("{field}: {e}")).with_field(field)
+        ApiError::new(ErrorCode::PeriodInvalid, format!("{field}: {e}")).with_field(field)
     })
 }
 
@@ -25,8 +26,8 @@ pub fn operation(field: &str, text: &str) -> Result<pb::Operation, ApiError> {
     match text.trim().to_ascii_lowercase().as_str() {
         "compra" => Ok(pb::Operation::Compra),
         "venta" => Ok(pb::Operation::Venta),
-        other => Err(ApiError::bad_request(
-            "operation_invalid",
+        other => Err(ApiError::new(
+            ErrorCode::OperationInvalid,
             format!("{field}: `{other}` is not compra or venta"),
         )
         .with_field(field)),
@@ -40,8 +41,8 @@ pub fn purchase_state(field: &str, text: &str) -> Result<pb::PurchaseState, ApiE
         "PENDIENTE" => Ok(pb::PurchaseState::Pendiente),
         "NO_INCLUIR" => Ok(pb::PurchaseState::NoIncluir),
         "RECLAMADO" => Ok(pb::PurchaseState::Reclamado),
-        other => Err(ApiError::bad_request(
-            "invalid_argument",
+        other => Err(ApiError::new(
+            ErrorCode::InvalidArgument,
             format!("{field}: `{other}` is not REGISTRO, PENDIENTE, NO_INCLUIR or RECLAMADO"),
         )
         .with_field(field)),
@@ -57,8 +58,8 @@ pub fn job_status(field: &str, text: &str) -> Result<pb::JobStatus, ApiError> {
         "failed" => Ok(pb::JobStatus::Failed),
         "dead" => Ok(pb::JobStatus::Dead),
         "cancelled" => Ok(pb::JobStatus::Cancelled),
-        other => Err(ApiError::bad_request(
-            "invalid_argument",
+        other => Err(ApiError::new(
+            ErrorCode::InvalidArgument,
             format!(
                 "{field}: `{other}` is not queued, running, succeeded, failed, dead or cancelled"
             ),
@@ -109,10 +110,11 @@ pub fn page(
 ) -> Result<(u32, u64), ApiError> {
     let limit = limit.unwrap_or(default);
     if limit == 0 || limit > cap {
-        return Err(
-            ApiError::bad_request("invalid_query", format!("limit: between 1 and {cap}"))
-                .with_field("limit"),
-        );
+        return Err(ApiError::new(
+            ErrorCode::InvalidQuery,
+            format!("limit: between 1 and {cap}"),
+        )
+        .with_field("limit"));
     }
     Ok((limit, offset.unwrap_or(0)))
 }

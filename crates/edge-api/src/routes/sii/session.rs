@@ -3,6 +3,7 @@
 //! automated (SII locks accounts after failures).
 
 use actix_web::{HttpResponse, post, web};
+use ofitec_domain::ErrorCode;
 use ofitec_proto::sii::v1::SetManualSessionRequest;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -48,15 +49,15 @@ pub async fn post(
     let body = body.into_inner();
     let token = body.token.trim();
     if token.is_empty() || token.len() > 128 || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(ApiError::bad_request(
-            "invalid_argument",
+        return Err(ApiError::new(
+            ErrorCode::InvalidArgument,
             "token must be the TOKEN cookie value: 1 to 128 letters and digits",
         )
         .with_field("token"));
     }
     if body.expires_at.is_some_and(|at| at <= chrono::Utc::now()) {
         return Err(
-            ApiError::bad_request("invalid_argument", "expires_at is in the past")
+            ApiError::new(ErrorCode::InvalidArgument, "expires_at is in the past")
                 .with_field("expires_at"),
         );
     }

@@ -1,6 +1,7 @@
 //! Failures of an RCV call, each with what to do about it.
 
 use crate::auth::RetryAdvice;
+use ofitec_domain::ErrorCode;
 
 /// Why an RCV answer is not usable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -39,13 +40,13 @@ impl RcvError {
     }
 
     /// Stable machine-readable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            RcvError::SiiUnavailable(_) => "sii_unavailable",
-            RcvError::Malformed(_) => "sii_malformed_answer",
-            RcvError::TokenInvalid(_) => "sii_token_invalid",
-            RcvError::BadRequest(_) => "sii_rcv_bad_request",
-            RcvError::Sii { .. } => "sii_rcv_error",
+            RcvError::SiiUnavailable(_) => ErrorCode::SiiUnavailable,
+            RcvError::Malformed(_) => ErrorCode::SiiMalformedAnswer,
+            RcvError::TokenInvalid(_) => ErrorCode::SiiTokenInvalid,
+            RcvError::BadRequest(_) => ErrorCode::SiiRcvBadRequest,
+            RcvError::Sii { .. } => ErrorCode::SiiRcvError,
         }
     }
 }

@@ -6,6 +6,7 @@
 //! marks such jobs `dead` (`delivery_limit`) and leaves every message where it is, for the
 //! operator (the `ImportDeadLetterQueueNotEmpty` alert and its runbook).
 
+use ofitec_domain::ErrorCode;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -120,7 +121,7 @@ async fn bury(
                 c,
                 &id,
                 dead_lettered_at,
-                "delivery_limit",
+                ErrorCode::DeliveryLimit,
                 "RabbitMQ gave up delivering this job's message (every worker that took it stopped without answering); see the gateways' logs, then retry the job",
             )?
             else {
@@ -140,7 +141,7 @@ async fn bury(
             .inc();
         tracing::error!(
             job_id,
-            error_code = "delivery_limit",
+            error_code = ErrorCode::DeliveryLimit.as_str(),
             "import job stranded by the broker's delivery limit; marked dead"
         );
     }
