@@ -19,8 +19,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tonic_prost_build::configure()
         .build_client(true)
         .build_server(true)
-        // Methods a service does not implement yet answer UNIMPLEMENTED instead of not compiling.
-        .generate_default_stubs(true)
+        // No default stubs: a service that forgets an RPC of its contract does not compile.
+        .generate_default_stubs(false)
         .compile_with_config(config, &protos, &[root])?;
     Ok(())
 }

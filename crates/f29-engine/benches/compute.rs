@@ -5,13 +5,10 @@
 //! docs/BENCHMARKS.md).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support {
-    pub mod cpu_time;
-}
-
 use criterion::measurement::Measurement;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use f29_engine::domain::compute::{Context, compute};
+use f29_engine::domain::compute::compute;
+use f29_engine::domain::context::Context;
 use f29_engine::domain::decimal::Decimal;
 use f29_engine::domain::inputs::Inputs;
 use f29_engine::domain::mapping::Mapping;
@@ -178,14 +175,14 @@ fn wall_clock(c: &mut Criterion) {
 }
 
 /// Thread CPU time: the time on one core.
-fn cpu_time(c: &mut Criterion<support::cpu_time::ThreadCpuTime>) {
+fn cpu_time(c: &mut Criterion<ofitec_testkit::cpu_time::ThreadCpuTime>) {
     run(c, "compute_cpu", &fixture());
 }
 
 criterion_group!(benches, wall_clock);
 criterion_group! {
     name = benches_cpu;
-    config = Criterion::default().with_measurement(support::cpu_time::ThreadCpuTime);
+    config = Criterion::default().with_measurement(ofitec_testkit::cpu_time::ThreadCpuTime);
     targets = cpu_time
 }
 criterion_main!(benches, benches_cpu);

@@ -7,9 +7,8 @@ use std::fmt::Write;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
-#[path = "support/cpu_time.rs"]
-mod cpu_time;
 use ofitec_domain::{Period, Rut};
+use ofitec_testkit::cpu_time;
 use sii_client::rcv::csv::{Layout, parse_reader};
 
 const ROWS: usize = 200_000;
@@ -91,7 +90,7 @@ fn bench<M: criterion::measurement::Measurement + 'static>(c: &mut Criterion<M>)
     group.finish();
 }
 
-/// The same benchmarks measured in thread CPU time (see `support/cpu_time.rs`).
+/// The same benchmarks measured in thread CPU time (see `ofitec_testkit::cpu_time`).
 fn cpu() -> Criterion<cpu_time::ThreadCpuTime> {
     Criterion::default().with_measurement(cpu_time::ThreadCpuTime)
 }

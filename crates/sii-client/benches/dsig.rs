@@ -6,9 +6,8 @@ use std::path::Path;
 use chrono::{TimeZone, Utc};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
-#[path = "support/cpu_time.rs"]
-mod cpu_time;
 use ofitec_domain::Secret;
+use ofitec_testkit::cpu_time;
 use sii_client::auth::{self, Seed};
 use sii_client::cert::Certificate;
 use sii_client::dsig;
@@ -42,7 +41,7 @@ fn bench<M: criterion::measurement::Measurement + 'static>(c: &mut Criterion<M>)
     group.finish();
 }
 
-/// The same benchmarks measured in thread CPU time (see `support/cpu_time.rs`).
+/// The same benchmarks measured in thread CPU time (see `ofitec_testkit::cpu_time`).
 fn cpu() -> Criterion<cpu_time::ThreadCpuTime> {
     Criterion::default().with_measurement(cpu_time::ThreadCpuTime)
 }

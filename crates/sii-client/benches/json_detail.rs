@@ -5,10 +5,9 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
-#[path = "support/cpu_time.rs"]
-mod cpu_time;
 use ofitec_domain::rcv::{Operation, PurchaseState};
 use ofitec_domain::{Period, Rut};
+use ofitec_testkit::cpu_time;
 use serde_json::json;
 use sii_client::rcv::request::RcvQuery;
 use sii_client::rcv::response::parse_detalle;
@@ -89,7 +88,7 @@ fn bench<M: criterion::measurement::Measurement + 'static>(c: &mut Criterion<M>)
     group.finish();
 }
 
-/// The same benchmarks measured in thread CPU time (see `support/cpu_time.rs`).
+/// The same benchmarks measured in thread CPU time (see `ofitec_testkit::cpu_time`).
 fn cpu() -> Criterion<cpu_time::ThreadCpuTime> {
     Criterion::default().with_measurement(cpu_time::ThreadCpuTime)
 }

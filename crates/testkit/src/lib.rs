@@ -5,10 +5,12 @@
 //!   administrative database); `make test` runs the suite once per backend.
 //! * [`process`]: the real service binaries started as processes (signals, exit codes).
 //! * [`wait_until`]: polling with a deadline instead of sleeping.
+//! * [`cpu_time::ThreadCpuTime`]: criterion's measurement in thread CPU time, for the benches.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod caller;
+pub mod cpu_time;
 pub mod database;
 pub mod process;
 

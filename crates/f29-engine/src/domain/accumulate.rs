@@ -7,64 +7,41 @@
 //! Notes with references are deferred to the end of the pass, when every excluded invoice
 //! is known, so a single pass suffices whatever the order of the documents.
 
-use std::collections::{BTreeMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::BTreeMap;
 
 use ofitec_domain::Rut;
 use ofitec_domain::rcv::{DocumentKey, Operation, PurchaseState, RcvDocument, TransactionType};
+use rustc_hash::FxHashSet;
+use serde::{Deserialize, Serialize};
 
-use super::compute::{GroupStats, SalesSplit};
+use super::context::SalesSplit;
 use super::mapping::{MAX_CODIGO, MAX_TIPO_DTE, Mapping, Share};
 
-/// FxHash (rustc's hasher): a rotate, a xor and a multiply per word. The keys are our own
-/// small tuples in a batch computation, so a DoS-resistant hasher buys nothing here.
-#[derive(Default, Clone, Copy)]
-pub struct FxHasher(u64);
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0_u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-    #[inline]
-    fn write_u16(&mut self, i: u16) {
-        self.add(u64::from(i));
-    }
-    #[inline]
-    fn write_u32(&mut self, i: u32) {
-        self.add(u64::from(i));
-    }
-    #[inline]
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
 /// (counterpart, tipo, folio) of the purchases outside REGISTRO, for notes that point at them.
-pub type ExcludedInvoices = HashSet<(Option<Rut>, u16, i64), BuildHasherDefault<FxHasher>>;
+/// FxHash (rustc's hasher): the keys are our own small tuples in a batch computation, so a
+/// DoS-resistant hasher buys nothing here.
+pub type ExcludedInvoices = FxHashSet<(Option<Rut>, u16, i64)>;
+
+/// Totals of the fetched documents of one (operation, tipo DTE, state), counted or not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupStats {
+    /// Register.
+    pub operation: Operation,
+    /// Tipo DTE.
+    pub tipo_dte: u16,
+    /// Purchase state (none for sales).
+    pub state: Option<PurchaseState>,
+    /// Documents (summary lines count for N).
+    pub documents: u64,
+    /// Σ exento.
+    pub exento: i64,
+    /// Σ neto.
+    pub neto: i64,
+    /// Σ IVA.
+    pub iva: i64,
+    /// Σ total.
+    pub total: i64,
+}
 
 /// Whether a document reaches the rules, and why not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -361,7 +338,8 @@ pub fn accumulate(docs: &[RcvDocument], mapping: &Mapping) -> Accumulated {
     }
     pass.tally.references_excluded.sort();
     if !unreferenced.is_empty() && !excluded.is_empty() {
-        let suppliers: HashSet<Option<Rut>> = excluded.iter().map(|(rut, _, _)| *rut).collect();
+        let suppliers: std::collections::HashSet<Option<Rut>> =
+            excluded.iter().map(|(rut, _, _)| *rut).collect();
         pass.tally.unreferenced_notes = unreferenced
             .into_iter()
             .filter(|d| suppliers.contains(&d.counterpart))

@@ -11,12 +11,14 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use ofitec_domain::Period;
-use ofitec_domain::rcv::{DocumentKey, Operation, PurchaseState, RcvDocument, TransactionType};
+use ofitec_domain::rcv::{DocumentKey, RcvDocument, TransactionType};
 use serde::{Deserialize, Serialize};
 
-use super::accumulate::{Accumulated, Tally, accumulate};
+use super::accumulate::{
+    Accumulated, Admission, GroupStats, Tally, accumulate, admit, excluded_invoices,
+};
 use super::bounds::{self, AmountsOutOfRange};
+use super::context::Context;
 use super::decimal::{Rounding, div_round};
 use super::fingerprint::DocumentsFingerprint;
 use super::form::{Finding, Form, Valor};
@@ -24,40 +26,9 @@ use super::inputs::{InputError, Inputs};
 use super::mapping::{Formula, Kind, Mapping, Step, codigo};
 use super::options::{ComputeOptions, PpmBase};
 use super::remanente::{self, PreviousSource, RemanenteDetail};
+use super::uso_comun::UsoComunDetail;
 use super::uso_comun::apply_uso_comun;
-pub use super::uso_comun::{FactorSource, SalesSplit, UsoComunDetail};
-use super::utm::{UtmError, UtmTable};
-
-/// The previous period's stored declaration, as far as 504 needs it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Previous {
-    /// Its código 77.
-    pub remanente: i64,
-    /// Its status (`draft`, `ready`, `sent`, `paid`).
-    pub status: String,
-    /// Its latest version.
-    pub version: u32,
-}
-
-/// Everything besides the documents that the computation reads.
-#[derive(Debug, Clone)]
-pub struct Context<'a> {
-    /// The tax period.
-    pub period: Period,
-    /// The mapping in force.
-    pub mapping: &'a Mapping,
-    /// The OPEN points' settings.
-    pub options: &'a ComputeOptions,
-    /// The declaration's inputs.
-    pub inputs: &'a Inputs,
-    /// UTM values, for 504.
-    pub utm: &'a UtmTable,
-    /// The previous period's stored declaration, when there is one.
-    pub previous: Option<Previous>,
-    /// Sales from January through this period, for a computed IVA uso común factor; `None`
-    /// falls back to this period's sales (with a warning).
-    pub sales_history: Option<SalesSplit>,
-}
+use super::utm::UtmError;
 
 /// Why nothing could be computed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -76,27 +47,6 @@ pub enum ComputeError {
         "compute.uso_comun_non_credited_codigo = {0} is not an amount código of the mapping that rules or totals leave free"
     )]
     NonCreditedCodigo(u16),
-}
-
-/// Totals of the fetched documents of one (operation, tipo DTE, state), counted or not.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GroupStats {
-    /// Register.
-    pub operation: Operation,
-    /// Tipo DTE.
-    pub tipo_dte: u16,
-    /// Purchase state (none for sales).
-    pub state: Option<PurchaseState>,
-    /// Documents (summary lines count for N).
-    pub documents: u64,
-    /// Σ exento.
-    pub exento: i64,
-    /// Σ neto.
-    pub neto: i64,
-    /// Σ IVA.
-    pub iva: i64,
-    /// Σ total.
-    pub total: i64,
 }
 
 /// What explains the numbers beyond the documents and inputs; stored with the version.
@@ -133,8 +83,6 @@ pub struct Computation {
     /// Explanations.
     pub details: Details,
 }
-
-pub use super::accumulate::{Admission, ExcludedInvoices, admit, excluded_invoices};
 
 /// Computes the form for `docs` (any order) under `ctx`.
 pub fn compute(docs: &[RcvDocument], ctx: &Context<'_>) -> Result<Computation, ComputeError> {

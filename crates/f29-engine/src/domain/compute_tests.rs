@@ -12,11 +12,14 @@ use ofitec_domain::{Period, Rut};
 use proptest::prelude::*;
 
 use super::*;
+use crate::domain::accumulate::ExcludedInvoices;
+use crate::domain::context::{Context, Previous, SalesSplit};
 use crate::domain::decimal::{Decimal, Rounding};
 use crate::domain::inputs::{Adjustment, Inputs};
 use crate::domain::mapping::Mapping;
 use crate::domain::options::{ComputeOptions, PpmBase};
 use crate::domain::remanente::RemanenteMethod;
+use crate::domain::uso_comun::FactorSource;
 use crate::domain::utm::UtmTable;
 
 fn company() -> Rut {
@@ -100,28 +103,9 @@ impl Setup {
     }
 }
 
-/// F29.md's worked example (from the Odoo F29 module's test suite).
+/// The worked example of docs/reference/f29.md, on this file's company and period.
 fn worked_example() -> (Vec<RcvDocument>, Inputs) {
-    let mut fixed_asset = purchase(33, 2, TransactionType::ActivoFijo, 0, 0);
-    fixed_asset.activo_fijo_neto = 200_000;
-    fixed_asset.activo_fijo_iva = 38_000;
-    fixed_asset.total = 238_000;
-    let docs = vec![
-        sale(33, 1, 20_000, 3_800),
-        sale(33, 2, 10_000, 1_900),
-        sale(61, 3, 10_000, 1_900),
-        purchase(33, 1, TransactionType::DelGiro, 50_000, 9_500),
-        fixed_asset,
-    ];
-    let inputs = Inputs {
-        ppm_rate: Some(Decimal::parse("0.2").unwrap()),
-        honorarios_gross: Some(100_000),
-        honorarios_rate: Some(Decimal::parse("13.75").unwrap()),
-        impuesto_unico: Some(0),
-        previous_remanente: Some(0),
-        ..Inputs::default()
-    };
-    (docs, inputs)
+    crate::domain::example::worked_example(company(), period(), counterpart())
 }
 
 #[test]

@@ -2,21 +2,25 @@
 //! service, the offline CLI and the tests compute exactly the same numbers.
 //!
 //! * [`mapping`]: the document → código mapping, read from YAML and validated.
-//! * [`compute`]: documents + inputs → every código.
+//! * [`compute`]: documents + inputs → every código; [`context`]: what else it reads;
+//!   [`accumulate`]: the one pass over the documents.
 //! * [`inputs`], [`options`]: what the accountant gives; the OPEN points' settings.
 //! * [`remanente`], [`utm`]: código 504 and the UTM table.
 //! * [`validate`]: the chain's consistency and the import's freshness.
 //! * [`lifecycle`]: draft → ready → sent → paid.
 //! * [`reconcile`]: differences against SII's summary and proposal.
 //! * [`fingerprint`]: which documents a version was computed from.
+//! * [`example`]: the reference page's worked example (tests and golden files use it).
 //! * [`export`]: CSV, JSON, XML and proposal renderings.
 //! * [`decimal`], [`form`]: exact rates; the form and its findings.
 //! * [`bounds`]: how large document amounts may be (no overflow on absurd input).
 
-mod accumulate;
+pub mod accumulate;
 pub mod bounds;
 pub mod compute;
+pub mod context;
 pub mod decimal;
+pub mod example;
 pub mod export;
 pub mod fingerprint;
 pub mod form;

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use ofitec_domain::rcv::{DocumentKey, Operation, PurchaseState};
 use serde::Deserialize;
 
-use super::compute::GroupStats;
+use super::accumulate::GroupStats;
 use super::decimal::Decimal;
 use super::export::CodeLine;
 use super::fingerprint::DocumentsFingerprint;

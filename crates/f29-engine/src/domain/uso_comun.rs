@@ -8,43 +8,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::compute::Context;
+use super::context::{Context, SalesSplit};
 use super::decimal::{Decimal, Ratio, Rounding};
 use super::form::Finding;
 use super::mapping::codigo;
-
-/// Taxed and total sales (net pesos), for the IVA uso común factor.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SalesSplit {
-    /// Taxed sales (exports count as taxed).
-    pub taxed: i64,
-    /// All sales.
-    pub total: i64,
-}
-
-impl SalesSplit {
-    /// Adds one sales document (or summary row) of `tipo` with these amounts. Credit notes
-    /// (61, 60, 112) subtract; exports (110, 111, 112) count as taxed.
-    pub fn add(&mut self, tipo: u16, neto: i64, exento: i64) {
-        let sign = if matches!(tipo, 61 | 60 | 112) { -1 } else { 1 };
-        let total = sign * (neto + exento);
-        let taxed = if matches!(tipo, 110..=112) {
-            total
-        } else {
-            sign * neto
-        };
-        self.taxed += taxed;
-        self.total += total;
-    }
-
-    /// Sum of two splits.
-    pub fn plus(self, other: SalesSplit) -> SalesSplit {
-        SalesSplit {
-            taxed: self.taxed + other.taxed,
-            total: self.total + other.total,
-        }
-    }
-}
 
 /// Where the IVA uso común factor came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -13,7 +13,8 @@ use tonic::{Request, Status};
 
 use super::convert::{declaration_to_pb, import_facts, inputs_from_pb};
 use super::{F29EngineService, errors, guard, mapping};
-use crate::domain::compute::{self, Computation, Context, SalesSplit};
+use crate::domain::compute::{self, Computation};
+use crate::domain::context::{Context, SalesSplit};
 use crate::domain::export::lines;
 use crate::domain::fingerprint::fingerprint;
 use crate::domain::form::Finding;
@@ -87,7 +88,7 @@ pub async fn compute(
     let message = request.into_inner();
     let (company, period) = guard::key(message.key.as_ref())?;
     guard::allow(&context, Some(company), Role::Operator)?;
-    let by = guard::actor(&context, &message.requested_by);
+    let by = guard::actor(&context);
     let inner = &service.inner;
 
     // Refuse a frozen declaration before fetching anything (the store re-checks atomically).

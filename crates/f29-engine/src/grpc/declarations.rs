@@ -112,7 +112,7 @@ pub async fn set_status(
             "status: expected draft, ready, sent or paid",
         )
     })?;
-    let by = guard::actor(&context, &message.by);
+    let by = guard::actor(&context);
     let now = chrono::Utc::now();
     let declaration = store::run(&service.inner.db, move |conn| {
         declarations::set_status(conn, company, period, to, &by, now)

@@ -153,7 +153,7 @@ pub async fn put(
     } else {
         let mapping = Mapping::parse(&message.yaml)
             .map_err(|e| status::error(ErrorCode::MappingInvalid, e.to_string()))?;
-        let by = guard::actor(&context, "");
+        let by = guard::actor(&context);
         let yaml = mapping.yaml().to_owned();
         let now = chrono::Utc::now();
         store::run(&service.inner.db, move |conn| {

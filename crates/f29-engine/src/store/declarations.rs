@@ -14,7 +14,8 @@ use ofitec_platform::db::DbConnection;
 
 use super::schema::{declaration_transitions, declaration_versions, declarations};
 use super::{StoreError, naive, parse_status, utc};
-use crate::domain::compute::{Details, Previous};
+use crate::domain::compute::Details;
+use crate::domain::context::Previous;
 use crate::domain::export::CodeLine;
 use crate::domain::form::{Finding, Severity};
 use crate::domain::inputs::Inputs;

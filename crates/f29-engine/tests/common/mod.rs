@@ -6,8 +6,8 @@
 pub mod expected;
 pub mod platform;
 
-use f29_engine::domain::compute::{Computation, Context, compute};
-use f29_engine::domain::decimal::Decimal;
+use f29_engine::domain::compute::{Computation, compute};
+use f29_engine::domain::context::Context;
 use f29_engine::domain::inputs::Inputs;
 use f29_engine::domain::mapping::Mapping;
 use f29_engine::domain::options::ComputeOptions;
@@ -91,28 +91,9 @@ pub fn purchase(tipo: u16, folio: i64, tx: TransactionType, neto: i64, iva: i64)
     d
 }
 
-/// F29.md's worked example: its documents and inputs.
+/// The worked example of docs/reference/f29.md, on the tests' company and period.
 pub fn worked_example() -> (Vec<RcvDocument>, Inputs) {
-    let mut fixed_asset = purchase(33, 2, TransactionType::ActivoFijo, 0, 0);
-    fixed_asset.activo_fijo_neto = 200_000;
-    fixed_asset.activo_fijo_iva = 38_000;
-    fixed_asset.total = 238_000;
-    let docs = vec![
-        sale(33, 1, 20_000, 3_800),
-        sale(33, 2, 10_000, 1_900),
-        sale(61, 3, 10_000, 1_900),
-        purchase(33, 1, TransactionType::DelGiro, 50_000, 9_500),
-        fixed_asset,
-    ];
-    let inputs = Inputs {
-        ppm_rate: Some(Decimal::parse("0.2").unwrap()),
-        honorarios_gross: Some(100_000),
-        honorarios_rate: Some(Decimal::parse("13.75").unwrap()),
-        impuesto_unico: Some(0),
-        previous_remanente: Some(0),
-        ..Inputs::default()
-    };
-    (docs, inputs)
+    f29_engine::domain::example::worked_example(company(), period(), supplier())
 }
 
 /// Computes `docs` with the shipped mapping, default options and table.

@@ -2,9 +2,10 @@
 //! on to the next service), company RUTs and periods from request fields, and that the caller
 //! may act on a company.
 //!
-//! Without a caller identity in the metadata (internal calls, tests) nothing is scoped: the
-//! internal network is trusted, as everywhere in the platform. With one, reads need the
-//! company in the caller's scope; changes also need a role.
+//! Fail closed, like the host's `RequireCallerLayer` in front of every service: a call without
+//! a caller identity is refused here too, so a handler that forgets the layer (or a test that
+//! builds a service without it) still serves nobody anonymous. Reads need the company in the
+//! caller's scope; changes also need a role.
 
 use crate::grpc::metadata::caller_from;
 use crate::grpc::status;
@@ -14,7 +15,7 @@ use ofitec_domain::identity::Role;
 use ofitec_domain::{Period, Rut};
 use tonic::Status;
 
-/// The context of an incoming request.
+/// The context of an incoming request; refused (`auth_missing`) without a caller identity.
 pub fn context<T>(request: &tonic::Request<T>) -> Result<CallContext, Status> {
     let request_id = request
         .extensions()
@@ -27,7 +28,17 @@ pub fn context<T>(request: &tonic::Request<T>) -> Result<CallContext, Status> {
             format!("the caller identity in the metadata is malformed: {e}"),
         )
     })?;
+    if caller.is_none() {
+        return Err(missing());
+    }
     Ok(CallContext { request_id, caller })
+}
+
+fn missing() -> Status {
+    status::error(
+        ErrorCode::AuthMissing,
+        "no caller identity: internal services are reached through edge-api",
+    )
 }
 
 /// A company RUT from a request field.
@@ -43,7 +54,7 @@ pub fn period(text: &str) -> Result<Period, Status> {
 /// Refuses a caller outside `company`'s scope or below `role`.
 pub fn allow(context: &CallContext, company: Option<Rut>, role: Role) -> Result<(), Status> {
     let Some(caller) = &context.caller else {
-        return Ok(());
+        return Err(missing());
     };
     if let Some(company) = company
         && !caller.companies.allows(&company)
@@ -65,13 +76,12 @@ pub fn allow(context: &CallContext, company: Option<Rut>, role: Role) -> Result<
     Ok(())
 }
 
-/// Who acts: the authenticated caller, else the name the request gives, else `unknown`.
-pub fn actor(context: &CallContext, given: &str) -> String {
-    match &context.caller {
-        Some(caller) => caller.sub.clone(),
-        None if !given.trim().is_empty() => given.trim().to_owned(),
-        None => "unknown".to_owned(),
-    }
+/// Who acts: the authenticated caller (a context always has one once [`context`] let it in).
+pub fn actor(context: &CallContext) -> String {
+    context
+        .caller
+        .as_ref()
+        .map_or_else(|| "unknown".to_owned(), |caller| caller.sub.clone())
 }
 
 #[cfg(test)]
@@ -107,9 +117,11 @@ mod tests {
             request_id: RequestId("r".into()),
             caller: None,
         };
-        assert!(allow(&internal, Some(other), Role::Admin).is_ok());
-        assert_eq!(actor(&operator, "someone"), "ana");
-        assert_eq!(actor(&internal, "someone"), "someone");
-        assert_eq!(actor(&internal, ""), "unknown");
+        let err = allow(&internal, Some(other), Role::Viewer).expect_err("no caller");
+        assert_eq!(error_code(&err), Some(ErrorCode::AuthMissing));
+        assert_eq!(actor(&operator), "ana");
+        let anonymous = tonic::Request::new(());
+        let err = context(&anonymous).expect_err("no caller");
+        assert_eq!(error_code(&err), Some(ErrorCode::AuthMissing));
     }
 }

@@ -95,7 +95,7 @@ pub async fn start(
             from,
             to,
             operations,
-            requested_by: guard::actor(&context, &message.requested_by),
+            requested_by: guard::actor(&context),
             request_id,
         })
         .await

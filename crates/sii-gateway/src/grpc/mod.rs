@@ -39,6 +39,8 @@ type EventStream = Pin<Box<dyn Stream<Item = Result<pb::ImportEvent, Status>> + 
 
 #[tonic::async_trait]
 impl SiiGateway for GatewayService {
+    type WatchImportsStream = EventStream;
+
     async fn get_token_status(
         &self,
         request: Request<pb::GetTokenStatusRequest>,
@@ -110,7 +112,7 @@ impl SiiGateway for GatewayService {
     async fn watch_imports(
         &self,
         request: Request<pb::WatchImportsRequest>,
-    ) -> Result<Response<EventStream>, Status> {
+    ) -> Result<Response<Self::WatchImportsStream>, Status> {
         imports::watch(&self.imports, request)
             .await
             .map(Response::new)

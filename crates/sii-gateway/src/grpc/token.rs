@@ -110,7 +110,7 @@ pub fn set_manual(
         Some(at)
     };
     imports.sii().rcv.tokens().set_manual(token, expires_at);
-    tracing::info!(by = %guard::actor(&context, ""), "manual SII session set");
+    tracing::info!(by = %guard::actor(&context), "manual SII session set");
     Ok(status_to_pb(imports.sii().rcv.tokens().status()))
 }
 

@@ -1,7 +1,7 @@
-//! A criterion measurement of the benchmark thread's CPU time
+//! A criterion measurement of the benchmark thread's CPU time, shared by every crate's
+//! benches so the numbers in docs/BENCHMARKS.md compare
 //! (`clock_gettime(CLOCK_THREAD_CPUTIME_ID)`), so a result means "on one core" even when the
-//! shared machine is busy and wall-clock time mostly measures waiting for a core. (The same
-//! measurement as sii-client's benches, so the numbers in docs/BENCHMARKS.md compare.)
+//! shared machine is busy and wall-clock time mostly measures waiting for a core.
 
 use criterion::Throughput;
 use criterion::measurement::{Measurement, ValueFormatter};
@@ -9,6 +9,7 @@ use criterion::measurement::{Measurement, ValueFormatter};
 /// Nanoseconds this thread has spent on a CPU (nanosecond resolution, unlike
 /// `/proc/thread-self/schedstat`, which moves in scheduler ticks).
 fn thread_cpu_ns() -> u64 {
+    // Linux always has this clock; a benchmark cannot run without it anyway.
     let t = nix::time::clock_gettime(nix::time::ClockId::CLOCK_THREAD_CPUTIME_ID)
         .expect("CLOCK_THREAD_CPUTIME_ID");
     t.tv_sec() as u64 * 1_000_000_000 + t.tv_nsec() as u64
