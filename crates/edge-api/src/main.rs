@@ -11,6 +11,11 @@ use ofitec_platform::runner;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Before the configuration: the document depends on the code only, and generating a
+    // client must not need a config file or secrets.
+    if let Some(Command::Openapi) = cli.command {
+        return print_openapi();
+    }
     let config =
         match runner::config_or_exit("edge-api", edge_api::Config::load(cli.config.as_deref())) {
             Ok(config) => config,
@@ -63,6 +68,20 @@ async fn main() -> ExitCode {
                     .join(", ")
             );
             ExitCode::SUCCESS
+        }
+        Command::Openapi => print_openapi(),
+    }
+}
+
+fn print_openapi() -> ExitCode {
+    match edge_api::openapi_document() {
+        Ok(document) => {
+            println!("{document}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("edge-api openapi: {e:#}");
+            ExitCode::FAILURE
         }
     }
 }
