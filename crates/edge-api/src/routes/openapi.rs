@@ -77,7 +77,9 @@ mod tests {
     fn operations() -> Vec<(String, String)> {
         let document = crate::app::openapi_document().expect("the document renders");
         let document: Value = serde_json::from_str(&document).expect("the document is JSON");
-        let paths = document["paths"].as_object().expect("the document has paths");
+        let paths = document["paths"]
+            .as_object()
+            .expect("the document has paths");
         let mut found = Vec::new();
         for (path, item) in paths {
             let item = item.as_object().expect("a path item is an object");
