@@ -1,7 +1,9 @@
 //! `edge-api` binary: parse arguments, load configuration, then serve or run a subcommand.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::Parser;
 use edge_api::auth::api_keys;
 use edge_api::auth::jwt::JwtVerifier;
@@ -73,12 +75,13 @@ async fn main() -> ExitCode {
     }
 }
 
+/// Writes the document to stdout; a closed pipe (`| head`) is an error, not a panic.
 fn print_openapi() -> ExitCode {
-    match edge_api::openapi_document() {
-        Ok(document) => {
-            println!("{document}");
-            ExitCode::SUCCESS
-        }
+    let written = edge_api::openapi_document().and_then(|document| {
+        writeln!(std::io::stdout().lock(), "{document}").context("writing to stdout")
+    });
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("edge-api openapi: {e:#}");
             ExitCode::FAILURE
