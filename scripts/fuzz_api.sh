@@ -13,18 +13,9 @@ cd "$(dirname "$0")/.."
 
 MAX_TIME=${FUZZ_MAX_TIME:-120}
 SCHEMATHESIS_VERSION=4.32.5
-TOOLS=${OFITEC_TOOLS_DIR:-$HOME/.cache/ofitec-tools}
 
 ensure_packages "python3:python3"
-if [ ! -x "$TOOLS/schemathesis/bin/st" ]; then
-  python3 -m venv "$TOOLS/schemathesis" >/dev/null 2>&1 || {
-    ensure_packages "python3-venv:python3-venv"  # Debian splits venv out
-    python3 -m venv "$TOOLS/schemathesis"
-  }
-  log "installing schemathesis $SCHEMATHESIS_VERSION"
-  "$TOOLS/schemathesis/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
-fi
-ST="$TOOLS/schemathesis/bin/st"
+ST="$(ensure_python_tool schemathesis "schemathesis==$SCHEMATHESIS_VERSION")/st"
 
 for bin in sii-sim sii-gateway f29-engine backup-agent edge-api; do
   [ -x "target/debug/$bin" ] || die "target/debug/$bin missing: cargo build --workspace --bins"

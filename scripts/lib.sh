@@ -83,6 +83,48 @@ ensure_python_yaml() {
   python3 -m pip install --quiet --user pyyaml
 }
 
+# Where the scripts install their pinned tools (virtualenvs, npm packages), outside the tree.
+TOOLS_DIR=${OFITEC_TOOLS_DIR:-$HOME/.cache/ofitec-tools}
+
+# A virtualenv $TOOLS_DIR/NAME holding REQUIREMENT (pip syntax, pinned with ==); made again when
+# the pin changes. Prints the virtualenv's bin directory.
+ensure_python_tool() {
+  local name=$1 requirement=$2 dir
+  dir="$TOOLS_DIR/$name"
+  if [ "$(cat "$dir/.installed" 2>/dev/null)" != "$requirement" ]; then
+    ensure_packages "python3:python3"
+    rm -rf "$dir"
+    python3 -m venv "$dir" >/dev/null 2>&1 || {
+      ensure_packages "python3-venv:python3-venv"  # Debian splits venv out
+      rm -rf "$dir"
+      python3 -m venv "$dir"
+    }
+    log "installing $requirement"
+    "$dir/bin/pip" install --quiet "$requirement" >&2
+    echo "$requirement" >"$dir/.installed"
+  fi
+  echo "$dir/bin"
+}
+
+# npm packages PACKAGE@VERSION ... (exact versions) in $TOOLS_DIR/NAME, installed again when the
+# list changes. Prints the directory holding node_modules.
+ensure_npm_tools() {
+  local name=$1 dir wanted
+  shift
+  dir="$TOOLS_DIR/$name"
+  wanted="$*"
+  if [ "$(cat "$dir/.installed" 2>/dev/null)" != "$wanted" ]; then
+    ensure_packages "node:nodejs" "npm:npm"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    echo '{"private": true}' >"$dir/package.json"
+    log "installing $wanted"
+    npm install --prefix "$dir" --save-exact --no-audit --no-fund --loglevel=error "$@" >&2
+    echo "$wanted" >"$dir/.installed"
+  fi
+  echo "$dir"
+}
+
 # A throwaway RabbitMQ node on loopback (Debian's rabbitmq-server): sets RMQ_DIR and AMQP_URL.
 # Runs as the `rabbitmq` user when started as root; its own session so stop_rabbitmq can end
 # the whole Erlang process group.

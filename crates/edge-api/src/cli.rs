@@ -1,4 +1,5 @@
-//! The `edge-api` command line: serve (default), issue development tokens, make API keys.
+//! The `edge-api` command line: serve (default), issue development tokens, make API keys,
+//! print the OpenAPI document.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -51,6 +52,9 @@ pub enum Command {
         #[arg(long = "company", required = true, value_parser = parse_company)]
         companies: Vec<String>,
     },
+    /// Print the OpenAPI document (the one `GET /api/openapi.json` serves) and exit; needs
+    /// no configuration, so a frontend can generate its client without a running platform.
+    Openapi,
 }
 
 fn parse_role(text: &str) -> Result<Role, String> {

@@ -1,7 +1,9 @@
 //! `edge-api` binary: parse arguments, load configuration, then serve or run a subcommand.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::Parser;
 use edge_api::auth::api_keys;
 use edge_api::auth::jwt::JwtVerifier;
@@ -11,6 +13,11 @@ use ofitec_platform::runner;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Before the configuration: the document depends on the code only, and generating a
+    // client must not need a config file or secrets.
+    if let Some(Command::Openapi) = cli.command {
+        return print_openapi();
+    }
     let config =
         match runner::config_or_exit("edge-api", edge_api::Config::load(cli.config.as_deref())) {
             Ok(config) => config,
@@ -63,6 +70,21 @@ async fn main() -> ExitCode {
                     .join(", ")
             );
             ExitCode::SUCCESS
+        }
+        Command::Openapi => print_openapi(),
+    }
+}
+
+/// Writes the document to stdout; a closed pipe (`| head`) is an error, not a panic.
+fn print_openapi() -> ExitCode {
+    let written = edge_api::openapi_document().and_then(|document| {
+        writeln!(std::io::stdout().lock(), "{document}").context("writing to stdout")
+    });
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("edge-api openapi: {e:#}");
+            ExitCode::FAILURE
         }
     }
 }

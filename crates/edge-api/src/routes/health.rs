@@ -27,6 +27,7 @@ pub struct HealthReport {
 
 /// Platform health.
 #[utoipa::path(
+    operation_id = "getHealth",
     tag = "operations",
     security((), ("bearer" = []), ("api_key" = [])),
     responses(

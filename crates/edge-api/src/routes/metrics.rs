@@ -11,6 +11,7 @@ use crate::state::AppState;
 
 /// Prometheus metrics of edge-api.
 #[utoipa::path(
+    operation_id = "getMetrics",
     tag = "operations",
     security((), ("metrics_token" = [])),
     responses(

@@ -44,6 +44,7 @@ pub struct DrillAnswer {
 /// not the ordinary call timeout. A caller that gives up earlier does not stop the drill:
 /// backup-agent finishes, cleans up and records it (`GET /api/backup/status`).
 #[utoipa::path(
+    operation_id = "runRestoreDrill",
     tag = "backup",
     request_body = DrillBody,
     security(("bearer" = []), ("api_key" = [])),

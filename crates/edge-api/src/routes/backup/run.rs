@@ -116,6 +116,7 @@ impl From<pb::BackupRun> for RunAnswer {
 /// dumps, verifies and uploads whole databases, far longer than an HTTP call should wait.
 /// Follow it with `GET /api/backup/runs?id=<id>` (or the status).
 #[utoipa::path(
+    operation_id = "startBackupRun",
     tag = "backup",
     request_body = RunBody,
     security(("bearer" = []), ("api_key" = [])),

@@ -38,6 +38,7 @@ pub struct RunsBody {
 /// first, with their steps, snapshots and errors. `?id=` follows one run: an unknown id is
 /// 404 `not_found` (runs are searched among the newest 500 of the plan, or of all plans).
 #[utoipa::path(
+    operation_id = "listBackupRuns",
     tag = "backup",
     params(RunsQuery),
     security(("bearer" = []), ("api_key" = [])),

@@ -42,6 +42,7 @@ pub struct SnapshotsBody {
 /// Snapshots in every repository of a plan (or of every plan), newest first. Repositories
 /// that cannot be reached are skipped (see the status) unless none answers.
 #[utoipa::path(
+    operation_id = "listBackupSnapshots",
     tag = "backup",
     params(SnapshotsQuery),
     security(("bearer" = []), ("api_key" = [])),

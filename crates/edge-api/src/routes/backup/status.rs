@@ -99,6 +99,7 @@ impl From<pb::PlanStatus> for PlanStatusBody {
 /// Per plan and repository: last success, last failure with its reason, last check, last
 /// drill with its duration, next scheduled run, reachability, sizes; and missing tools.
 #[utoipa::path(
+    operation_id = "getBackupStatus",
     tag = "backup",
     security(("bearer" = []), ("api_key" = [])),
     extensions(("x-required-role" = json!("operator"))),

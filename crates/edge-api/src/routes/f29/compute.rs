@@ -23,6 +23,7 @@ pub struct ComputeBody {
 
 /// Compute (or recompute) the declaration from the stored RCV and keep it as a new version.
 #[utoipa::path(
+    operation_id = "computeDeclaration",
     tag = "f29",
     params(
         ("company" = String, Path, description = "Company RUT"),

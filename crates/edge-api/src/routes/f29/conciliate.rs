@@ -89,6 +89,7 @@ impl From<pb::Difference> for DifferenceBody {
 /// Compare the latest version with SII's RCV summary and, when given, SII's proposal; list
 /// every difference with the documents behind it.
 #[utoipa::path(
+    operation_id = "conciliateDeclaration",
     tag = "f29",
     params(
         ("company" = String, Path, description = "Company RUT"),

@@ -13,6 +13,7 @@ use crate::state::AppState;
 
 /// The latest version of a declaration, with its findings (warnings and errors).
 #[utoipa::path(
+    operation_id = "getDeclaration",
     tag = "f29",
     params(
         ("company" = String, Path, description = "Company RUT"),
@@ -55,6 +56,7 @@ pub struct VersionsBody {
 
 /// Every version of a declaration with the inputs each used, newest first.
 #[utoipa::path(
+    operation_id = "listDeclarationVersions",
     tag = "f29",
     params(
         ("company" = String, Path, description = "Company RUT"),

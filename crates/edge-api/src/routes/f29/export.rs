@@ -37,6 +37,7 @@ fn safe_file_name(name: &str) -> String {
 
 /// The latest version rendered by f29-engine, as an attachment named `F29_<rut>_<yyyymm>.<ext>`.
 #[utoipa::path(
+    operation_id = "exportDeclaration",
     tag = "f29",
     params(
         ("company" = String, Path, description = "Company RUT"),

@@ -78,6 +78,7 @@ fn scope<R>(auth: &Authorized<R>, company: Option<&str>) -> Result<String, ApiEr
 /// The mapping in force: the company's override, else the stored default, else the
 /// configured file, else the shipped one.
 #[utoipa::path(
+    operation_id = "getF29Mapping",
     tag = "f29",
     params(MappingQuery),
     security(("bearer" = []), ("api_key" = [])),
@@ -111,6 +112,7 @@ pub async fn get(
 /// Replace the default mapping or a company's override after f29-engine validates it (each
 /// wrong line named in `mapping_invalid`); an empty `yaml` removes the stored document.
 #[utoipa::path(
+    operation_id = "replaceF29Mapping",
     tag = "f29",
     request_body = MappingBody,
     security(("bearer" = []), ("api_key" = [])),

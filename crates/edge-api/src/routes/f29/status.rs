@@ -23,6 +23,7 @@ pub struct StatusChangeBody {
 /// Move a declaration to another status; who and when are recorded. `ready` needs a latest
 /// version without error findings; sent and paid declarations are frozen.
 #[utoipa::path(
+    operation_id = "changeDeclarationStatus",
     tag = "f29",
     params(
         ("company" = String, Path, description = "Company RUT"),

@@ -87,6 +87,7 @@ pub struct SummaryBody {
 
 /// Stored totals per period, register, tipo DTE and purchase state, with import facts.
 #[utoipa::path(
+    operation_id = "getDocumentSummary",
     tag = "sii",
     params(SummaryQuery),
     security(("bearer" = []), ("api_key" = [])),
@@ -234,6 +235,7 @@ pub struct DocumentPage {
 
 /// Stored documents of a company and period, paginated in a stable order.
 #[utoipa::path(
+    operation_id = "listDocuments",
     tag = "sii",
     params(DocumentsQuery),
     security(("bearer" = []), ("api_key" = [])),

@@ -39,6 +39,7 @@ pub struct EventsQuery {
 
 /// Import events (queued, started, progress, completed, retrying, failed, cancelled).
 #[utoipa::path(
+    operation_id = "streamImportEvents",
     tag = "sii",
     params(EventsQuery, ("Last-Event-ID" = Option<u64>, Header, description = "Resume after this event")),
     security(("bearer" = []), ("api_key" = [])),

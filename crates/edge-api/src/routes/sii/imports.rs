@@ -118,6 +118,7 @@ fn to_request(body: ImportBody) -> Result<pb::StartImportRequest, ApiError> {
 
 /// Import RCV registers (one job per company, period and register; active jobs are reused).
 #[utoipa::path(
+    operation_id = "startImport",
     tag = "sii",
     request_body = ImportBody,
     security(("bearer" = []), ("api_key" = [])),
@@ -181,6 +182,7 @@ pub struct ImportPage {
 
 /// Import jobs of your companies, newest first.
 #[utoipa::path(
+    operation_id = "listImports",
     tag = "sii",
     params(ImportsQuery),
     security(("bearer" = []), ("api_key" = [])),
@@ -232,6 +234,7 @@ pub async fn list(
 
 /// One import job.
 #[utoipa::path(
+    operation_id = "getImport",
     tag = "sii",
     params(("id" = String, Path, description = "Job id")),
     security(("bearer" = []), ("api_key" = [])),
@@ -258,6 +261,7 @@ pub async fn get(
 
 /// Queue a failed, dead or cancelled job again.
 #[utoipa::path(
+    operation_id = "retryImport",
     tag = "sii",
     params(("id" = String, Path, description = "Job id")),
     security(("bearer" = []), ("api_key" = [])),
@@ -285,6 +289,7 @@ pub async fn retry(
 
 /// Cancel a queued or running job (a running attempt stores nothing).
 #[utoipa::path(
+    operation_id = "cancelImport",
     tag = "sii",
     params(("id" = String, Path, description = "Job id")),
     security(("bearer" = []), ("api_key" = [])),

@@ -28,6 +28,7 @@ pub struct ManualSession {
 
 /// Use a browser session token instead of the certificate.
 #[utoipa::path(
+    operation_id = "installSiiSession",
     tag = "sii",
     request_body = ManualSession,
     security(("bearer" = []), ("api_key" = [])),

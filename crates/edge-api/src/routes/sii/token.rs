@@ -20,6 +20,7 @@ pub struct TokenQuery {
 
 /// SII token status (never the token: at most its first 4 characters).
 #[utoipa::path(
+    operation_id = "getSiiTokenStatus",
     tag = "sii",
     params(TokenQuery),
     security(("bearer" = []), ("api_key" = [])),
