@@ -1,5 +1,5 @@
-//! Tests of the computation: F29.md's worked example, one row per mapping rule, the OPEN
-//! points' options, and properties over random documents.
+//! Tests of the computation: the worked example of docs/reference/f29.md#worked-example, one row
+//! per mapping rule, the open points' options, and properties over random documents.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -100,7 +100,7 @@ impl Setup {
     }
 }
 
-/// F29.md's worked example (from the Odoo F29 module's test suite).
+/// The worked example of docs/reference/f29.md#worked-example (from the Odoo F29 report's tests).
 fn worked_example() -> (Vec<RcvDocument>, Inputs) {
     let mut fixed_asset = purchase(33, 2, TransactionType::ActivoFijo, 0, 0);
     fixed_asset.activo_fijo_neto = 200_000;

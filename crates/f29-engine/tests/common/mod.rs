@@ -1,5 +1,5 @@
-//! Shared by the integration tests: F29.md's worked example as documents and inputs (for
-//! the pure engine), and the real platform the service tests run on.
+//! Shared by the integration tests: the worked example of docs/reference/f29.md#worked-example as
+//! documents and inputs (for the pure engine), and the real platform the service tests run on.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
@@ -91,7 +91,7 @@ pub fn purchase(tipo: u16, folio: i64, tx: TransactionType, neto: i64, iva: i64)
     d
 }
 
-/// F29.md's worked example: its documents and inputs.
+/// The worked example (docs/reference/f29.md#worked-example): its documents and inputs.
 pub fn worked_example() -> (Vec<RcvDocument>, Inputs) {
     let mut fixed_asset = purchase(33, 2, TransactionType::ActivoFijo, 0, 0);
     fixed_asset.activo_fijo_neto = 200_000;
