@@ -10,8 +10,8 @@ Fails (exit 1, one line per finding) when a tracked file has:
   * anywhere (code, comments, configuration, docs), a path reference to a markdown page
     (`docs/reference/sii.md#authentication`, `../../docs/api.md`) that exists neither beside
     the file nor from the repository root, or whose anchor is missing;
-  * anywhere, a bare page name (`F29.md`) that no file in the repository carries;
-  * anywhere, a relative path that climbs out (`../shared/…`): resolved from the file's folder
+  * anywhere, a bare page name (`NOTES.md`) that no file in the repository carries;
+  * anywhere, a relative path that climbs out (`../elsewhere/…`): resolved from the file's folder
     or any folder above it up to the root (test code resolves from its crate), it must reach
     an existing path inside the repository.
 
@@ -233,8 +233,8 @@ def self_test():
                      "[gone](missing.md) [out](../outside.md) [web](https://example.org/x.md)\n"
                      "`[code](docs/a.md)` is a reference, and `docs/a.md#section-one` too\n",
         "docs/a.md": "# A\n\n## Section one\n\n## Section one\n\nsee [dup](#section-one-1) and [self](#a)\n",
-        "src/lib.rs": "// per docs/a.md#section-one and docs/a.md#missing, and SII.md §2\n"
-                      "// and ../shared/reference/F29.md, ../docs/a.md is fine\n"
+        "src/lib.rs": "// per docs/a.md#section-one and docs/a.md#missing, and NOTES.md §2\n"
+                      "// and ../elsewhere/notes.md, ../docs/a.md is fine\n"
                       "// https://github.com/ofitec/ofitec/blob/main/docs/a.md is fine,\n"
                       "// https://github.com/ofitec/ofitec/blob/main/docs/b.md is not\n",
     }
@@ -243,8 +243,8 @@ def self_test():
         "README.md:6: link `missing.md` points at a missing file",
         "README.md:6: link `../outside.md` leaves the repository",
         "src/lib.rs:1: `docs/a.md#missing`: no heading with anchor `#missing`",
-        "src/lib.rs:1: `SII.md` is not a page of this repository",
-        "src/lib.rs:2: `../shared/reference/F29.md` leaves the repository or points at nothing in it",
+        "src/lib.rs:1: `NOTES.md` is not a page of this repository",
+        "src/lib.rs:2: `../elsewhere/notes.md` leaves the repository or points at nothing in it",
         "src/lib.rs:4: repository URL `docs/b.md` points at a missing file",
     }
     with tempfile.TemporaryDirectory() as root:
