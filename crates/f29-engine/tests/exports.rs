@@ -1,4 +1,4 @@
-//! Golden files for every export format, rendered from F29.md's worked example.
+//! Golden files for every export format, rendered from docs/reference/f29.md#worked-example.
 //! `UPDATE_GOLDEN=1 cargo test -p f29-engine --test exports` rewrites them after a deliberate
 //! change; review the diff like code.
 

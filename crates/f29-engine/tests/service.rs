@@ -1,8 +1,8 @@
 //! The real f29-engine over gRPC, reading its documents from the real sii-gateway, which
 //! imported them from the real sii-sim (`common::platform`). Expected códigos are worked out
 //! in the test from what sii-sim serves (`common::expected`), never copied from the engine.
-//! F29.md's worked example with hand-picked documents is tested on the pure engine
-//! (`src/domain/compute_tests.rs`, `tests/exports.rs`).
+//! The worked example (docs/reference/f29.md#worked-example) with hand-picked documents is tested
+//! on the pure engine (`src/domain/compute_tests.rs`, `tests/exports.rs`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

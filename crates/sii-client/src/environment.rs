@@ -1,5 +1,5 @@
-//! Which SII to talk to, and the URLs of each call (SII.md §1). Only the host changes
-//! between certification and production; the simulator takes a base URL.
+//! Which SII to talk to, and the URLs of each call (docs/reference/sii.md#hosts). Only the host
+//! changes between certification and production; the simulator takes a base URL.
 
 use std::fmt;
 use std::str::FromStr;

@@ -11,8 +11,8 @@
 //! * [`xml`]: bytes → text by the declared encoding (UTF-8, ISO-8859-1, windows-1252) →
 //!   `roxmltree` document.
 //! * [`c14n`]: inclusive Canonical XML 1.0, whole documents and subtrees in context.
-//! * [`dsig`]: XML-DSig as SII.md §3 fixes it: signing `getToken` (and any enveloped
-//!   document), verifying `URI=""` and `#ID` references with a precise failure.
+//! * [`dsig`]: XML-DSig as docs/reference/sii.md#xml-signature fixes it: signing `getToken` (and
+//!   any enveloped document), verifying `URI=""` and `#ID` references with a precise failure.
 //! * [`auth`]: the getSeed / getToken SOAP envelopes, tolerant response parsing, every
 //!   ESTADO code as a typed error with [`auth::RetryAdvice`].
 //! * [`rcv`]: the RCV JSON facade (request building, response parsing into

@@ -1,4 +1,5 @@
-//! Signing getToken: layout per SII.md §3, accepted by our verifier and by xmlsec1.
+//! Signing getToken: layout per docs/reference/sii.md#signing-gettoken, accepted by our verifier
+//! and by xmlsec1.
 // Helpers outside #[test] functions panic too: that is how a test fails.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

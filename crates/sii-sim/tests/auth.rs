@@ -1,6 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Certificate authentication end to end: sii-client's Authenticator and TokenCache against
-//! the real sii-sim over HTTP (SII.md §2).
+//! the real sii-sim over HTTP (docs/reference/sii.md#authentication).
 
 mod support;
 
@@ -153,7 +153,7 @@ async fn a_seed_is_single_use_and_expires() {
         .post(seed_path, &soap_headers(), seed_envelope(&env))
         .await;
     let seed = parse_seed_response(&body).expect("seed");
-    // Twelve digits, leading zeros kept (SII.md §2).
+    // Twelve digits, leading zeros kept (docs/reference/sii.md#seed).
     assert_eq!(seed.as_str().len(), 12);
     let signed = signed_token_request(&seed, &certificate).unwrap();
     let envelope = token_envelope(&env, &signed);

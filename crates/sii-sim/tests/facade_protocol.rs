@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-//! sii-sim checks facade requests the way SII does (SII.md §4), and sii-client's requests
-//! pass those checks: exact headers, cookie, namespace = URL method, conversationId = token.
+//! sii-sim checks facade requests the way SII does (docs/reference/sii.md#facade-requests), and
+//! sii-client's requests pass those checks: exact headers, cookie, namespace = URL method,
+//! conversationId = token.
 
 mod support;
 

@@ -125,8 +125,9 @@ async fn html_with_status_200_gets_one_new_token_then_backoff() {
     );
     assert_eq!(error.code().as_str(), "sii_unavailable");
     let stats = sim.stats().await;
-    // An HTML page where JSON was expected may be a dead session (SII.md §2): one new
-    // token and one repetition, then the ordinary bounded retries.
+    // An HTML page where JSON was expected may be a dead session
+    // (docs/reference/sii.md#token-renewal): one new token and one repetition, then the ordinary
+    // bounded retries.
     assert_eq!(stats.outcome("resumen", "fault_html_200"), ATTEMPTS + 1);
     assert_eq!(stats.total("token"), 2);
 }

@@ -5,9 +5,9 @@
 //! código (the mapping's index makes each document a single lookup), then the inputs are
 //! applied and the derived códigos evaluated in the mapping's dependency order.
 //!
-//! Which documents count (F29.md): purchases only in `REGISTRO` (a credit or debit note that
-//! references an excluded invoice is excluded too), sales unless cancelled (`anulado`).
-//! Débitos and créditos sum each document's IVA as the RCV states it.
+//! Which documents count (docs/reference/f29.md#which-documents-count): purchases only in
+//! `REGISTRO` (a credit or debit note that references an excluded invoice is excluded too), sales
+//! unless cancelled (`anulado`). Débitos and créditos sum each document's IVA as the RCV states it.
 
 use std::collections::{BTreeMap, HashSet};
 

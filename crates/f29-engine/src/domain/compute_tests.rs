@@ -1,5 +1,5 @@
-//! Tests of the computation: F29.md's worked example, one row per mapping rule, the OPEN
-//! points' options, and properties over random documents.
+//! Tests of the computation: the worked example of docs/reference/f29.md#worked-example, one row
+//! per mapping rule, the open points' options, and properties over random documents.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -103,7 +103,7 @@ impl Setup {
     }
 }
 
-/// The worked example of docs/reference/f29.md, on this file's company and period.
+/// The worked example of docs/reference/f29.md#worked-example, on this file's company and period.
 fn worked_example() -> (Vec<RcvDocument>, Inputs) {
     crate::domain::example::worked_example(company(), period(), counterpart())
 }

@@ -1,4 +1,4 @@
-//! The worked example of `docs/reference/f29.md` (from the Odoo F29 module's test suite): five
+//! The worked example of docs/reference/f29.md#worked-example: five
 //! documents and the inputs whose códigos the reference page states. The unit tests, the
 //! integration tests and the export golden files all compute it, so it lives once, here.
 

@@ -1,8 +1,9 @@
 //! Exports of a declaration: CSV (`codigo;glosa;valor`), JSON, XML and SII's proposal shape
 //! (`[{codigo, valor}]` with string values). File names are `F29_<rut>_<yyyymm>.<ext>`.
 //!
-//! No public specification exists for the file authorised software uploads to SII (F29.md
-//! OPEN), so these formats are ours: keyed by código, with period, company and status.
+//! No public specification exists for the file authorised software uploads to SII
+//! (docs/reference/f29.md#open-points), so these formats are ours: keyed by código, with period,
+//! company and status.
 
 use std::fmt::Write as _;
 use std::str::FromStr;

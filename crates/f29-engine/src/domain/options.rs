@@ -1,6 +1,6 @@
-//! The points no source settles (F29.md "OPEN"), as configuration with documented defaults.
-//! They live in the engine's configuration (`compute:` section) and every version records
-//! the options it was computed with, so a number can always be explained later.
+//! The points no source settles (docs/reference/f29.md#open-points), as configuration with
+//! documented defaults. They live in the engine's configuration (`compute:` section) and every
+//! version records the options it was computed with, so a number can always be explained later.
 
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +13,7 @@ pub enum PpmBase {
     /// Default: the mapping's rules move 563 — net and exempt amounts of the business's
     /// sales (facturas, boletas, vouchers, notas de débito, exports, facturas de compra
     /// received), minus notas de crédito; fixed-asset sales are left out. What the public
-    /// engines do, and what F29.md's worked example gives (563 = 20,000).
+    /// engines do, and what docs/reference/f29.md#worked-example gives (563 = 20,000).
     #[default]
     Mapping,
     /// SII's own proposal: (502 + 111 + 759) / 0.19, rounded half-up — the net of taxed
@@ -21,7 +21,7 @@ pub enum PpmBase {
     SiiProposal,
 }
 
-/// Options of the computation that F29.md leaves open.
+/// Options of the computation that no source settles (docs/reference/f29.md#open-points).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ComputeOptions {

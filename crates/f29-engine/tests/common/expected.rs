@@ -1,6 +1,6 @@
 //! What F29 a register should give, worked out here from sii-sim's documents with plain
-//! sums, straight from F29.md and the shipped mapping's table (one `match` arm per rule),
-//! without the engine's code: facturas add their IVA, notas de crédito subtract, purchases
+//! sums, straight from docs/reference/f29.md and the shipped mapping's table (one `match` arm per
+//! rule), without the engine's code: facturas add their IVA, notas de crédito subtract, purchases
 //! count only in REGISTRO (and a note on an invoice outside REGISTRO not at all), IVA uso
 //! común is credited in the proportion of taxed sales, then the totals and the PPM.
 
@@ -198,8 +198,9 @@ pub fn f29_with_sales(
             (33 | 46, T::ActivoFijo) => {
                 e.add(524, n);
                 e.add(525, d.activo_fijo_iva);
-                // F29.md: a factura de compra the company issues adds the IVA it retained
-                // to 39 (→ 596), whatever its purchase type does on the credit side.
+                // docs/reference/f29.md#purchases-credits: a factura de compra the company issues
+                // adds the IVA it retained to 39 (→ 596), whatever its purchase type does on the
+                // credit side.
                 if d.tipo_dte == 46 {
                     e.add(39, d.activo_fijo_iva - d.iva_no_retenido);
                 }

@@ -1,5 +1,5 @@
-//! Shared by the integration tests: F29.md's worked example as documents and inputs (for
-//! the pure engine), and the real platform the service tests run on.
+//! Shared by the integration tests: the worked example of docs/reference/f29.md#worked-example as
+//! documents and inputs (for the pure engine), and the real platform the service tests run on.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
@@ -91,7 +91,7 @@ pub fn purchase(tipo: u16, folio: i64, tx: TransactionType, neto: i64, iva: i64)
     d
 }
 
-/// The worked example of docs/reference/f29.md, on the tests' company and period.
+/// The worked example of docs/reference/f29.md#worked-example, on the tests' company and period.
 pub fn worked_example() -> (Vec<RcvDocument>, Inputs) {
     f29_engine::domain::example::worked_example(company(), period(), supplier())
 }

@@ -1,4 +1,5 @@
-//! Authentication failures: every ESTADO code of SII.md §2 as a type, and what to do.
+//! Authentication failures: every ESTADO code (docs/reference/sii.md#estado-codes) as a type,
+//! and what to do.
 
 use ofitec_domain::ErrorCode;
 

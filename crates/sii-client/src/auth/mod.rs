@@ -1,6 +1,6 @@
-//! Authentication with a certificate (SII.md §2): seed → signed seed → token, as pure
-//! functions. The HTTP client posts [`seed_envelope`] to [`Environment::seed_url`], parses
-//! the answer with [`parse_seed_response`], signs it with [`signed_token_request`], posts
+//! Authentication with a certificate (docs/reference/sii.md#authentication): seed → signed seed →
+//! token, as pure functions. The HTTP client posts [`seed_envelope`] to [`Environment::seed_url`],
+//! parses the answer with [`parse_seed_response`], signs it with [`signed_token_request`], posts
 //! [`token_envelope`] to [`Environment::token_url`] with [`SOAP_HEADERS`], and parses
 //! [`parse_token_response`]. Every failure is an [`AuthError`] whose
 //! [`advice`](AuthError::advice) says whether and how to retry.

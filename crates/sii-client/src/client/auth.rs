@@ -1,4 +1,5 @@
-//! Seed → signed seed → token (SII.md §2), retrying only where the ESTADO code says it helps.
+//! Seed → signed seed → token (docs/reference/sii.md#authentication), retrying only where the
+//! ESTADO code says it helps.
 
 use std::sync::Arc;
 use std::time::Instant;

@@ -1,4 +1,4 @@
-//! Downloading one company's register for one period (SII.md §4).
+//! Downloading one company's register for one period (docs/reference/sii.md#rcv-facade).
 //!
 //! `getResumen` first (per purchase state), then, for each document type with documents:
 //! the synchronous detail when the type has at most `detail_sync_limit` documents, the CSV
@@ -280,11 +280,11 @@ impl RcvClient {
     }
 }
 
-/// Combines the HTTP status with what the body says. A token signal wins (SII.md §2: the
-/// bad-token message, "TOKEN NO EXISTE", HTTP 401); SII's own refusals (`codRespuesta` 2
-/// and others) are kept whatever the status; any other answer with an error status is an
-/// outage — an HTML 503 page is SII being down, not a dead session, so it is retried with
-/// backoff and never costs a new token.
+/// Combines the HTTP status with what the body says. A token signal wins
+/// (docs/reference/sii.md#token-renewal: the bad-token message, "TOKEN NO EXISTE", HTTP 401); SII's
+/// own refusals (`codRespuesta` 2 and others) are kept whatever the status; any other answer with
+/// an error status is an outage — an HTML 503 page is SII being down, not a dead session, so it is
+/// retried with backoff and never costs a new token.
 fn classify<T>(
     call: &'static str,
     reply: &Reply,

@@ -1,5 +1,5 @@
-//! XML-DSig as SII requires it (SII.md §3): inclusive C14N 1.0, RSA-SHA1, SHA-1 digests,
-//! `KeyInfo` = `KeyValue/RSAKeyValue` then `X509Data/X509Certificate`.
+//! XML-DSig as SII requires it (docs/reference/sii.md#xml-signature): inclusive C14N 1.0, RSA-SHA1,
+//! SHA-1 digests, `KeyInfo` = `KeyValue/RSAKeyValue` then `X509Data/X509Certificate`.
 //!
 //! * `sign`: enveloped signatures with `Reference URI=""` (the getToken request, and any
 //!   document signed as a whole);

@@ -1,6 +1,6 @@
 //! Enveloped signatures over a whole document (`Reference URI=""`), laid out exactly as
-//! SII.md §3 says: Signature as the root's last child, no whitespace added around it,
-//! empty elements written as start/end pairs, KeyValue before X509Data.
+//! docs/reference/sii.md#signing-gettoken says: Signature as the root's last child, no whitespace
+//! added around it, empty elements written as start/end pairs, KeyValue before X509Data.
 
 use roxmltree::Node;
 use sha1::{Digest, Sha1};

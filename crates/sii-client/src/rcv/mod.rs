@@ -1,4 +1,5 @@
-//! The RCV (Registro de Compras y Ventas) as SII's web app serves it (SII.md §4-5):
+//! The RCV (Registro de Compras y Ventas) as SII's web app serves it
+//! (docs/reference/sii.md#rcv-facade, docs/reference/sii.md#rcv-csv-exports):
 //!
 //! * [`request`]: the JSON facade requests (URL path, headers, body) per [`FacadeMethod`];
 //! * [`response`]: the facade's answers — envelope and `codRespuesta`, summary rows, detail

@@ -1,6 +1,6 @@
-//! Requests to the RCV facade, exactly per SII.md §4: the method in the URL equals the one
-//! in `metaData.namespace`, `conversationId` is the token, a fresh `transactionId`, the
-//! `Accept` value SII's server needs, and the token as the `TOKEN` cookie.
+//! Requests to the RCV facade, exactly per docs/reference/sii.md#facade-requests: the method in the
+//! URL equals the one in `metaData.namespace`, `conversationId` is the token, a fresh
+//! `transactionId`, the `Accept` value SII's server needs, and the token as the `TOKEN` cookie.
 
 use std::fmt;
 

@@ -1,6 +1,6 @@
-//! The export methods' CSV lines (SII.md §5): the exact header of each layout, `;`
-//! separators, one trailing `;` on data rows, zero amounts written as SII writes them, and
-//! each further other tax on a continuation row (empty Nro, reception and total).
+//! The export methods' CSV lines (docs/reference/sii.md#csv-layouts): the exact header of each
+//! layout, `;` separators, one trailing `;` on data rows, zero amounts written as SII writes them,
+//! and each further other tax on a continuation row (empty Nro, reception and total).
 
 use ofitec_domain::rcv::{Operation, PurchaseState, RcvDocument, TransactionType};
 

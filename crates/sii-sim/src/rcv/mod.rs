@@ -1,6 +1,7 @@
-//! The RCV JSON facade (SII.md §4): `POST /consdcvinternetui/services/data/facadeService/
-//! <method>` for `getResumen`, `getDetalleCompra`, `getDetalleVenta` and their `…Export`
-//! forms, over the synthetic registers of [`crate::data`].
+//! The RCV JSON facade (docs/reference/sii.md#rcv-facade):
+//! `POST /consdcvinternetui/services/data/facadeService/<method>` for `getResumen`,
+//! `getDetalleCompra`, `getDetalleVenta` and their `…Export` forms, over the synthetic registers
+//! of [`crate::data`].
 //!
 //! * `request`: SII's checks (Accept quirk, cookie, namespace, conversationId, query);
 //! * `envelope`: `{data, dataCabecera, respEstado}`;

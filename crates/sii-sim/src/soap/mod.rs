@@ -1,4 +1,4 @@
-//! SII's SOAP authentication (SII.md §2): `CrSeed.jws` (getSeed) and
+//! SII's SOAP authentication (docs/reference/sii.md#authentication): `CrSeed.jws` (getSeed) and
 //! `GetTokenFromSeed.jws` (getToken), answering in the shapes of the real captures in
 //! `testdata/sii/auth`.
 //!

@@ -1,5 +1,5 @@
 //! `POST /DTEWS/GetTokenFromSeed.jws`: the signed seed in, a token out — after SII's checks,
-//! in this order, each with the ESTADO SII answers (SII.md §2):
+//! in this order, each with the ESTADO SII answers (docs/reference/sii.md#estado-codes):
 //!
 //! | check | ESTADO |
 //! |---|---|

@@ -1,4 +1,4 @@
-//! SII's RCV CSV exports (SII.md §5), streamed.
+//! SII's RCV CSV exports (docs/reference/sii.md#rcv-csv-exports), streamed.
 //!
 //! * `layout`: the five header rows (compras REGISTRO 27 columns, NO_INCLUIR 24,
 //!   RECLAMADO 24, PENDIENTE 23, ventas 43) and what each column means;

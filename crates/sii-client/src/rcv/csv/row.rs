@@ -119,7 +119,8 @@ impl RowContext {
                 doc.counterpart_name = self.encoding.decode(bytes).trim().to_owned();
                 continue;
             }
-            // "Bienes Raíces", "IVA Uso Común": SII.md §5's own texts carry accents.
+            // "Bienes Raíces", "IVA Uso Común": SII's own texts carry accents
+            // (docs/reference/sii.md#type-texts).
             if *col == Col::TipoTransaccion {
                 doc.transaction_type = TransactionType::from_text(&self.encoding.decode(bytes));
                 continue;

@@ -44,8 +44,8 @@ pub(super) fn read(bytes: &[u8]) -> Result<(Answer<()>, Value), RcvError> {
             return Err(RcvError::SiiUnavailable(html_summary(trimmed)));
         }
         // SII's services answer a dead token with the SOAP services' XML ("ESTADO 001
-        // TOKEN NO EXISTE") even where JSON is expected (SII.md §2): that is a token
-        // signal, not an outage.
+        // TOKEN NO EXISTE") even where JSON is expected (docs/reference/sii.md#token-renewal): that
+        // is a token signal, not an outage.
         return Err(match crate::auth::parse_respuesta(trimmed) {
             Err(crate::auth::AuthError::TokenInvalid(message)) => RcvError::TokenInvalid(message),
             _ => RcvError::SiiUnavailable("XML instead of JSON".into()),

@@ -189,7 +189,8 @@ proptest::proptest! {
 
 #[test]
 fn accented_purchase_types_are_read_in_utf8_and_latin1() {
-    // SII.md §5's own "Tipo Compra" texts carry accents; the sii-sim export sends them.
+    // SII's own "Tipo Compra" texts carry accents (docs/reference/sii.md#type-texts); the sii-sim
+    // export sends them.
     let rows = [
         "1;33;Bienes Raíces;12345678-5;Inmobiliaria;10;02/11/2024;03/11/2024 10:00:00;;0;1000;190;;;1190;;;;;0;;;;0;;;;",
         "2;33;IVA Uso Común;12345678-5;Comercial;11;02/11/2024;03/11/2024 10:00:00;;0;1000;190;;;1190;;;;;0;;;;0;;;;",
