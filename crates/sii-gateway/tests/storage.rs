@@ -9,7 +9,7 @@ use ofitec_domain::rcv::{
 use ofitec_domain::{Period, Rut};
 use ofitec_platform::db::{DatabaseConfig, Db, DbError};
 use ofitec_testkit::TestDatabase;
-use sii_gateway::store::documents::{self, DocumentFilter};
+use sii_gateway::store::documents::{self, After, DocumentFilter, Start};
 use sii_gateway::store::jobs::{self, Finish, Holder, JobStatus, NewJob};
 use sii_gateway::store::{MIGRATIONS, StoreError, events};
 
@@ -23,6 +23,7 @@ async fn migrations_create_revert_and_recreate_every_table() {
             "import_events",
             "period_imports",
             "sii_summaries",
+            "rcv_totals",
         ],
     )
     .await;
@@ -82,7 +83,7 @@ async fn listed(db: &Db, include_vanished: bool) -> Vec<documents::StoredDocumen
             state: None,
             include_vanished,
         };
-        documents::list(c, &filter, 1000, 0)
+        documents::list(c, &filter, 1000, &documents::Start::Offset(0))
             .map(|(d, _)| d)
             .map_err(to_db)
     })
@@ -292,7 +293,7 @@ async fn listing_pages_in_a_stable_order_and_summary_adds_up() {
                     state: None,
                     include_vanished: false,
                 };
-                documents::list(c, &filter, 10, offset).map_err(to_db)
+                documents::list(c, &filter, 10, &documents::Start::Offset(offset)).map_err(to_db)
             })
             .await
             .unwrap()
@@ -535,4 +536,249 @@ async fn events_are_numbered_filtered_by_company_and_pruned() {
         .await
         .unwrap();
     assert_eq!(removed, 4);
+}
+
+fn whole_period() -> DocumentFilter {
+    DocumentFilter {
+        company: company(),
+        period: period(),
+        operation: None,
+        tipo_dte: None,
+        state: None,
+        include_vanished: false,
+    }
+}
+
+async fn store_sales(db: &Db, job: &str, docs: Vec<RcvDocument>) {
+    let job = job.to_owned();
+    db.run(move |c| {
+        documents::store_period(c, &job, company(), period(), Operation::Venta, &docs)
+            .map(|_| ())
+            .map_err(to_db)
+    })
+    .await
+    .unwrap()
+}
+
+fn sale(tipo: u16, folio: i64, neto: i64, anulado: bool) -> RcvDocument {
+    let mut d = RcvDocument::new(
+        company(),
+        period(),
+        Operation::Venta,
+        tipo,
+        Some(Rut::parse("11111111-1").unwrap()),
+        folio,
+    );
+    d.neto = neto;
+    d.iva = (neto * 19 + 50) / 100;
+    d.total = d.neto + d.iva;
+    d.anulado = anulado;
+    d
+}
+
+/// What the summary must say: the listed documents added up now, from scratch.
+fn fresh_aggregation(docs: &[documents::StoredDocument]) -> Vec<(String, i32, String, [i64; 5])> {
+    let mut groups: std::collections::BTreeMap<(String, i32, String), [i64; 5]> =
+        Default::default();
+    for stored in docs {
+        let d = &stored.document;
+        let state = d.state.map(|s| s.as_str().to_owned()).unwrap_or_default();
+        let sums = groups
+            .entry((
+                d.operation.as_str().to_owned(),
+                i32::from(d.tipo_dte),
+                state,
+            ))
+            .or_default();
+        sums[0] += i64::from(d.document_count);
+        sums[1] += d.exento;
+        sums[2] += d.neto;
+        sums[3] += d.iva;
+        sums[4] += d.total;
+    }
+    groups
+        .into_iter()
+        .map(|((op, tipo, state), sums)| (op, tipo, state, sums))
+        .collect()
+}
+
+async fn kept_summary(db: &Db) -> Vec<(String, i32, String, [i64; 5])> {
+    db.run(|c| documents::summary(c, company(), Some(period())).map_err(to_db))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            (
+                r.operation,
+                r.tipo_dte,
+                r.state,
+                [r.count, r.exento, r.neto, r.iva, r.total],
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn kept_summary_equals_a_fresh_aggregation_after_imports_re_imports_and_vanished_documents() {
+    let database = TestDatabase::new();
+    let db = db(&database).await;
+    let first: Vec<RcvDocument> = (1..=40)
+        .map(|f| {
+            let state = if f % 3 == 0 {
+                PurchaseState::Pendiente
+            } else {
+                PurchaseState::Registro
+            };
+            purchase(f, 1_000 * f, state)
+        })
+        .collect();
+    store(&db, "j1", first.clone()).await;
+    store_sales(
+        &db,
+        "s1",
+        (1..=25).map(|f| sale(33, f, 500 * f, f == 7)).collect(),
+    )
+    .await;
+    let check = |what: &'static str| {
+        let db = db.clone();
+        async move {
+            let listed = listed(&db, false).await;
+            let kept = kept_summary(&db).await;
+            assert!(!kept.is_empty(), "{what}");
+            assert_eq!(kept, fresh_aggregation(&listed), "{what}");
+        }
+    };
+    check("first imports").await;
+
+    // A re-import: amounts and states change, 10 documents vanish, 5 appear.
+    let second: Vec<RcvDocument> = (11..=45)
+        .map(|f| purchase(f, 2_000 * f, PurchaseState::Registro))
+        .collect();
+    store(&db, "j2", second.clone()).await;
+    check("a re-import with changes and vanished documents").await;
+
+    // The same register again (a redelivered job) changes nothing.
+    store(&db, "j3", second).await;
+    check("a redelivered import").await;
+
+    // Vanished documents that come back count again; cancelled sales count in the summary
+    // but not among the sales an F29 counts.
+    store(&db, "j4", first).await;
+    check("vanished documents coming back").await;
+    let counted = db
+        .run(|c| documents::counted_sales(c, company(), Some(period())).map_err(to_db))
+        .await
+        .unwrap();
+    assert_eq!(counted.len(), 1);
+    assert_eq!(counted[0].count, 24);
+    assert_eq!(
+        counted[0].neto,
+        (1..=25).filter(|f| *f != 7).map(|f| 500 * f).sum::<i64>()
+    );
+}
+
+async fn page_after(db: &Db, limit: i64, start: Start) -> Vec<documents::StoredDocument> {
+    db.run(move |c| documents::page(c, &whole_period(), limit, &start).map_err(to_db))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn cursor_pages_return_every_document_exactly_once_while_an_import_rewrites_the_period() {
+    let database = TestDatabase::new();
+    let db = db(&database).await;
+    let docs: Vec<RcvDocument> = (1..=95)
+        .map(|f| purchase(f, 100 * f, PurchaseState::Registro))
+        .collect();
+    store(&db, "j1", docs.clone()).await;
+    store_sales(
+        &db,
+        "s1",
+        (1..=30).map(|f| sale(39, f, 10 * f, false)).collect(),
+    )
+    .await;
+
+    let mut seen = Vec::new();
+    let mut start = Start::Offset(0);
+    let mut pages = 0;
+    loop {
+        let page = page_after(&db, 10, start.clone()).await;
+        let Some(last) = page.last() else { break };
+        start = Start::After(After::of(&last.document));
+        seen.extend(page.iter().map(|d| d.document.key()));
+        pages += 1;
+        if pages == 4 {
+            // SII changed every purchase's amounts: the import rewrites all their rows.
+            let changed: Vec<RcvDocument> = docs
+                .iter()
+                .map(|d| {
+                    let mut d = d.clone();
+                    d.neto += 1;
+                    d.total += 1;
+                    d
+                })
+                .collect();
+            store(&db, "j2", changed).await;
+        }
+    }
+    let unique: std::collections::BTreeSet<_> = seen.iter().cloned().collect();
+    assert_eq!(seen.len(), 125, "every document once");
+    assert_eq!(unique.len(), 125, "no document twice");
+    let total = db
+        .run(|c| documents::list(c, &whole_period(), 1, &Start::Offset(0)).map_err(to_db))
+        .await
+        .unwrap()
+        .1;
+    assert_eq!(total, 125);
+}
+
+#[tokio::test]
+async fn a_period_read_in_pages_comes_from_one_snapshot() {
+    let database = TestDatabase::new();
+    let db = db(&database).await;
+    let docs: Vec<RcvDocument> = (1..=50)
+        .map(|f| purchase(f, 100 * f, PurchaseState::Registro))
+        .collect();
+    store(&db, "j1", docs.clone()).await;
+    let writer = db.clone();
+    let runtime = tokio::runtime::Handle::current();
+    let read = db
+        .run(move |c| {
+            let mut neto = Vec::new();
+            let mut pages = 0;
+            documents::read_pages(c, &whole_period(), 20, |page| {
+                pages += 1;
+                neto.extend(page.iter().map(|d| d.document.neto));
+                if pages == 1 {
+                    // An import lands between the first and the second page.
+                    let changed: Vec<RcvDocument> = docs
+                        .iter()
+                        .map(|d| {
+                            let mut d = d.clone();
+                            d.neto *= 2;
+                            d
+                        })
+                        .collect();
+                    std::thread::scope(|s| {
+                        s.spawn(|| runtime.block_on(store(&writer, "j2", changed)));
+                    });
+                }
+                true
+            })
+            .map(|()| (neto, pages))
+            .map_err(to_db)
+        })
+        .await
+        .unwrap();
+    assert_eq!(read.1, 3);
+    assert_eq!(
+        read.0,
+        (1..=50).map(|f| 100 * f).collect::<Vec<i64>>(),
+        "the snapshot before the import"
+    );
+    let after = listed(&db, false).await;
+    assert_eq!(
+        after.iter().map(|d| d.document.neto).sum::<i64>(),
+        2 * (1..=50).map(|f| 100 * f).sum::<i64>()
+    );
 }

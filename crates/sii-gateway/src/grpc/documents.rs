@@ -55,7 +55,7 @@ pub async fn list(
     let offset = i64::try_from(message.offset)
         .map_err(|_| status::error(ErrorCode::OffsetInvalid, "offset: too large"))?;
     let (rows, total) = store::run(&imports.db, move |conn| {
-        documents::list(conn, &filter, limit, offset)
+        documents::list(conn, &filter, limit, &documents::Start::Offset(offset))
     })
     .await
     .map_err(|e| errors::store("listing documents", e))?;

@@ -15,11 +15,11 @@ use ofitec_domain::rcv::{
 };
 use ofitec_domain::{Period, Rut};
 use ofitec_platform::db::DbConnection;
-use ofitec_platform::on_backend;
 use sha2::{Digest as _, Sha256};
 
 use super::error::StoreError;
 use super::schema::rcv_documents;
+use super::totals::{self, TotalRow};
 
 /// Rows per multi-row INSERT on SQLite: 37 columns × 400 rows stays below SQLite's 32,766
 /// bound parameters.
@@ -481,6 +481,7 @@ pub fn store_period(
             ))
             .execute(conn)?;
     }
+    totals::refresh(conn, company, period, operation)?;
     Ok(outcome)
 }
 
@@ -533,77 +534,194 @@ pub struct DocumentFilter {
     pub include_vanished: bool,
 }
 
+/// Where a keyset page starts: the listing order's key of the last document of the
+/// previous page. The listing order is the natural key's index order, so a page costs what
+/// it reads wherever it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct After {
+    /// Register.
+    pub operation: Operation,
+    /// Tipo DTE.
+    pub tipo_dte: i32,
+    /// Counterpart RUT as stored (empty for summary lines).
+    pub counterpart: String,
+    /// Folio.
+    pub folio: i64,
+}
+
+impl After {
+    /// The key of `doc` in the listing order.
+    pub fn of(doc: &RcvDocument) -> After {
+        After {
+            operation: doc.operation,
+            tipo_dte: i32::from(doc.tipo_dte),
+            counterpart: counterpart_text(doc),
+            folio: doc.folio,
+        }
+    }
+}
+
+/// Where a page starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Start {
+    /// Skip this many documents (costs what it skips; the API caps it).
+    Offset(i64),
+    /// Right after this key.
+    After(After),
+}
+
 /// One page of documents in a stable order (operation, tipo DTE, counterpart RUT, folio),
-/// and the total matching the filter.
+/// and the total matching the filter (from the kept totals unless vanished documents are
+/// included).
 pub fn list(
     conn: &mut DbConnection,
     filter: &DocumentFilter,
     limit: i64,
-    offset: i64,
+    start: &Start,
 ) -> Result<(Vec<StoredDocument>, u64), StoreError> {
-    use rcv_documents::dsl as d;
-    let build = || {
-        let mut query = d::rcv_documents
-            .filter(d::company.eq(filter.company.to_string()))
-            .filter(d::period.eq(filter.period.to_string()))
-            .into_boxed::<ofitec_platform::db::MultiBackend>();
-        if let Some(operation) = filter.operation {
-            query = query.filter(d::operation.eq(operation.as_str()));
-        }
-        if let Some(tipo) = filter.tipo_dte {
-            query = query.filter(d::tipo_dte.eq(i32::from(tipo)));
-        }
-        if let Some(state) = filter.state {
-            query = query.filter(d::state.eq(state.as_str()));
-        }
-        if !filter.include_vanished {
-            query = query.filter(d::vanished.eq(0i16));
-        }
-        query
+    let total = if filter.include_vanished {
+        let count: i64 = filtered(filter).count().get_result(conn)?;
+        u64::try_from(count).unwrap_or(0)
+    } else {
+        kept_total(conn, filter)?
     };
-    let total: i64 = build().count().get_result(conn)?;
-    let rows: Vec<StoredRow> = build()
+    Ok((page(conn, filter, limit, start)?, total))
+}
+
+/// The documents of one page, without the total.
+pub fn page(
+    conn: &mut DbConnection,
+    filter: &DocumentFilter,
+    limit: i64,
+    start: &Start,
+) -> Result<Vec<StoredDocument>, StoreError> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{BigInt, Bool, Integer, Text};
+    use rcv_documents::dsl as d;
+    let mut query = filtered(filter)
         .order((d::operation, d::tipo_dte, d::counterpart_rut, d::folio))
-        .limit(limit)
-        .offset(offset)
-        .select(StoredRow::as_select())
-        .load(conn)?;
-    let documents = rows
-        .into_iter()
-        .map(StoredRow::into_document)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((documents, u64::try_from(total).unwrap_or(0)))
+        .limit(limit);
+    match start {
+        Start::Offset(offset) => query = query.offset(*offset),
+        // The whole unique key in one row comparison: both backends then walk the natural
+        // key's index from the cursor instead of counting rows up to it.
+        Start::After(after) => {
+            query = query.filter(
+                sql::<Bool>("(company, period, operation, tipo_dte, counterpart_rut, folio) > (")
+                    .bind::<Text, _>(filter.company.to_string())
+                    .sql(", ")
+                    .bind::<Text, _>(filter.period.to_string())
+                    .sql(", ")
+                    .bind::<Text, _>(after.operation.as_str())
+                    .sql(", ")
+                    .bind::<Integer, _>(after.tipo_dte)
+                    .sql(", ")
+                    .bind::<Text, _>(after.counterpart.clone())
+                    .sql(", ")
+                    .bind::<BigInt, _>(after.folio)
+                    .sql(")"),
+            )
+        }
+    }
+    let rows: Vec<StoredRow> = query.select(StoredRow::as_select()).load(conn)?;
+    rows.into_iter().map(StoredRow::into_document).collect()
+}
+
+/// Reads every document matching `filter` in pages of `page_size` from one consistent
+/// snapshot (a read-only REPEATABLE READ transaction on PostgreSQL, a read transaction on
+/// SQLite's WAL), handing each page to `send`. `send` returns `false` when nobody wants more
+/// (the caller went away): the read stops there, so a cancelled call stops its queries.
+pub fn read_pages(
+    conn: &mut DbConnection,
+    filter: &DocumentFilter,
+    page_size: i64,
+    mut send: impl FnMut(Vec<StoredDocument>) -> bool,
+) -> Result<(), StoreError> {
+    conn.transaction(|c| {
+        if let DbConnection::Pg(pg) = c {
+            diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                .execute(pg)?;
+        }
+        let mut start = Start::Offset(0);
+        loop {
+            let documents = page(c, filter, page_size, &start)?;
+            let Some(last) = documents.last() else {
+                return Ok(());
+            };
+            start = Start::After(After::of(&last.document));
+            let full = documents.len() as i64 == page_size;
+            if !send(documents) || !full {
+                return Ok(());
+            }
+        }
+    })
+}
+
+/// Rows matching `filter` (vanished ones only when asked for).
+fn filtered(
+    filter: &DocumentFilter,
+) -> rcv_documents::BoxedQuery<'static, ofitec_platform::db::MultiBackend> {
+    use rcv_documents::dsl as d;
+    let mut query = d::rcv_documents
+        .filter(d::company.eq(filter.company.to_string()))
+        .filter(d::period.eq(filter.period.to_string()))
+        .into_boxed::<ofitec_platform::db::MultiBackend>();
+    if let Some(operation) = filter.operation {
+        query = query.filter(d::operation.eq(operation.as_str()));
+    }
+    if let Some(tipo) = filter.tipo_dte {
+        query = query.filter(d::tipo_dte.eq(i32::from(tipo)));
+    }
+    if let Some(state) = filter.state {
+        query = query.filter(d::state.eq(state.as_str()));
+    }
+    if !filter.include_vanished {
+        query = query.filter(d::vanished.eq(0i16));
+    }
+    query
+}
+
+/// Stored rows SII still lists that match `filter`, from the kept totals.
+fn kept_total(conn: &mut DbConnection, filter: &DocumentFilter) -> Result<u64, StoreError> {
+    let rows = totals::read(conn, filter.company, Some(filter.period))?;
+    let lines: i64 = rows
+        .iter()
+        .filter(|row| {
+            filter
+                .operation
+                .is_none_or(|op| row.operation == op.as_str())
+        })
+        .filter(|row| {
+            filter
+                .tipo_dte
+                .is_none_or(|tipo| row.tipo_dte == i32::from(tipo))
+        })
+        .filter(|row| filter.state.is_none_or(|state| row.state == state.as_str()))
+        .map(|row| row.lines)
+        .sum();
+    Ok(u64::try_from(lines).unwrap_or(0))
 }
 
 /// Totals of one (period, operation, tipo DTE, state) group.
-#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SummaryRow {
     /// Period `YYYY-MM`.
-    #[diesel(sql_type = diesel::sql_types::Text)]
     pub period: String,
     /// `compra` / `venta`.
-    #[diesel(sql_type = diesel::sql_types::Text)]
     pub operation: String,
     /// Tipo DTE.
-    #[diesel(sql_type = diesel::sql_types::Integer)]
     pub tipo_dte: i32,
     /// Purchase state, empty for sales.
-    #[diesel(sql_type = diesel::sql_types::Text)]
     pub state: String,
     /// Documents (summary lines count as the documents they stand for).
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub count: i64,
     /// Exempt amounts.
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub exento: i64,
     /// Net amounts.
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub neto: i64,
     /// IVA.
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub iva: i64,
     /// Totals.
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
     pub total: i64,
 }
 
@@ -613,7 +731,7 @@ pub fn summary(
     company: Rut,
     period: Option<Period>,
 ) -> Result<Vec<SummaryRow>, StoreError> {
-    grouped(conn, company, period, "")
+    Ok(grouped(totals::read(conn, company, period)?, |_| true))
 }
 
 /// Totals per (period, tipo DTE) of the sales an F29 counts: SII still lists them and they
@@ -623,52 +741,43 @@ pub fn counted_sales(
     company: Rut,
     period: Option<Period>,
 ) -> Result<Vec<SummaryRow>, StoreError> {
-    grouped(
-        conn,
-        company,
-        period,
-        " AND operation = 'venta' AND anulado = 0",
-    )
+    Ok(grouped(totals::read(conn, company, period)?, |row| {
+        row.operation == Operation::Venta.as_str() && row.anulado == 0
+    }))
 }
 
-/// Totals per (period, operation, tipo DTE, state) of the listed documents that also meet
-/// `filter` (a fixed SQL condition starting with ` AND`, never user input).
-fn grouped(
-    conn: &mut DbConnection,
-    company: Rut,
-    period: Option<Period>,
-    filter: &str,
-) -> Result<Vec<SummaryRow>, StoreError> {
-    use diesel::sql_types::Text;
-    // Raw SQL because SUM(BIGINT) is NUMERIC on PostgreSQL, a type the shared backend lacks;
-    // the placeholders differ per backend.
-    let (first, second) = match conn {
-        DbConnection::Pg(_) => ("$1", "$2"),
-        DbConnection::Sqlite(_) => ("?", "?"),
-    };
-    let period_clause = if period.is_some() {
-        format!(" AND period = {second}")
-    } else {
-        String::new()
-    };
-    let sql = format!(
-        "SELECT period, operation, tipo_dte, state, \
-         CAST(SUM(document_count) AS BIGINT) AS count, CAST(SUM(exento) AS BIGINT) AS exento, \
-         CAST(SUM(neto) AS BIGINT) AS neto, CAST(SUM(iva) AS BIGINT) AS iva, CAST(SUM(total) AS BIGINT) AS total \
-         FROM rcv_documents WHERE company = {first} AND vanished = 0{period_clause}{filter} \
-         GROUP BY period, operation, tipo_dte, state ORDER BY period, operation, tipo_dte, state"
-    );
-    let company = company.to_string();
-    let rows = match period {
-        Some(p) => on_backend!(conn, c => diesel::sql_query(&sql)
-            .bind::<Text, _>(&company)
-            .bind::<Text, _>(p.to_string())
-            .load::<SummaryRow>(c))?,
-        None => {
-            on_backend!(conn, c => diesel::sql_query(&sql).bind::<Text, _>(&company).load::<SummaryRow>(c))?
+/// The kept totals that meet `keep`, added up per (period, operation, tipo DTE, state).
+fn grouped(rows: Vec<TotalRow>, keep: impl Fn(&TotalRow) -> bool) -> Vec<SummaryRow> {
+    let mut out: Vec<SummaryRow> = Vec::new();
+    // `read` orders by (period, operation, tipo, state, anulado): a group's rows are adjacent.
+    for row in rows.into_iter().filter(|row| keep(row)) {
+        match out.last_mut() {
+            Some(last)
+                if last.period == row.period
+                    && last.operation == row.operation
+                    && last.tipo_dte == row.tipo_dte
+                    && last.state == row.state =>
+            {
+                last.count += row.documents;
+                last.exento += row.exento;
+                last.neto += row.neto;
+                last.iva += row.iva;
+                last.total += row.total;
+            }
+            _ => out.push(SummaryRow {
+                period: row.period,
+                operation: row.operation,
+                tipo_dte: row.tipo_dte,
+                state: row.state,
+                count: row.documents,
+                exento: row.exento,
+                neto: row.neto,
+                iva: row.iva,
+                total: row.total,
+            }),
         }
-    };
-    Ok(rows)
+    }
+    out
 }
 
 /// The current time, at the microsecond precision both backends keep.

@@ -6,6 +6,7 @@ pub mod events;
 pub mod jobs;
 pub mod periods;
 mod schema;
+pub mod totals;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use ofitec_platform::db::Migrations;

@@ -107,3 +107,20 @@ diesel::table! {
         total -> BigInt,
     }
 }
+
+diesel::table! {
+    rcv_totals (company, period, operation, tipo_dte, state, anulado) {
+        company -> Text,
+        period -> Text,
+        operation -> Text,
+        tipo_dte -> Integer,
+        state -> Text,
+        anulado -> SmallInt,
+        documents -> BigInt,
+        lines -> BigInt,
+        exento -> BigInt,
+        neto -> BigInt,
+        iva -> BigInt,
+        total -> BigInt,
+    }
+}
