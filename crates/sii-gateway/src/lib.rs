@@ -7,8 +7,10 @@
 //! * `sii`: the certificate, token cache and RCV client.
 //! * `imports`: import jobs, workers, events.
 //! * `store`: the gateway's tables and migrations.
+//! * `clock`: the time the store records and the imports schedule by.
 
 mod app;
+pub mod clock;
 pub mod config;
 pub mod grpc;
 pub mod imports;

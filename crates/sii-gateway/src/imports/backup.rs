@@ -21,7 +21,7 @@ const DEADLINE: Duration = Duration::from_secs(30 * 60);
 /// this process dies meanwhile, nobody will release them, and the import then runs anyway
 /// rather than never (a restarted gateway does not know whether the backup was taken).
 pub fn hold_until() -> chrono::NaiveDateTime {
-    crate::store::documents::now()
+    crate::clock::now()
         + chrono::Duration::from_std(DEADLINE).unwrap_or_else(|_| chrono::Duration::hours(1))
         + chrono::Duration::minutes(5)
 }

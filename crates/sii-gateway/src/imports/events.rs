@@ -16,9 +16,9 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::watch;
 use tonic::Status;
 
+use crate::clock::now;
 use crate::grpc::convert::{job_to_pb, rfc3339};
 use crate::store;
-use crate::store::documents::now;
 use crate::store::error::StoreError;
 use crate::store::events;
 use crate::store::jobs::JobRow;

@@ -346,7 +346,7 @@ fn retry_or_give_up(imports: &Imports, job: &JobRow, code: ErrorCode, message: S
     Finish::Retry {
         code,
         message,
-        at: crate::store::documents::now()
+        at: crate::clock::now()
             + chrono::Duration::from_std(delay).unwrap_or_else(|_| chrono::Duration::seconds(60)),
     }
 }

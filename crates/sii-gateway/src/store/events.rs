@@ -6,9 +6,9 @@ use diesel::prelude::*;
 use ofitec_domain::Rut;
 use ofitec_platform::db::DbConnection;
 
-use super::documents::now;
 use super::error::StoreError;
 use super::schema::import_events;
+use crate::clock::now;
 
 /// An event as stored.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]

@@ -10,9 +10,9 @@ use ofitec_domain::rcv::Operation;
 use ofitec_domain::{ErrorCode, Period, Rut};
 use ofitec_platform::db::DbConnection;
 
-use super::documents::now;
 use super::error::StoreError;
 use super::schema::import_jobs;
+use crate::clock::now;
 
 /// Ids per `… WHERE id IN (…)`.
 const ID_CHUNK: usize = 500;
