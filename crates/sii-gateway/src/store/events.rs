@@ -22,7 +22,7 @@ pub struct EventRow {
     pub company: String,
     /// `queued`, `started`, `progress`, `completed`, `failed`.
     pub kind: String,
-    /// The `ImportEvent` protobuf message without its id, as JSON.
+    /// The event without its id and kind, as JSON (see `imports::events`).
     pub payload: String,
     /// When.
     pub created_at: NaiveDateTime,

@@ -98,8 +98,10 @@ impl JobStatus {
     }
 }
 
-/// A job as stored.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+/// A job as stored (and, as of each event, in the event log: hence serde).
+#[derive(
+    Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize,
+)]
 #[diesel(table_name = import_jobs)]
 pub struct JobRow {
     /// Job id (UUID).
