@@ -370,3 +370,47 @@ fn a_missing_register_is_refused() {
         "operation: required, but Operation is unspecified"
     );
 }
+
+/// What f29-engine reads from sii-gateway (this test lived in f29-engine's converter).
+#[test]
+fn documents_from_the_gateway() {
+    let wire = pb::RcvDocument {
+        company: "76123456-0".into(),
+        period: "2024-11".into(),
+        operation: pb::Operation::Compra as i32,
+        tipo_dte: 33,
+        counterpart_rut: "12345678-5".into(),
+        folio: 170,
+        issued_on: "2024-11-05".into(),
+        received_at: "2024-11-05T10:00:00".into(),
+        state: pb::PurchaseState::Registro as i32,
+        transaction_type: 4,
+        neto: 100,
+        iva: 19,
+        activo_fijo_iva: 19,
+        references: vec![pb::DocumentReference {
+            tipo_dte: 33,
+            folio: 1,
+        }],
+        ..Default::default()
+    };
+    let doc = RcvDocument::try_from(wire.clone()).expect("doc");
+    assert_eq!(doc.state, Some(PurchaseState::Registro));
+    assert_eq!(doc.transaction_type, Some(TransactionType::ActivoFijo));
+    assert_eq!(doc.document_count, 1);
+    assert_eq!(doc.key().to_string(), "33/170/12345678-5");
+    assert!(doc.issued_on.is_some() && doc.received_at.is_some());
+
+    let mut summary = wire.clone();
+    summary.counterpart_rut = String::new();
+    summary.folio = 0;
+    summary.document_count = 12;
+    assert_eq!(
+        RcvDocument::try_from(summary).map(|d| d.document_count),
+        Ok(12)
+    );
+
+    let mut bad = wire;
+    bad.company = "76123456-1".into();
+    assert!(RcvDocument::try_from(bad).is_err());
+}
