@@ -4,14 +4,12 @@
 
 #![allow(clippy::unwrap_used)] // generators build only valid values; a test fails by panicking
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, Utc};
 use ofitec_domain::rcv::{
     DocumentReference, Operation, OtherTax, PurchaseState, RcvDocument, TransactionType,
 };
 use ofitec_domain::{ErrorCode, Period, Rut};
-use ofitec_proto::convert::{self, ConvertError};
+use ofitec_proto::convert::{self, Problem};
 use ofitec_proto::sii::v1 as pb;
 use proptest::prelude::*;
 
@@ -273,7 +271,7 @@ proptest! {
                 let again = RcvDocument::try_from(pb::RcvDocument::from(&doc));
                 prop_assert_eq!(again.map(|d| d.key()), Ok(doc.key()));
             }
-            Err(e) => prop_assert!(!e.field().is_empty()),
+            Err(e) => prop_assert!(!e.field.is_empty()),
         }
     }
 
@@ -284,8 +282,8 @@ proptest! {
         let field = if counterpart { "counterpart_rut" } else { "company" };
         if counterpart { wire.counterpart_rut = text; } else { wire.company = text; }
         let error = RcvDocument::try_from(wire).unwrap_err();
-        prop_assert!(matches!(error, ConvertError::Rut { .. }), "{error:?}");
-        prop_assert_eq!(error.field(), field);
+        prop_assert!(matches!(error.problem, Problem::Rut(_)), "{error:?}");
+        prop_assert_eq!(error.field.as_str(), field);
     }
 
     #[test]
@@ -304,7 +302,7 @@ proptest! {
         let mut wire = wire;
         wire.period = text;
         let error = RcvDocument::try_from(wire).unwrap_err();
-        prop_assert!(matches!(error, ConvertError::Period { .. }), "{error:?}");
+        prop_assert!(matches!(error.problem, Problem::Period(_)), "{error:?}");
         prop_assert_eq!(error.code(), ErrorCode::PeriodInvalid);
     }
 
@@ -319,8 +317,8 @@ proptest! {
             _ => wire.transaction_type = value,
         }
         let error = RcvDocument::try_from(wire).unwrap_err();
-        prop_assert!(matches!(error, ConvertError::UnknownEnum { value: v, .. } if v == value), "{error:?}");
-        prop_assert_eq!(error.field(), field);
+        prop_assert!(matches!(error.problem, Problem::UnknownEnum { value: v, .. } if v == value), "{error:?}");
+        prop_assert_eq!(error.field.as_str(), field);
     }
 
     #[test]
@@ -330,87 +328,4 @@ proptest! {
         let error = RcvDocument::try_from(wire).unwrap_err();
         prop_assert_eq!(error.code(), ErrorCode::TipoDteInvalid);
     }
-}
-
-#[test]
-fn absence_has_a_spelling_on_the_wire() {
-    let company = Rut::parse("76123456-0").unwrap();
-    let period = Period::parse("2024-11").unwrap();
-    let mut doc = RcvDocument::new(company, period, Operation::Venta, 39, None, 0);
-    doc.document_count = 12;
-    let wire = pb::RcvDocument::from(&doc);
-    assert_eq!(wire.counterpart_rut, "");
-    assert_eq!(wire.state, 0);
-    assert_eq!(wire.issued_on, "");
-    assert_eq!(wire.tasa_iva, 0.0);
-    assert_eq!(RcvDocument::try_from(wire.clone()), Ok(doc.clone()));
-
-    // Zero is absent: a rate of 0 and an unfilled count read back as absent and as one.
-    let mut zero = wire;
-    zero.tasa_iva = 0.0;
-    zero.document_count = 0;
-    let read = RcvDocument::try_from(zero).unwrap();
-    assert_eq!(read.tasa_iva, None);
-    assert_eq!(read.document_count, 1);
-    assert_eq!(read.extra, BTreeMap::new());
-}
-
-#[test]
-fn a_missing_register_is_refused() {
-    let wire = pb::RcvDocument {
-        company: "76123456-0".into(),
-        period: "2024-11".into(),
-        operation: 0,
-        ..Default::default()
-    };
-    let error = RcvDocument::try_from(wire).unwrap_err();
-    assert_eq!(error.code(), ErrorCode::OperationInvalid);
-    assert_eq!(
-        error.to_string(),
-        "operation: required, but Operation is unspecified"
-    );
-}
-
-/// What f29-engine reads from sii-gateway (this test lived in f29-engine's converter).
-#[test]
-fn documents_from_the_gateway() {
-    let wire = pb::RcvDocument {
-        company: "76123456-0".into(),
-        period: "2024-11".into(),
-        operation: pb::Operation::Compra as i32,
-        tipo_dte: 33,
-        counterpart_rut: "12345678-5".into(),
-        folio: 170,
-        issued_on: "2024-11-05".into(),
-        received_at: "2024-11-05T10:00:00".into(),
-        state: pb::PurchaseState::Registro as i32,
-        transaction_type: 4,
-        neto: 100,
-        iva: 19,
-        activo_fijo_iva: 19,
-        references: vec![pb::DocumentReference {
-            tipo_dte: 33,
-            folio: 1,
-        }],
-        ..Default::default()
-    };
-    let doc = RcvDocument::try_from(wire.clone()).expect("doc");
-    assert_eq!(doc.state, Some(PurchaseState::Registro));
-    assert_eq!(doc.transaction_type, Some(TransactionType::ActivoFijo));
-    assert_eq!(doc.document_count, 1);
-    assert_eq!(doc.key().to_string(), "33/170/12345678-5");
-    assert!(doc.issued_on.is_some() && doc.received_at.is_some());
-
-    let mut summary = wire.clone();
-    summary.counterpart_rut = String::new();
-    summary.folio = 0;
-    summary.document_count = 12;
-    assert_eq!(
-        RcvDocument::try_from(summary).map(|d| d.document_count),
-        Ok(12)
-    );
-
-    let mut bad = wire;
-    bad.company = "76123456-1".into();
-    assert!(RcvDocument::try_from(bad).is_err());
 }

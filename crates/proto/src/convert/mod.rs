@@ -17,7 +17,7 @@ mod rcv;
 mod time;
 mod values;
 
-pub use error::ConvertError;
+pub use error::{ConvertError, Problem};
 pub use rcv::{operation, purchase_state, required_operation, transaction_type};
 pub use time::{date, date_from_pb, instant, instant_from_pb, local_time, local_time_from_pb};
 pub use values::{optional_rut, period, rut};

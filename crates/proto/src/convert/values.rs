@@ -3,14 +3,11 @@
 
 use ofitec_domain::{Period, Rut};
 
-use super::ConvertError;
+use super::{ConvertError, Problem};
 
 /// The RUT in `field` (required).
 pub fn rut(field: &str, text: &str) -> Result<Rut, ConvertError> {
-    Rut::parse(text).map_err(|source| ConvertError::Rut {
-        field: field.to_owned(),
-        source,
-    })
+    Rut::parse(text).map_err(|e| ConvertError::new(field, Problem::Rut(e)))
 }
 
 /// The RUT in `field`, `None` when empty (summary lines have no counterpart).
@@ -23,8 +20,5 @@ pub fn optional_rut(field: &str, text: &str) -> Result<Option<Rut>, ConvertError
 
 /// The period in `field` (`YYYY-MM`; SII's `YYYYMM` is accepted too).
 pub fn period(field: &str, text: &str) -> Result<Period, ConvertError> {
-    Period::parse(text).map_err(|source| ConvertError::Period {
-        field: field.to_owned(),
-        source,
-    })
+    Period::parse(text).map_err(|e| ConvertError::new(field, Problem::Period(e)))
 }

@@ -25,7 +25,8 @@ use crate::store::events::{self, EventRow};
 use crate::store::jobs::JobRow;
 
 /// What happened to a job (the SSE `event:` names, stored in `import_events.kind`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum EventKind {
     /// A job was created.
     Queued,
@@ -47,35 +48,9 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    /// Every kind.
-    pub const ALL: [EventKind; 8] = [
-        EventKind::Queued,
-        EventKind::Started,
-        EventKind::Progress,
-        EventKind::Completed,
-        EventKind::Retrying,
-        EventKind::Failed,
-        EventKind::Cancelled,
-        EventKind::Gap,
-    ];
-
     /// The stored and wire name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            EventKind::Queued => "queued",
-            EventKind::Started => "started",
-            EventKind::Progress => "progress",
-            EventKind::Completed => "completed",
-            EventKind::Retrying => "retrying",
-            EventKind::Failed => "failed",
-            EventKind::Cancelled => "cancelled",
-            EventKind::Gap => "gap",
-        }
-    }
-
-    /// Parses the stored name.
-    pub fn parse(text: &str) -> Option<EventKind> {
-        EventKind::ALL.into_iter().find(|k| k.as_str() == text)
+    pub fn as_str(self) -> &'static str {
+        self.into()
     }
 }
 
@@ -120,7 +95,7 @@ impl ImportEvent {
     /// The event a stored row holds; `None` when it cannot be read (written by another
     /// version of the gateway).
     fn from_row(row: EventRow) -> Option<ImportEvent> {
-        let kind = EventKind::parse(&row.kind)?;
+        let kind = row.kind.parse().ok()?;
         let payload: Payload = serde_json::from_str(&row.payload).ok()?;
         Some(ImportEvent {
             id: row.id,
