@@ -1,7 +1,12 @@
 //! The gRPC contracts of the OFITEC services, generated at build time from
 //! `proto/ofitec/<area>/v1/*.proto`. These files are the only coupling between services.
+//!
+//! [`convert`] turns the wire messages into the `ofitec_domain` vocabulary and back, so every
+//! service reads and writes a document, a register or a time the same way.
 
 #![allow(clippy::doc_markdown, clippy::large_enum_variant, missing_docs)]
+
+pub mod convert;
 
 /// SII gateway contract (`ofitec.sii.v1`).
 pub mod sii {

@@ -7,6 +7,7 @@ use std::time::Instant;
 use ofitec_domain::Period;
 use ofitec_domain::identity::Role;
 use ofitec_domain::rcv::Operation;
+use ofitec_proto::convert;
 use ofitec_proto::f29::v1 as pb;
 use ofitec_proto::sii::v1 as sii;
 use tonic::{Request, Status};
@@ -36,7 +37,7 @@ fn cumulative_sales(
 ) -> (SalesSplit, Vec<Period>) {
     let january = period.january();
     let is_sale =
-        |operation: i32| sii::Operation::try_from(operation).ok() == Some(sii::Operation::Venta);
+        |operation: i32| convert::operation("operation", operation) == Ok(Some(Operation::Venta));
     let mut split = SalesSplit::default();
     for row in &summary.counted_sales {
         let in_range = Period::parse(&row.period).is_ok_and(|p| p >= january && p <= period);

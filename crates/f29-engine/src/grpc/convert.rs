@@ -1,10 +1,13 @@
-//! Between the wire (`ofitec.f29.v1`, `ofitec.sii.v1`) and the domain.
+//! The engine's own types on the wire (`ofitec.f29.v1`), and what it reads from
+//! sii-gateway's answers (`ofitec.sii.v1`) into them. The shared vocabulary (documents,
+//! registers, states, times) is converted by the contract crate (`ofitec_proto::convert`).
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use ofitec_domain::rcv::{self, Operation, PurchaseState, RcvDocument, TransactionType};
+use chrono::{DateTime, Utc};
+use ofitec_domain::rcv::Operation;
 use ofitec_domain::{Period, Rut};
+use ofitec_proto::convert;
 use ofitec_proto::f29::v1 as pb;
 use ofitec_proto::sii::v1 as sii;
 
@@ -149,13 +152,8 @@ fn transition_to_pb(t: &Transition) -> pb::Transition {
     pb::Transition {
         status: status_to_pb(t.status) as i32,
         by: t.by.clone(),
-        at: rfc3339(t.at),
+        at: convert::instant(Some(t.at)),
     }
-}
-
-/// `2024-12-02T10:00:00Z`.
-pub fn rfc3339(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// One version as a wire declaration.
@@ -177,7 +175,7 @@ pub fn version_to_pb(
         inputs: Some(inputs_to_pb(&version.inputs)),
         findings: version.findings.iter().map(finding_to_pb).collect(),
         transitions: transitions.iter().map(transition_to_pb).collect(),
-        computed_at: rfc3339(version.computed_at),
+        computed_at: convert::instant(Some(version.computed_at)),
         computed_by: version.computed_by.clone(),
         documents: version.documents,
         // Serialising plain data cannot fail; an empty explanation would only hide detail.
@@ -211,113 +209,6 @@ pub fn difference_to_pb(d: &Difference) -> pb::Difference {
     }
 }
 
-/// Why a document from sii-gateway could not be read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("sii-gateway sent an unreadable document ({what}): {message}")]
-pub struct BadDocument {
-    /// Which document (`tipo/folio`).
-    pub what: String,
-    /// What is wrong.
-    pub message: String,
-}
-
-fn operation(value: i32) -> Option<Operation> {
-    match sii::Operation::try_from(value).ok()? {
-        sii::Operation::Compra => Some(Operation::Compra),
-        sii::Operation::Venta => Some(Operation::Venta),
-        sii::Operation::Unspecified => None,
-    }
-}
-
-fn state(value: i32) -> Option<PurchaseState> {
-    match sii::PurchaseState::try_from(value).ok()? {
-        sii::PurchaseState::Registro => Some(PurchaseState::Registro),
-        sii::PurchaseState::Pendiente => Some(PurchaseState::Pendiente),
-        sii::PurchaseState::NoIncluir => Some(PurchaseState::NoIncluir),
-        sii::PurchaseState::Reclamado => Some(PurchaseState::Reclamado),
-        sii::PurchaseState::Unspecified => None,
-    }
-}
-
-fn date(text: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
-}
-
-fn datetime(text: &str) -> Option<NaiveDateTime> {
-    NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M:%S").ok()
-}
-
-/// A wire document in the domain. Identity fields (company, period, register, tipo,
-/// counterpart) must be valid; dates that do not parse are dropped (the computation does
-/// not read them).
-pub fn document_from_pb(d: sii::RcvDocument) -> Result<RcvDocument, BadDocument> {
-    let what = format!("{}/{}", d.tipo_dte, d.folio);
-    let bad = |message: String| BadDocument {
-        what: what.clone(),
-        message,
-    };
-    let company = Rut::parse(&d.company).map_err(|e| bad(e.to_string()))?;
-    let period = Period::parse(&d.period).map_err(|e| bad(e.to_string()))?;
-    let op = operation(d.operation).ok_or_else(|| bad("no register (compra/venta)".into()))?;
-    let tipo = u16::try_from(d.tipo_dte).map_err(|_| bad(format!("tipo DTE {}", d.tipo_dte)))?;
-    let counterpart = if d.counterpart_rut.trim().is_empty() {
-        None
-    } else {
-        Some(Rut::parse(&d.counterpart_rut).map_err(|e| bad(e.to_string()))?)
-    };
-    let mut doc = RcvDocument::new(company, period, op, tipo, counterpart, d.folio);
-    doc.counterpart_name = d.counterpart_name;
-    doc.issued_on = date(&d.issued_on);
-    doc.received_at = datetime(&d.received_at);
-    doc.acknowledged_at = datetime(&d.acknowledged_at);
-    doc.claimed_at = datetime(&d.claimed_at);
-    doc.state = state(d.state);
-    doc.transaction_type = u8::try_from(d.transaction_type)
-        .ok()
-        .and_then(TransactionType::from_code);
-    doc.exento = d.exento;
-    doc.neto = d.neto;
-    doc.iva = d.iva;
-    doc.iva_no_recuperable = d.iva_no_recuperable;
-    doc.iva_no_recuperable_code = u8::try_from(d.iva_no_recuperable_code)
-        .ok()
-        .filter(|c| *c != 0);
-    doc.total = d.total;
-    doc.activo_fijo_neto = d.activo_fijo_neto;
-    doc.activo_fijo_iva = d.activo_fijo_iva;
-    doc.iva_uso_comun = d.iva_uso_comun;
-    doc.sin_derecho_credito = d.sin_derecho_credito;
-    doc.other_taxes = d
-        .other_taxes
-        .into_iter()
-        .map(|t| rcv::OtherTax {
-            codigo: u32::try_from(t.codigo).unwrap_or(0),
-            valor: t.valor,
-            tasa: t.tasa,
-        })
-        .collect();
-    doc.references = d
-        .references
-        .into_iter()
-        .filter_map(|r| {
-            Some(rcv::DocumentReference {
-                tipo_dte: u16::try_from(r.tipo_dte).ok()?,
-                folio: r.folio,
-            })
-        })
-        .collect();
-    doc.receiver_event = Some(d.receiver_event).filter(|e| !e.trim().is_empty());
-    doc.anulado = d.anulado;
-    doc.iva_retenido_total = d.iva_retenido_total;
-    doc.tasa_iva = Some(d.tasa_iva).filter(|t| *t != 0.0);
-    doc.iva_retenido_parcial = d.iva_retenido_parcial;
-    doc.iva_no_retenido = d.iva_no_retenido;
-    // A gateway that does not fill the count means one document.
-    doc.document_count = d.document_count.max(1);
-    doc.extra = d.extra.into_iter().collect();
-    Ok(doc)
-}
-
 /// sii-gateway's summary rows of `period` in the domain.
 fn summary_rows(rows: &[sii::SummaryRow], period: Period) -> Vec<SummaryRow> {
     let wanted = period.to_string();
@@ -325,9 +216,10 @@ fn summary_rows(rows: &[sii::SummaryRow], period: Period) -> Vec<SummaryRow> {
         .filter(|r| Period::parse(&r.period).is_ok_and(|p| p.to_string() == wanted))
         .filter_map(|r| {
             Some(SummaryRow {
-                operation: operation(r.operation)?,
+                operation: convert::required_operation("operation", r.operation).ok()?,
                 tipo_dte: u16::try_from(r.tipo_dte).ok()?,
-                state: state(r.state),
+                // An unknown state reads as none, as an unknown tipo or register drops the row.
+                state: convert::purchase_state("state", r.state).ok().flatten(),
                 documents: r.count,
                 exento: r.exento,
                 neto: r.neto,
@@ -351,10 +243,12 @@ pub fn reconciliation_rows(summary: &sii::GetSummaryResponse, period: Period) ->
     from_sii.into_iter().chain(stored).collect()
 }
 
+/// A recorded instant sii-gateway sent; an unreadable one counts as unknown (the facts only
+/// feed warnings).
 fn instant(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text.trim())
+    convert::instant_from_pb("last_imported_at", text)
         .ok()
-        .map(|d| d.with_timezone(&Utc))
+        .flatten()
 }
 
 /// SII's `dcvFecModificacion` as sii-gateway passes it on: Chilean local time without an
@@ -364,7 +258,7 @@ fn instant(text: &str) -> Option<DateTime<Utc>> {
 fn sii_instant(text: &str) -> Option<DateTime<Utc>> {
     use chrono::TimeZone as _;
     instant(text).or_else(|| {
-        let local = chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M:%S").ok()?;
+        let local = convert::local_time_from_pb("sii_modified_at", text).ok()??;
         chrono_tz::America::Santiago
             .from_local_datetime(&local)
             .earliest()
@@ -383,10 +277,10 @@ pub fn import_facts(imports: &[sii::PeriodImportInfo], period: Period) -> Import
             last_imported_at: instant(&info.last_imported_at),
             sii_modified_at: sii_instant(&info.sii_modified_at),
         };
-        match operation(info.operation) {
-            Some(Operation::Compra) => facts.compra = Some(fact),
-            Some(Operation::Venta) => facts.venta = Some(fact),
-            None => {}
+        match convert::operation("operation", info.operation) {
+            Ok(Some(Operation::Compra)) => facts.compra = Some(fact),
+            Ok(Some(Operation::Venta)) => facts.venta = Some(fact),
+            Ok(None) | Err(_) => {}
         }
     }
     facts
@@ -431,46 +325,6 @@ mod tests {
             ..Default::default()
         };
         assert!(inputs_from_pb(&bad).is_err());
-    }
-
-    #[test]
-    fn documents_from_the_gateway() {
-        let wire = sii::RcvDocument {
-            company: "76123456-0".into(),
-            period: "2024-11".into(),
-            operation: sii::Operation::Compra as i32,
-            tipo_dte: 33,
-            counterpart_rut: "12345678-5".into(),
-            folio: 170,
-            issued_on: "2024-11-05".into(),
-            received_at: "2024-11-05T10:00:00".into(),
-            state: sii::PurchaseState::Registro as i32,
-            transaction_type: 4,
-            neto: 100,
-            iva: 19,
-            activo_fijo_iva: 19,
-            references: vec![sii::DocumentReference {
-                tipo_dte: 33,
-                folio: 1,
-            }],
-            ..Default::default()
-        };
-        let doc = document_from_pb(wire.clone()).expect("doc");
-        assert_eq!(doc.state, Some(PurchaseState::Registro));
-        assert_eq!(doc.transaction_type, Some(TransactionType::ActivoFijo));
-        assert_eq!(doc.document_count, 1);
-        assert_eq!(doc.key().to_string(), "33/170/12345678-5");
-        assert!(doc.issued_on.is_some() && doc.received_at.is_some());
-
-        let mut summary = wire.clone();
-        summary.counterpart_rut = String::new();
-        summary.folio = 0;
-        summary.document_count = 12;
-        assert_eq!(document_from_pb(summary).map(|d| d.document_count), Ok(12));
-
-        let mut bad = wire;
-        bad.company = "76123456-1".into();
-        assert!(document_from_pb(bad).is_err());
     }
 
     #[test]

@@ -8,11 +8,10 @@ use anyhow::Context as _;
 use ofitec_domain::rcv::RcvDocument;
 use ofitec_domain::{Period, Rut};
 use ofitec_platform::grpc::CallContext;
+use ofitec_proto::convert::ConvertError;
 use ofitec_proto::sii::v1 as sii;
 use ofitec_proto::sii::v1::sii_gateway_client::SiiGatewayClient;
 use tonic::transport::{Channel, Endpoint};
-
-use super::convert::{BadDocument, document_from_pb};
 
 /// Documents asked per page (sii-gateway caps it on its side too).
 pub const PAGE_SIZE: u32 = 1_000;
@@ -41,8 +40,13 @@ pub enum GatewayError {
         message: String,
     },
     /// A document could not be read.
-    #[error(transparent)]
-    BadDocument(#[from] BadDocument),
+    #[error("sii-gateway sent an unreadable document ({what}): {source}")]
+    BadDocument {
+        /// Which document (`tipo/folio`).
+        what: String,
+        /// What is wrong.
+        source: ConvertError,
+    },
     /// The documents kept changing while being listed.
     #[error(
         "the documents of {company} {period} changed while being read ({attempts} attempts); an import is probably running, try again when it ends"
@@ -152,7 +156,10 @@ impl Gateway {
             }
             let received = page.documents.len();
             for doc in page.documents {
-                documents.push(document_from_pb(doc)?);
+                let what = format!("{}/{}", doc.tipo_dte, doc.folio);
+                let doc = RcvDocument::try_from(doc)
+                    .map_err(|source| GatewayError::BadDocument { what, source })?;
+                documents.push(doc);
             }
             let total = expected.unwrap_or(0);
             if received == 0 || documents.len() as u64 >= total {

@@ -5,10 +5,10 @@ use ofitec_domain::ErrorCode;
 use ofitec_domain::Rut;
 use ofitec_domain::identity::Role;
 use ofitec_platform::grpc::status;
+use ofitec_proto::convert;
 use ofitec_proto::f29::v1 as pb;
 use tonic::{Request, Status};
 
-use super::convert::rfc3339;
 use super::{F29EngineService, errors, guard};
 use crate::domain::mapping::Mapping;
 use crate::store::{self, mappings};
@@ -108,11 +108,7 @@ fn to_pb(company: Option<Rut>, resolved: &Resolved) -> pb::Mapping {
             .as_ref()
             .map(|s| s.updated_by.clone())
             .unwrap_or_default(),
-        updated_at: resolved
-            .stored
-            .as_ref()
-            .map(|s| rfc3339(s.updated_at))
-            .unwrap_or_default(),
+        updated_at: convert::instant(resolved.stored.as_ref().map(|s| s.updated_at)),
     }
 }
 

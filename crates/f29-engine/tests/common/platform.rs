@@ -235,10 +235,7 @@ impl Platform {
     pub async fn import_registers(&mut self, from: Period, to: Period, registers: &[Operation]) {
         let operations = registers
             .iter()
-            .map(|o| match o {
-                Operation::Compra => sii::Operation::Compra as i32,
-                Operation::Venta => sii::Operation::Venta as i32,
-            })
+            .map(|o| sii::Operation::from(*o).into())
             .collect();
         let started = self
             .gateway

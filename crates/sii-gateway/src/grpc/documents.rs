@@ -5,14 +5,12 @@ use std::sync::Arc;
 
 use ofitec_domain::identity::Role;
 use ofitec_platform::grpc::{guard, status};
+use ofitec_proto::convert;
 use ofitec_proto::sii::v1 as pb;
 use tonic::{Request, Status};
 
-use super::convert::{
-    operation_from_pb, period_import_to_pb, state_from_pb, stored_sii_summary_to_pb, stored_to_pb,
-    summary_to_pb,
-};
 use super::errors;
+use super::rows::{period_import_to_pb, stored_sii_summary_to_pb, stored_to_pb, summary_to_pb};
 use crate::imports::Imports;
 use crate::store::documents::{self, DocumentFilter};
 use crate::store::{self, periods};
@@ -42,9 +40,9 @@ pub async fn list(
     let filter = DocumentFilter {
         company,
         period,
-        operation: operation_from_pb(message.operation),
+        operation: convert::operation("operation", message.operation).map_err(errors::convert)?,
         tipo_dte,
-        state: state_from_pb(message.state),
+        state: convert::purchase_state("state", message.state).map_err(errors::convert)?,
         include_vanished: message.include_vanished,
     };
     let limit = i64::from(if message.limit == 0 {

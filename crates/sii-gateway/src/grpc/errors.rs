@@ -1,7 +1,8 @@
-//! Store and SII failures as gRPC statuses with stable codes.
+//! Request, store and SII failures as gRPC statuses with stable codes.
 
 use ofitec_domain::ErrorCode;
 use ofitec_platform::grpc::status;
+use ofitec_proto::convert::ConvertError;
 use sii_client::client::SiiError;
 use tonic::Status;
 
@@ -36,5 +37,10 @@ pub fn request(error: RequestError) -> Status {
 
 /// A failure talking to SII. The message names SII's answer; it never carries credentials.
 pub fn sii(error: &SiiError) -> Status {
+    status::error(error.code(), error.to_string())
+}
+
+/// A request field the contract's conversion refused (the message names the field and value).
+pub fn convert(error: ConvertError) -> Status {
     status::error(error.code(), error.to_string())
 }

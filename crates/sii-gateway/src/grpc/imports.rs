@@ -7,12 +7,13 @@ use ofitec_domain::Rut;
 use ofitec_domain::identity::Role;
 use ofitec_platform::grpc::guard;
 use ofitec_platform::grpc::{CallContext, status};
+use ofitec_proto::convert;
 use ofitec_proto::sii::v1 as pb;
 use tonic::{Request, Status};
 
 use super::EventStream;
-use super::convert::{job_to_pb, operation_from_pb, status_from_pb};
-use super::errors;
+use super::rows::{job_to_pb, status_from_pb};
+use super::{errors, events};
 use crate::imports::{ImportRequest, Imports};
 use crate::store;
 use crate::store::jobs::{self, JobFilter, JobRow};
@@ -76,13 +77,10 @@ pub async fn start(
         guard::period(&message.to_period)?
     };
     let mut operations = Vec::new();
-    for value in &message.operations {
-        operations.push(operation_from_pb(*value).ok_or_else(|| {
-            status::error(
-                ErrorCode::OperationInvalid,
-                "operations: each must be compra or venta",
-            )
-        })?);
+    for (i, value) in message.operations.iter().enumerate() {
+        let operation = convert::required_operation(&format!("operations[{i}]"), *value)
+            .map_err(errors::convert)?;
+        operations.push(operation);
     }
     let request_id = if message.request_id.is_empty() {
         context.request_id.0.clone()
@@ -209,7 +207,7 @@ pub async fn watch(
     let metrics = imports.metrics.watchers.clone();
     metrics.inc();
     let guard = WatcherGauge(metrics);
-    let stream = imports.hub().watch(after, filter);
+    let stream = events::on_the_wire(imports.hub().watch(after, filter));
     Ok(Box::pin(futures::StreamExt::map(stream, move |item| {
         let _open = &guard;
         item

@@ -1,15 +1,18 @@
 //! The `ofitec.sii.v1.SiiGateway` gRPC service: thin handlers that check the caller, convert
 //! the wire types and call the import machinery or the store.
 //!
-//! * `convert`: rows and sii-client types ↔ `ofitec.sii.v1`.
+//! * `rows`: the gateway's own rows on the wire (the shared vocabulary is converted by
+//!   `ofitec_proto::convert`).
+//! * `events`: the import logic's events on the wire.
 //! * `token`: token status, manual session, synchronous fetch.
 //! * `imports`: start, get, list, retry, cancel and watch import jobs.
 //! * `documents`: stored documents and summaries.
 
-pub mod convert;
 mod documents;
 mod errors;
+pub mod events;
 mod imports;
+pub mod rows;
 mod token;
 
 use std::pin::Pin;

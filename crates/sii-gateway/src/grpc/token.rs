@@ -6,13 +6,14 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use ofitec_domain::identity::Role;
 use ofitec_platform::grpc::guard;
+use ofitec_proto::convert;
 use ofitec_proto::sii::v1 as pb;
 use sii_client::auth::Token;
 use sii_client::client::TokenStatus;
 use tonic::{Request, Status};
 
-use super::convert::{document_to_pb, operation_from_pb, sii_summary_to_pb};
 use super::errors;
+use super::rows::sii_summary_to_pb;
 use crate::imports::Imports;
 use ofitec_domain::rcv::Operation;
 use ofitec_platform::grpc::status;
@@ -42,19 +43,14 @@ fn check_environment(imports: &Imports, asked: i32) -> Result<(), Status> {
     }
 }
 
-fn rfc3339(at: Option<DateTime<Utc>>) -> String {
-    at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-        .unwrap_or_default()
-}
-
 fn status_to_pb(s: TokenStatus) -> pb::TokenStatus {
     pb::TokenStatus {
         environment: environment_to_pb(s.environment) as i32,
         source: s.source.map_or("none", |src| src.as_str()).to_owned(),
         holder_rut: s.holder.map(|r| r.to_string()).unwrap_or_default(),
         has_token: s.has_token,
-        token_expires_at: rfc3339(s.expires_at),
-        certificate_not_after: rfc3339(s.certificate_not_after),
+        token_expires_at: convert::instant(s.expires_at),
+        certificate_not_after: convert::instant(s.certificate_not_after),
         // The cache already cuts it to 4 characters; cut again so no change there can leak it.
         token_prefix: s
             .token_prefix
@@ -124,10 +120,11 @@ pub async fn fetch(
     let company = guard::company(&message.company)?;
     let period = guard::period(&message.period)?;
     guard::allow(&context, Some(company), Role::Viewer)?;
-    let operations = match operation_from_pb(message.operation) {
-        Some(op) => vec![op],
-        None => vec![Operation::Compra, Operation::Venta],
-    };
+    let operations =
+        match convert::operation("operation", message.operation).map_err(errors::convert)? {
+            Some(op) => vec![op],
+            None => vec![Operation::Compra, Operation::Venta],
+        };
     let mut out = pb::FetchRcvResponse::default();
     for operation in operations {
         let register = imports
@@ -137,7 +134,7 @@ pub async fn fetch(
             .await
             .map_err(|e| errors::sii(&e))?;
         out.documents
-            .extend(register.documents.iter().map(|d| document_to_pb(d, false)));
+            .extend(register.documents.iter().map(pb::RcvDocument::from));
         out.sii_summary.extend(
             register
                 .summary
@@ -145,7 +142,7 @@ pub async fn fetch(
                 .map(|(state, row)| sii_summary_to_pb(&period.to_string(), operation, *state, row)),
         );
         if let Some(at) = register.modified_at {
-            let at = at.format("%Y-%m-%dT%H:%M:%S").to_string();
+            let at = convert::local_time(Some(at));
             if at > out.sii_modified_at {
                 out.sii_modified_at = at;
             }

@@ -3,45 +3,119 @@
 //! database, waking on an announcement — local, or in queue mode a notice from another
 //! replica through the `<p>.events` fanout exchange — or on a short poll, so a lost notice
 //! delays an event, it never loses one.
+//!
+//! Events are the import logic's own: the gRPC layer (`grpc::events`) puts them on the wire.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use chrono::NaiveDateTime;
 use ofitec_domain::Rut;
+use ofitec_domain::rcv::PurchaseState;
 use ofitec_platform::db::{Db, DbConnection};
-use ofitec_proto::sii::v1 as pb;
-use prost::Message as _;
+use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::watch;
-use tonic::Status;
 
-use crate::grpc::convert::{job_to_pb, rfc3339};
+use crate::clock::now;
 use crate::store;
-use crate::store::documents::now;
 use crate::store::error::StoreError;
-use crate::store::events;
+use crate::store::events::{self, EventRow};
 use crate::store::jobs::JobRow;
 
-/// Event kinds (the SSE `event:` names).
-pub mod kind {
+/// What happened to a job (the SSE `event:` names, stored in `import_events.kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
+pub enum EventKind {
     /// A job was created.
-    pub const QUEUED: &str = "queued";
+    Queued,
     /// An attempt started.
-    pub const STARTED: &str = "started";
+    Started,
     /// Documents fetched so far, per tipo DTE.
-    pub const PROGRESS: &str = "progress";
+    Progress,
     /// Stored; counts and totals.
-    pub const COMPLETED: &str = "completed";
+    Completed,
     /// An attempt failed and another one is scheduled.
-    pub const RETRYING: &str = "retrying";
+    Retrying,
     /// Failed for good (failed or dead).
-    pub const FAILED: &str = "failed";
+    Failed,
     /// Cancelled by a user.
-    pub const CANCELLED: &str = "cancelled";
+    Cancelled,
     /// Events the watcher asked for are gone (older than the replay window): reload the
-    /// jobs shown; the stream continues after this event's id.
-    pub const GAP: &str = "gap";
+    /// jobs shown; the stream continues after this event's id. It has no job.
+    Gap,
+}
+
+impl EventKind {
+    /// The stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// Documents fetched and stored for one tipo DTE (and purchase state).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TypeProgress {
+    /// Tipo DTE.
+    pub tipo_dte: u16,
+    /// Purchase state, for purchases.
+    pub state: Option<PurchaseState>,
+    /// Documents received from SII.
+    pub fetched: u64,
+    /// Documents written.
+    pub stored: u64,
+}
+
+/// Something that happened to an import job.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportEvent {
+    /// Monotonic id, from the database (the SSE `id:`).
+    pub id: i64,
+    /// What happened.
+    pub kind: EventKind,
+    /// The job as of this event; `None` for a gap.
+    pub job: Option<JobRow>,
+    /// Progress per tipo DTE, for `progress` and `completed`.
+    pub progress: Vec<TypeProgress>,
+    /// When it happened (UTC).
+    pub at: NaiveDateTime,
+}
+
+/// What `import_events.payload` holds (JSON): the event without its id and kind, which
+/// have their own columns.
+#[derive(Serialize, Deserialize)]
+struct Payload {
+    job: JobRow,
+    progress: Vec<TypeProgress>,
+    at: NaiveDateTime,
+}
+
+impl ImportEvent {
+    /// The event a stored row holds; `None` when it cannot be read (written by another
+    /// version of the gateway).
+    fn from_row(row: EventRow) -> Option<ImportEvent> {
+        let kind = row.kind.parse().ok()?;
+        let payload: Payload = serde_json::from_str(&row.payload).ok()?;
+        Some(ImportEvent {
+            id: row.id,
+            kind,
+            job: Some(payload.job),
+            progress: payload.progress,
+            at: payload.at,
+        })
+    }
+
+    /// A gap: the stream resumes after `id`.
+    fn gap(id: i64) -> ImportEvent {
+        ImportEvent {
+            id,
+            kind: EventKind::Gap,
+            job: None,
+            progress: Vec::new(),
+            at: now(),
+        }
+    }
 }
 
 /// Rows read per database round trip by a watcher.
@@ -75,24 +149,18 @@ impl EventHub {
     pub fn record(
         conn: &mut DbConnection,
         job: &JobRow,
-        kind: &str,
-        progress: Vec<pb::TypeProgress>,
+        kind: EventKind,
+        progress: Vec<TypeProgress>,
     ) -> Result<i64, StoreError> {
         let (company, _, _) = job.key()?;
-        let event = pb::ImportEvent {
-            id: 0,
-            kind: kind.to_owned(),
-            job: Some(job_to_pb(job)),
+        let payload = Payload {
+            job: job.clone(),
             progress,
-            at: rfc3339(Some(now())),
+            at: now(),
         };
-        events::append(
-            conn,
-            &job.id,
-            &company,
-            kind,
-            &hex::encode(event.encode_to_vec()),
-        )
+        let payload = serde_json::to_string(&payload)
+            .map_err(|e| StoreError::Corrupt(format!("import event of job {}: {e}", job.id)))?;
+        events::append(conn, &job.id, &company, kind.as_str(), &payload)
     }
 
     /// Wakes watchers, here and (queue mode) on the other replicas: events up to `id` are
@@ -124,8 +192,8 @@ impl EventHub {
     pub async fn emit(
         &self,
         job: JobRow,
-        kind: &'static str,
-        progress: Vec<pb::TypeProgress>,
+        kind: EventKind,
+        progress: Vec<TypeProgress>,
     ) -> Result<i64, StoreError> {
         let id = store::run(&self.db, move |conn| {
             EventHub::record(conn, &job, kind, progress)
@@ -145,7 +213,7 @@ impl EventHub {
         &self,
         after: i64,
         companies: Option<Vec<Rut>>,
-    ) -> impl futures::Stream<Item = Result<pb::ImportEvent, Status>> + Send + 'static {
+    ) -> impl futures::Stream<Item = Result<ImportEvent, StoreError>> + Send + 'static {
         let state = Watcher {
             db: self.db.clone(),
             wake: self.newest.subscribe(),
@@ -171,11 +239,11 @@ struct Watcher {
     /// except for a watcher that starts from the beginning (it asked for nothing missed).
     check_gap: bool,
     companies: Option<Vec<Rut>>,
-    buffer: VecDeque<pb::ImportEvent>,
+    buffer: VecDeque<ImportEvent>,
 }
 
 impl Watcher {
-    async fn next(&mut self) -> Result<pb::ImportEvent, Status> {
+    async fn next(&mut self) -> Result<ImportEvent, StoreError> {
         loop {
             if let Some(event) = self.buffer.pop_front() {
                 return Ok(event);
@@ -195,8 +263,7 @@ impl Watcher {
                     events::after(conn, cursor, companies.as_deref(), PAGE)?,
                 ))
             })
-            .await
-            .map_err(|e| ofitec_platform::grpc::status::internal("reading import events", &e))?;
+            .await?;
             self.check_gap = true;
             if let Some(resume) = resume {
                 tracing::info!(
@@ -205,22 +272,14 @@ impl Watcher {
                     "watcher is behind the replay window"
                 );
                 self.cursor = resume;
-                return Ok(pb::ImportEvent {
-                    id: u64::try_from(resume).unwrap_or(0),
-                    kind: kind::GAP.to_owned(),
-                    job: None,
-                    progress: Vec::new(),
-                    at: rfc3339(Some(now())),
-                });
+                return Ok(ImportEvent::gap(resume));
             }
             for row in rows {
                 self.cursor = row.id;
-                match decode(&row.payload) {
-                    Some(mut event) => {
-                        event.id = u64::try_from(row.id).unwrap_or(0);
-                        self.buffer.push_back(event);
-                    }
-                    None => tracing::warn!(event_id = row.id, "unreadable import event skipped"),
+                let id = row.id;
+                match ImportEvent::from_row(row) {
+                    Some(event) => self.buffer.push_back(event),
+                    None => tracing::warn!(event_id = id, "unreadable import event skipped"),
                 }
             }
             if !self.buffer.is_empty() {
@@ -236,9 +295,4 @@ impl Watcher {
             }
         }
     }
-}
-
-fn decode(payload: &str) -> Option<pb::ImportEvent> {
-    let bytes = hex::decode(payload).ok()?;
-    pb::ImportEvent::decode(bytes.as_slice()).ok()
 }

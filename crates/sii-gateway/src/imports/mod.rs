@@ -2,7 +2,8 @@
 //! one transaction, events for live progress.
 //!
 //! * `config`, `metrics`: settings and the import metrics.
-//! * `events`: the event hub (database-numbered events, watchers).
+//! * `events`: the import events and their hub (database-numbered events, watchers).
+//! * `backup`: how jobs wait for the pre-import backup.
 //! * `politeness`: concurrency limits toward SII.
 //! * `worker`: one attempt of one job.
 //! * `pool`: the embedded worker pool (no broker): the job table is the queue.
@@ -25,9 +26,10 @@ use ofitec_platform::db::Db;
 use tokio::sync::Notify;
 
 use self::config::ImportsConfig;
-use self::events::{EventHub, kind};
+use self::events::{EventHub, EventKind};
 use self::metrics::ImportMetrics;
 use self::politeness::Politeness;
+use crate::backup_agent;
 use crate::sii::Sii;
 use crate::store::jobs::{self, Created, JobRow, NewJob};
 use crate::store::{self, StoreError};
@@ -175,7 +177,7 @@ impl Imports {
                 let created = jobs::create(c, &batch, &wanted, &requested_by, &request_id)?;
                 let mut newest = 0;
                 for job in created.iter().filter(|c| c.new) {
-                    newest = EventHub::record(c, &job.job, kind::QUEUED, Vec::new())?;
+                    newest = EventHub::record(c, &job.job, EventKind::Queued, Vec::new())?;
                 }
                 if let Some(until) = hold_until {
                     let ids: Vec<String> = new_ids(&created);
@@ -229,20 +231,26 @@ impl Imports {
         request: ImportRequest,
     ) {
         tracing::info!(jobs = held.len(), plan = %config.plan, request_id = %request.request_id, "pre-import backup before a bulk import");
-        let outcome = backup::run(&config, &request.requested_by, &request.request_id).await;
+        let outcome = backup_agent::run(
+            &config.backup_agent,
+            &config.plan,
+            &request.requested_by,
+            &request.request_id,
+        )
+        .await;
         let counter = &self.metrics.pre_import_backups;
         let refused = match outcome {
-            backup::Outcome::Done(run) => {
+            backup_agent::Outcome::Done(run) => {
                 counter.with_label_values(&["succeeded"]).inc();
                 tracing::info!(run_id = %run, "pre-import backup done; import starts");
                 None
             }
-            backup::Outcome::Failed(why) if config.on_failure == config::OnFailure::Abort => {
+            backup_agent::Outcome::Failed(why) if config.on_failure == config::OnFailure::Abort => {
                 counter.with_label_values(&["aborted"]).inc();
                 tracing::error!(reason = %why, "pre-import backup failed; import refused");
                 Some(why)
             }
-            backup::Outcome::Failed(why) => {
+            backup_agent::Outcome::Failed(why) => {
                 counter.with_label_values(&["failed_continued"]).inc();
                 tracing::warn!(reason = %why, "pre-import backup failed; importing anyway (on_failure: warn)");
                 None
@@ -273,7 +281,7 @@ impl Imports {
                 let refused = jobs::refuse(c, &held, ErrorCode::PreImportBackupFailed, &message)?;
                 let mut newest = 0;
                 for job in &refused {
-                    newest = EventHub::record(c, job, kind::FAILED, Vec::new())?;
+                    newest = EventHub::record(c, job, EventKind::Failed, Vec::new())?;
                 }
                 Ok::<_, StoreError>((refused, newest))
             })
@@ -338,7 +346,7 @@ impl Imports {
         let (job, event) = store::run(&self.db, move |conn| {
             ofitec_platform::db::write_transaction(conn, |c| {
                 let job = jobs::cancel(c, &id)?;
-                let event = EventHub::record(c, &job, kind::CANCELLED, Vec::new())?;
+                let event = EventHub::record(c, &job, EventKind::Cancelled, Vec::new())?;
                 Ok::<_, StoreError>((job, event))
             })
         })
@@ -357,7 +365,7 @@ impl Imports {
         let (job, event) = store::run(&self.db, move |conn| {
             ofitec_platform::db::write_transaction(conn, |c| {
                 let job = jobs::retry(c, &id)?;
-                let event = EventHub::record(c, &job, kind::QUEUED, Vec::new())?;
+                let event = EventHub::record(c, &job, EventKind::Queued, Vec::new())?;
                 Ok::<_, StoreError>((job, event))
             })
         })

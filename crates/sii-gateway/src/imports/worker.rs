@@ -10,13 +10,11 @@ use std::time::Instant;
 
 use futures::FutureExt as _;
 use ofitec_domain::rcv::PurchaseState;
-use ofitec_proto::sii::v1 as pb;
 use sii_client::client::{Progress, SiiError};
 use tracing::Instrument as _;
 
 use super::Imports;
-use super::events::{EventHub, kind};
-use crate::grpc::convert::state_to_pb;
+use super::events::{EventHub, EventKind, TypeProgress};
 use crate::store::documents::{StoreOutcome, store_period};
 use crate::store::jobs::{self, Finish, Holder, JobRow, JobStatus};
 use crate::store::{self, StoreError, periods};
@@ -62,7 +60,7 @@ pub async fn process(
                 let Some(job) = jobs::claim(c, &id, &worker, takeover)? else {
                     return Ok::<_, StoreError>(None);
                 };
-                let event = EventHub::record(c, &job, kind::STARTED, Vec::new())?;
+                let event = EventHub::record(c, &job, EventKind::Started, Vec::new())?;
                 Ok(Some((job, event)))
             })
         })
@@ -176,15 +174,19 @@ async fn fetch(
                     .or_default() += progress.fetched;
                 let lines = totals
                     .iter()
-                    .map(|((tipo, state), fetched)| pb::TypeProgress {
-                        tipo_dte: i32::from(*tipo),
-                        state: state_to_pb(*state) as i32,
+                    .map(|((tipo, state), fetched)| TypeProgress {
+                        tipo_dte: *tipo,
+                        state: *state,
                         fetched: *fetched,
                         stored: 0,
                     })
                     .collect();
                 // Progress is advisory: a failure to record it must not fail the import.
-                if let Err(e) = imports.hub.emit(job.clone(), kind::PROGRESS, lines).await {
+                if let Err(e) = imports
+                    .hub
+                    .emit(job.clone(), EventKind::Progress, lines)
+                    .await
+                {
                     tracing::warn!(error = %e, "progress event not recorded");
                 }
             }
@@ -234,7 +236,8 @@ async fn store(
                 total_amount: outcome.total_amount,
             };
             let finished = jobs::finish(c, &id, &holder, &outcome_of_job)?.ok_or(Held::Released)?;
-            let event = EventHub::record(c, &finished, kind::COMPLETED, progress_lines(&outcome))?;
+            let event =
+                EventHub::record(c, &finished, EventKind::Completed, progress_lines(&outcome))?;
             Ok((finished, outcome, event))
         })
     })
@@ -303,15 +306,18 @@ fn held_transaction<T>(
     }
 }
 
-fn progress_lines(outcome: &StoreOutcome) -> Vec<pb::TypeProgress> {
+fn progress_lines(outcome: &StoreOutcome) -> Vec<TypeProgress> {
     outcome
         .by_type
         .iter()
-        .map(|((tipo, state), (fetched, stored))| pb::TypeProgress {
-            tipo_dte: *tipo,
-            state: state_to_pb(state.parse().ok()) as i32,
-            fetched: *fetched,
-            stored: *stored,
+        .filter_map(|((tipo, state), (fetched, stored))| {
+            Some(TypeProgress {
+                // The store counted them from the documents' u16 tipo.
+                tipo_dte: u16::try_from(*tipo).ok()?,
+                state: state.parse().ok(),
+                fetched: *fetched,
+                stored: *stored,
+            })
         })
         .collect()
 }
@@ -346,7 +352,7 @@ fn retry_or_give_up(imports: &Imports, job: &JobRow, code: ErrorCode, message: S
     Finish::Retry {
         code,
         message,
-        at: crate::store::documents::now()
+        at: crate::clock::now()
             + chrono::Duration::from_std(delay).unwrap_or_else(|_| chrono::Duration::seconds(60)),
     }
 }
@@ -364,8 +370,8 @@ async fn record_failure(
     let id = job.id.clone();
     let holder = Holder::of(job);
     let kind_of = match outcome {
-        Finish::Retry { .. } => kind::RETRYING,
-        _ => kind::FAILED,
+        Finish::Retry { .. } => EventKind::Retrying,
+        _ => EventKind::Failed,
     };
     let recorded = store::run(&imports.db, move |conn| {
         held_transaction(conn, |c| {

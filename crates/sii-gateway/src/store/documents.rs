@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use ofitec_domain::rcv::{
     DocumentReference, Operation, OtherTax, PurchaseState, RcvDocument, TransactionType,
@@ -20,6 +20,7 @@ use sha2::{Digest as _, Sha256};
 use super::error::StoreError;
 use super::schema::rcv_documents;
 use super::totals::{self, TotalRow};
+use crate::clock::now;
 
 /// Rows per multi-row INSERT on SQLite: 37 columns × 400 rows stays below SQLite's 32,766
 /// bound parameters.
@@ -779,12 +780,3 @@ fn grouped(rows: Vec<TotalRow>, keep: impl Fn(&TotalRow) -> bool) -> Vec<Summary
     }
     out
 }
-
-/// The current time, at the microsecond precision both backends keep.
-pub fn now() -> NaiveDateTime {
-    let now = Utc::now().naive_utc();
-    now.with_nanosecond((now.and_utc().timestamp_subsec_micros()) * 1_000)
-        .unwrap_or(now)
-}
-
-use chrono::Timelike as _;

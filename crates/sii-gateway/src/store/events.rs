@@ -6,9 +6,9 @@ use diesel::prelude::*;
 use ofitec_domain::Rut;
 use ofitec_platform::db::DbConnection;
 
-use super::documents::now;
 use super::error::StoreError;
 use super::schema::import_events;
+use crate::clock::now;
 
 /// An event as stored.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
@@ -22,7 +22,7 @@ pub struct EventRow {
     pub company: String,
     /// `queued`, `started`, `progress`, `completed`, `failed`.
     pub kind: String,
-    /// The `ImportEvent` protobuf message without its id, as JSON.
+    /// The event without its id and kind, as JSON (see `imports::events`).
     pub payload: String,
     /// When.
     pub created_at: NaiveDateTime,

@@ -10,9 +10,9 @@ use ofitec_domain::rcv::Operation;
 use ofitec_domain::{ErrorCode, Period, Rut};
 use ofitec_platform::db::DbConnection;
 
-use super::documents::now;
 use super::error::StoreError;
 use super::schema::import_jobs;
+use crate::clock::now;
 
 /// Ids per `… WHERE id IN (…)`.
 const ID_CHUNK: usize = 500;
@@ -98,8 +98,10 @@ impl JobStatus {
     }
 }
 
-/// A job as stored.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+/// A job as stored (and, as of each event, in the event log: hence serde).
+#[derive(
+    Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize,
+)]
 #[diesel(table_name = import_jobs)]
 pub struct JobRow {
     /// Job id (UUID).

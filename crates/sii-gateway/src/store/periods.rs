@@ -11,9 +11,9 @@ use ofitec_domain::{Period, Rut};
 use ofitec_platform::on_backend;
 use sii_client::rcv::response::SummaryRow;
 
-use super::documents::now;
 use super::error::StoreError;
 use super::schema::{period_imports, sii_summaries};
+use crate::clock::now;
 
 /// One register's import facts.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]

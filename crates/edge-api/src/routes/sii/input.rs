@@ -2,7 +2,9 @@
 //! field and carries a stable code.
 
 use ofitec_domain::ErrorCode;
+use ofitec_domain::rcv::{Operation, PurchaseState};
 use ofitec_domain::{Period, Rut};
+use ofitec_proto::convert;
 use ofitec_proto::sii::v1 as pb;
 
 use crate::error::ApiError;
@@ -68,24 +70,20 @@ pub fn job_status(field: &str, text: &str) -> Result<pb::JobStatus, ApiError> {
     }
 }
 
-/// The name of a register on the wire enum.
+/// The name of a register on the wire enum (`None` when unspecified or unknown).
 pub fn operation_name(value: i32) -> Option<&'static str> {
-    match pb::Operation::try_from(value).ok()? {
-        pb::Operation::Compra => Some("compra"),
-        pb::Operation::Venta => Some("venta"),
-        pb::Operation::Unspecified => None,
-    }
+    convert::operation("operation", value)
+        .ok()
+        .flatten()
+        .map(Operation::as_str)
 }
 
-/// The name of a purchase state on the wire enum.
+/// The name of a purchase state on the wire enum (`None` when unspecified or unknown).
 pub fn state_name(value: i32) -> Option<&'static str> {
-    match pb::PurchaseState::try_from(value).ok()? {
-        pb::PurchaseState::Registro => Some("REGISTRO"),
-        pb::PurchaseState::Pendiente => Some("PENDIENTE"),
-        pb::PurchaseState::NoIncluir => Some("NO_INCLUIR"),
-        pb::PurchaseState::Reclamado => Some("RECLAMADO"),
-        pb::PurchaseState::Unspecified => None,
-    }
+    convert::purchase_state("state", value)
+        .ok()
+        .flatten()
+        .map(PurchaseState::as_str)
 }
 
 /// The name of a job status on the wire enum.

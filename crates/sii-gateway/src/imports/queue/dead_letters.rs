@@ -19,7 +19,7 @@ use ofitec_proto::sii::v1 as pb;
 use prost::Message as _;
 
 use crate::imports::Imports;
-use crate::imports::events::{EventHub, kind};
+use crate::imports::events::{EventHub, EventKind};
 use crate::store::{self, StoreError, jobs};
 
 /// Messages looked at per sweep (the queue should hold few; an operator purges it).
@@ -127,7 +127,7 @@ async fn bury(
             else {
                 return Ok::<_, StoreError>(None);
             };
-            let event = EventHub::record(c, &job, kind::FAILED, Vec::new())?;
+            let event = EventHub::record(c, &job, EventKind::Failed, Vec::new())?;
             Ok(Some(event))
         })
     })
