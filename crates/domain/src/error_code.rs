@@ -90,8 +90,10 @@ pub enum ErrorCode {
     JobIdInvalid,
     /// An operation is neither `compra` nor `venta`.
     OperationInvalid,
-    /// A paging offset is out of range.
+    /// A paging offset is out of range (deep pages go by cursor).
     OffsetInvalid,
+    /// A paging cursor is not one the API returned, or comes with an offset.
+    CursorInvalid,
     /// A tipo DTE is not a number SII uses.
     TipoDteInvalid,
     /// An event id is not a number.
@@ -186,8 +188,6 @@ pub enum ErrorCode {
     AmountsOutOfRange,
     /// Another request changed the declaration meanwhile (retry).
     ConcurrentUpdate,
-    /// An import rewrote the period while it was read (retry).
-    DocumentsChanging,
     /// sii-gateway is down or slow.
     SiiGatewayUnavailable,
     /// Reading documents from sii-gateway failed unexpectedly.

@@ -221,6 +221,72 @@ async fn an_import_is_followed_live_resumed_after_a_disconnect_and_hidden_from_o
     }
     assert_eq!(by_type.values().sum::<i64>(), total);
 
+    // Page by page with the cursor: the same documents, each once.
+    let mut after = String::new();
+    let mut paged = Vec::new();
+    loop {
+        let (status, page) = get(
+            &platform,
+            &format!(
+                "/sii/documents?company={COMPANY}&period=2024-11&operation=venta&limit=7{after}"
+            ),
+            &operator,
+        )
+        .await;
+        assert_eq!(status, 200, "{page}");
+        paged.extend(page["documents"].as_array().unwrap().iter().cloned());
+        match page["next"].as_str() {
+            Some(next) => after = format!("&after={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(&paged, page["documents"].as_array().unwrap());
+
+    // The export: a CSV line per document, streamed, adding up to the same pesos.
+    let response = reqwest::Client::new()
+        .get(platform.api(&format!(
+            "/sii/documents/export?company={COMPANY}&period=2024-11&operation=venta"
+        )))
+        .bearer_auth(&operator)
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(
+        response.headers()["content-type"].to_str().ok(),
+        Some("text/csv; charset=utf-8")
+    );
+    let csv = response.text().await.expect("csv");
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(';').collect();
+    let total_column = header
+        .iter()
+        .position(|c| *c == "total")
+        .expect("a total column");
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(Some(rows.len() as u64), job["documents_fetched"].as_u64());
+    let exported: i64 = rows
+        .iter()
+        .map(|r| {
+            r.split(';')
+                .nth(total_column)
+                .unwrap()
+                .parse::<i64>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(exported, total);
+    let (status, body) = get(
+        &platform,
+        &format!("/sii/documents/export?company={COMPANY}&period=2024-11"),
+        &stranger,
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (403, Some("forbidden_company"))
+    );
+
     // Another company's caller can neither see the job nor read the documents.
     let (status, body) = get(&platform, &format!("/sii/imports/{job_id}"), &stranger).await;
     assert_eq!((status, body["error"].as_str()), (404, Some("not_found")));

@@ -102,6 +102,11 @@ pub struct ServicesConfig {
     /// the operator asked for, so it gets its own deadline instead of `call_timeout_ms`.
     #[serde(default = "default_backup_drill_timeout_ms")]
     pub backup_drill_timeout_ms: u64,
+    /// Deadline of calls whose work grows with a period's size (F29 compute and
+    /// conciliation, document exports), in milliseconds. f29-engine sizes its own read of the
+    /// documents from the period's count; this only bounds the whole call.
+    #[serde(default = "default_long_call_timeout_ms")]
+    pub long_call_timeout_ms: u64,
     /// Mutual TLS towards the internal services (use `https://` URLs); plaintext when absent.
     #[serde(default)]
     pub tls: Option<ofitec_platform::grpc::tls::ClientTls>,
@@ -116,6 +121,7 @@ impl Default for ServicesConfig {
             call_timeout_ms: default_call_timeout_ms(),
             health_timeout_ms: default_health_timeout_ms(),
             backup_drill_timeout_ms: default_backup_drill_timeout_ms(),
+            long_call_timeout_ms: default_long_call_timeout_ms(),
             tls: None,
         }
     }
@@ -132,6 +138,9 @@ fn default_backup_agent() -> String {
 }
 fn default_call_timeout_ms() -> u64 {
     30_000
+}
+fn default_long_call_timeout_ms() -> u64 {
+    300_000
 }
 fn default_health_timeout_ms() -> u64 {
     2_000
@@ -181,6 +190,7 @@ impl Config {
                 call_timeout_ms: 10_000,
                 health_timeout_ms: 1_000,
                 backup_drill_timeout_ms: default_backup_drill_timeout_ms(),
+                long_call_timeout_ms: default_long_call_timeout_ms(),
                 tls: None,
             },
             telemetry: TelemetryConfig::default(),

@@ -164,6 +164,7 @@ pub fn http_status(code: ErrorCode) -> StatusCode {
         | E::JobIdInvalid
         | E::OperationInvalid
         | E::OffsetInvalid
+        | E::CursorInvalid
         | E::TipoDteInvalid
         | E::EventIdInvalid
         | E::ExpiresAtInvalid
@@ -196,7 +197,6 @@ pub fn http_status(code: ErrorCode) -> StatusCode {
         | E::ToolMissing
         | E::PreImportBackupFailed
         | E::ConcurrentUpdate
-        | E::DocumentsChanging
         | E::CertificateInvalid
         | E::SiiNoCredentials
         | E::SiiRcvNeedsProduction

@@ -37,6 +37,10 @@ pub struct Upstreams {
     /// backup-agent again, with `backup_drill_timeout_ms` as deadline: tonic's deadline is
     /// per channel, and a drill outlasts every ordinary call.
     backup_drill: Channel,
+    /// f29-engine and sii-gateway again, with `long_call_timeout_ms`: for the calls whose
+    /// work grows with a period's size.
+    f29_long: Channel,
+    sii_long: Channel,
     health_timeout: Duration,
 }
 
@@ -118,6 +122,20 @@ impl Upstreams {
                 Duration::from_millis(config.backup_drill_timeout_ms),
             )?
             .channel,
+            f29_long: channel(
+                "f29-engine",
+                "ofitec.f29.v1.F29Engine",
+                &config.f29_engine,
+                Duration::from_millis(config.long_call_timeout_ms),
+            )?
+            .channel,
+            sii_long: channel(
+                "sii-gateway",
+                "ofitec.sii.v1.SiiGateway",
+                &config.sii_gateway,
+                Duration::from_millis(config.long_call_timeout_ms),
+            )?
+            .channel,
             health_timeout: Duration::from_millis(config.health_timeout_ms),
         })
     }
@@ -135,6 +153,17 @@ impl Upstreams {
     /// Client for backup-agent.
     pub fn backup(&self) -> BackupAgentClient<Channel> {
         BackupAgentClient::new(self.backup_agent.channel.clone())
+    }
+
+    /// Client for f29-engine's period-sized calls (deadline `long_call_timeout_ms`).
+    pub fn f29_long(&self) -> F29EngineClient<Channel> {
+        F29EngineClient::new(self.f29_long.clone())
+    }
+
+    /// Client for sii-gateway's period-sized calls (deadline `long_call_timeout_ms`).
+    pub fn sii_long(&self) -> SiiGatewayClient<Channel> {
+        // A page of 5,000 documents with every amount can exceed tonic's 4 MiB default.
+        SiiGatewayClient::new(self.sii_long.clone()).max_decoding_message_size(64 * 1024 * 1024)
     }
 
     /// Client for backup-agent's restore drills (deadline `backup_drill_timeout_ms`).

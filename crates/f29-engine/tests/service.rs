@@ -102,7 +102,7 @@ fn has_finding(declaration: &pb::Declaration, code: &str) -> bool {
 #[tokio::test]
 async fn computes_the_imported_registers_as_plain_sums_of_what_sii_serves() {
     let mut p = Platform::start().await;
-    // More documents than one page of ListDocuments holds (1,042 lines at this volume).
+    // More documents than one streamed page holds (1,042 lines at this volume).
     p.set_volume(520).await;
     p.import().await;
     let compras = p.served(Operation::Compra).await;
@@ -130,6 +130,15 @@ async fn computes_the_imported_registers_as_plain_sums_of_what_sii_serves() {
         .expect("compute")
         .into_inner();
     assert_codes(&declaration, &expected);
+    // The same documents fed directly to the engine give the same form, código by código.
+    let (_, inputs) = common::worked_example();
+    let all: Vec<RcvDocument> = compras.iter().chain(ventas.iter()).cloned().collect();
+    let (direct, _) = common::compute_default(&all, &inputs);
+    for c in &declaration.codes {
+        let codigo = u16::try_from(c.codigo).unwrap();
+        assert_eq!(c.valor, direct.form.get(codigo), "código {codigo}");
+    }
+    assert_eq!(direct.documents, served);
     let rate = declaration.codes.iter().find(|c| c.codigo == 115).unwrap();
     assert_eq!((rate.valor, rate.text.as_str()), (0, "0.2"));
     assert_eq!(declaration.version, 1);
@@ -156,10 +165,10 @@ async fn computes_the_imported_registers_as_plain_sums_of_what_sii_serves() {
         has_finding(&declaration, "unmapped_type"),
         expected.unmapped > 0
     );
-    // The documents came page by page (the gateway refuses calls without the caller, so
-    // every page also carried it).
-    let pages = served.div_ceil(u64::from(PAGE_SIZE));
-    assert_eq!(p.gateway_calls("ListDocuments").await, pages);
+    // The documents came in one stream of pages from one snapshot (the gateway refuses calls
+    // without the caller, so the stream carried it), not page by page through listings.
+    assert_eq!(p.gateway_calls("StreamDocuments").await, 1);
+    assert_eq!(p.gateway_calls("ListDocuments").await, 0);
 
     // Reading it back, every version, and the export.
     let got = p.engine.get_declaration(key()).await.unwrap().into_inner();

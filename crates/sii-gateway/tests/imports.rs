@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use futures::StreamExt as _;
 use ofitec_domain::identity::{CompanyScope, Role};
-use ofitec_domain::{Period, Rut};
+use ofitec_domain::{ErrorCode, Period, Rut};
+use ofitec_platform::grpc::status::error_code;
 use ofitec_proto::sii::v1 as pb;
 use ofitec_proto::sii::v1::sii_gateway_client::SiiGatewayClient;
 use ofitec_testkit::{TestDatabase, as_caller, operator};
@@ -23,6 +24,7 @@ use tonic::transport::Channel;
 struct Platform {
     sim: Sim,
     client: SiiGatewayClient<Channel>,
+    metrics: std::net::SocketAddr,
     _db: TestDatabase,
     gateway_stop: ofitec_platform::shutdown::CancellationToken,
 }
@@ -60,6 +62,7 @@ async fn start_with(max_attempts: u32, customize: impl FnOnce(&mut Config)) -> P
     customize(&mut config);
     let gateway = Application::build(config).await.expect("gateway builds");
     let address = gateway.address();
+    let metrics = gateway.metrics_address();
     let gateway_stop = gateway.shutdown_token();
     tokio::spawn(gateway.run_until_stopped());
     let client = SiiGatewayClient::connect(format!("http://{address}"))
@@ -68,6 +71,7 @@ async fn start_with(max_attempts: u32, customize: impl FnOnce(&mut Config)) -> P
     Platform {
         sim,
         client,
+        metrics,
         _db: db,
         gateway_stop,
     }
@@ -997,4 +1001,151 @@ async fn a_watcher_resuming_beyond_the_replay_window_is_told_about_the_gap() {
     let first = stream.next().await.expect("an event").expect("event");
     assert_eq!(first.kind, "gap");
     assert!(first.id < 1_000_000 && first.id >= next.id, "{first:?}");
+}
+
+/// A counter of the gateway's metrics endpoint.
+async fn counter(address: std::net::SocketAddr, name: &str) -> u64 {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream
+        .write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        .await
+        .unwrap();
+    let mut body = String::new();
+    stream.read_to_string(&mut body).await.unwrap();
+    body.lines()
+        .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn listing(after: &str, offset: u64, limit: u32) -> tonic::Request<pb::ListDocumentsRequest> {
+    operator(pb::ListDocumentsRequest {
+        company: company().to_string(),
+        period: period().to_string(),
+        limit,
+        offset,
+        after: after.to_owned(),
+        ..Default::default()
+    })
+}
+
+#[tokio::test]
+async fn cursor_pages_and_the_stream_return_every_stored_document_once_in_order() {
+    let mut p = start(3).await;
+    p.sim_admin(
+        reqwest::Method::PUT,
+        "/volume",
+        Some(json!({"company": company().to_string(), "period": period().to_string(), "volume": 400})),
+    )
+    .await;
+    p.import_one(pb::Operation::Compra).await;
+    p.import_one(pb::Operation::Venta).await;
+
+    let key = |d: &pb::RcvDocument| (d.operation, d.tipo_dte, d.counterpart_rut.clone(), d.folio);
+    let mut by_cursor = Vec::new();
+    let mut after = String::new();
+    let total = loop {
+        let page = p
+            .client
+            .list_documents(listing(&after, 0, 97))
+            .await
+            .unwrap()
+            .into_inner();
+        by_cursor.extend(page.documents.iter().map(key));
+        if page.next.is_empty() {
+            break page.total;
+        }
+        after = page.next;
+    };
+    assert!(total > 800, "{total} documents");
+    assert_eq!(by_cursor.len() as u64, total, "every document once");
+    let mut sorted = by_cursor.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted, by_cursor, "in the listing order, none twice");
+
+    let mut streamed = Vec::new();
+    let mut pages = p
+        .client
+        .stream_documents(operator(pb::StreamDocumentsRequest {
+            company: company().to_string(),
+            period: period().to_string(),
+            page_size: 100,
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    while let Some(page) = pages.message().await.unwrap() {
+        assert!(page.documents.len() <= 100);
+        streamed.extend(page.documents.iter().map(key));
+    }
+    assert_eq!(
+        streamed, by_cursor,
+        "the stream reads the same documents in the same order"
+    );
+
+    // Offsets stay for compatibility, up to 10,000; a cursor is not combined with one and
+    // must be one the API returned.
+    let by_offset = p
+        .client
+        .list_documents(listing("", 97, 97))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        by_offset.documents.iter().map(key).collect::<Vec<_>>(),
+        by_cursor[97..194]
+    );
+    for (after, offset, code) in [
+        ("", 10_001, ErrorCode::OffsetInvalid),
+        ("not-a-cursor", 0, ErrorCode::CursorInvalid),
+        (by_offset.next.as_str(), 5, ErrorCode::CursorInvalid),
+    ] {
+        let refused = p
+            .client
+            .list_documents(listing(after, offset, 10))
+            .await
+            .unwrap_err();
+        assert_eq!(error_code(&refused), Some(code), "{after} {offset}");
+    }
+}
+
+#[tokio::test]
+async fn a_stream_its_caller_drops_stops_reading_the_period() {
+    let mut p = start(3).await;
+    p.sim_admin(
+        reqwest::Method::PUT,
+        "/volume",
+        Some(json!({"company": company().to_string(), "period": period().to_string(), "volume": 2000})),
+    )
+    .await;
+    p.import_one(pb::Operation::Venta).await;
+    let mut pages = p
+        .client
+        .stream_documents(operator(pb::StreamDocumentsRequest {
+            company: company().to_string(),
+            period: period().to_string(),
+            page_size: 5,
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(pages.message().await.unwrap().is_some());
+    drop(pages);
+    let metrics = p.metrics;
+    ofitec_testkit::wait_until(
+        "the gateway to notice",
+        Duration::from_secs(10),
+        || async move {
+            (counter(metrics, "documents_streams_abandoned_total").await == 1).then_some(())
+        },
+    )
+    .await;
+    let sent = counter(metrics, "documents_streamed_pages_total").await;
+    assert!(
+        sent < 20,
+        "{sent} of 400 pages read for a caller that left after one"
+    );
 }

@@ -30,6 +30,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(sii::events::get)
             .service(sii::documents::summary)
             .service(sii::documents::list)
+            .service(sii::export::export)
             .service(f29::mapping::get)
             .service(f29::mapping::put)
             .service(f29::compute::post)

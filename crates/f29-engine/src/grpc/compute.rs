@@ -13,6 +13,7 @@ use ofitec_proto::sii::v1 as sii;
 use tonic::{Request, Status};
 
 use super::convert::{declaration_to_pb, import_facts, inputs_from_pb};
+use super::gateway::expected_documents;
 use super::{F29EngineService, errors, guard, mapping};
 use crate::domain::compute::{self, Computation};
 use crate::domain::context::{Context, SalesSplit};
@@ -109,13 +110,23 @@ pub async fn compute(
     inputs.check(&resolved.mapping).map_err(errors::inputs)?;
     let utm = inner.settings.utm()?;
 
-    let (documents, summary) = tokio::join!(
-        inner.gateway.documents(&context, company, period),
-        inner.gateway.summary(&context, company, Some(period)),
-    );
-    let (documents, summary) = match (documents, summary) {
-        (Ok(d), Ok(s)) => (d, s),
-        (Err(e), _) | (_, Err(e)) => {
+    // The summary first (a few kept rows): its count sizes the deadline of the documents'
+    // read, which then streams from one snapshot.
+    let fetched = async {
+        let summary = inner
+            .gateway
+            .summary(&context, company, Some(period))
+            .await?;
+        let expected = expected_documents(&summary);
+        let documents = inner
+            .gateway
+            .documents(&context, company, period, expected)
+            .await?;
+        Ok((documents, summary))
+    };
+    let (documents, summary) = match fetched.await {
+        Ok(fetched) => fetched,
+        Err(e) => {
             inner.metrics.computed(false, None);
             return Err(errors::gateway(e));
         }

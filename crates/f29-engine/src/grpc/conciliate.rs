@@ -15,6 +15,7 @@ use ofitec_proto::f29::v1 as pb;
 use tonic::{Request, Status};
 
 use super::convert::{difference_to_pb, reconciliation_rows};
+use super::gateway::expected_documents;
 use super::{F29EngineService, errors, guard};
 use crate::domain::compute::contributions;
 use crate::domain::fingerprint::fingerprint;
@@ -56,12 +57,17 @@ pub async fn conciliate(
     let mapping = Mapping::parse(&declaration.latest.mapping)
         .map_err(|e| status::internal("the version's stored mapping", &e))?;
 
-    let (documents, summary) = tokio::join!(
-        inner.gateway.documents(&context, company, period),
-        inner.gateway.summary(&context, company, Some(period)),
-    );
-    let documents = documents.map_err(errors::gateway)?;
-    let summary = summary.map_err(errors::gateway)?;
+    // The summary first: its count sizes the deadline of the documents' read.
+    let summary = inner
+        .gateway
+        .summary(&context, company, Some(period))
+        .await
+        .map_err(errors::gateway)?;
+    let documents = inner
+        .gateway
+        .documents(&context, company, period, expected_documents(&summary))
+        .await
+        .map_err(errors::gateway)?;
 
     let mut by_group: BTreeMap<(Operation, u16, Option<PurchaseState>), BTreeSet<DocumentKey>> =
         BTreeMap::new();

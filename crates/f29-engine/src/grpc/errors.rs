@@ -13,7 +13,7 @@
 //! | `declaration_frozen` | FAILED_PRECONDITION | sent or paid: never recomputed or changed |
 //! | `transition_invalid`, `validation_failed` | FAILED_PRECONDITION | not a life-cycle step; errors block ready |
 //! | `utm_missing`, `utm_table_invalid`, `config_invalid` | FAILED_PRECONDITION | a UTM month or the configuration is missing/wrong |
-//! | `concurrent_update`, `documents_changing` | ABORTED | another request or an import raced this one |
+//! | `concurrent_update` | ABORTED | another request changed the declaration meanwhile |
 //! | `sii_gateway_unavailable` | UNAVAILABLE | sii-gateway down, slow, or not implementing the call yet |
 //! | `sii_gateway_error`, `internal` | INTERNAL | unexpected; logged, opaque to the client |
 
@@ -54,7 +54,6 @@ pub fn gateway(e: GatewayError) -> Status {
             message,
             ..
         } => status::error(ErrorCode::ForbiddenCompany, message),
-        GatewayError::Unstable { .. } => status::error(ErrorCode::DocumentsChanging, e.to_string()),
         other => {
             tracing::error!(error = %other, "sii-gateway call failed");
             status::error(

@@ -1,5 +1,6 @@
-//! The client of sii-gateway: documents (`ListDocuments`, paginated) and stored totals with
-//! import facts (`GetSummary`). The channel connects lazily, so the engine starts while
+//! The client of sii-gateway: a period's documents (`StreamDocuments`, pages from one
+//! snapshot, with a deadline sized from the period's count) and stored totals with import
+//! facts (`GetSummary`). The channel connects lazily, so the engine starts while
 //! sii-gateway is down; every call carries the incoming request's id and caller.
 
 use std::time::Duration;
@@ -13,10 +14,16 @@ use ofitec_proto::sii::v1 as sii;
 use ofitec_proto::sii::v1::sii_gateway_client::SiiGatewayClient;
 use tonic::transport::{Channel, Endpoint};
 
-/// Documents asked per page (sii-gateway caps it on its side too).
+/// Documents per streamed page (sii-gateway caps it on its side too).
 pub const PAGE_SIZE: u32 = 1_000;
-/// How often a listing is restarted when the total changes under it (an import running).
-const ATTEMPTS: usize = 3;
+/// Deadline margin per document of a period read (see [`Gateway::read_deadline`]).
+const PER_DOCUMENT: Duration = Duration::from_micros(50);
+
+/// Documents a period holds according to its stored totals (summary lines count as the
+/// documents they stand for, so this bounds the lines from above).
+pub fn expected_documents(summary: &sii::GetSummaryResponse) -> u64 {
+    summary.rows.iter().map(|row| row.count).sum()
+}
 
 /// What fetching from sii-gateway can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -47,18 +54,6 @@ pub enum GatewayError {
         /// What is wrong.
         source: ConvertError,
     },
-    /// The documents kept changing while being listed.
-    #[error(
-        "the documents of {company} {period} changed while being read ({attempts} attempts); an import is probably running, try again when it ends"
-    )]
-    Unstable {
-        /// Company.
-        company: Rut,
-        /// Period.
-        period: Period,
-        /// Attempts made.
-        attempts: usize,
-    },
 }
 
 fn classify(call: &'static str, status: tonic::Status) -> GatewayError {
@@ -82,6 +77,8 @@ fn classify(call: &'static str, status: tonic::Status) -> GatewayError {
 #[derive(Debug, Clone)]
 pub struct Gateway {
     channel: Channel,
+    /// The ordinary deadline (`sii_gateway_timeout_ms`).
+    timeout: Duration,
 }
 
 impl Gateway {
@@ -96,6 +93,7 @@ impl Gateway {
             .keep_alive_while_idle(true);
         Ok(Gateway {
             channel: endpoint.connect_lazy(),
+            timeout,
         })
     }
 
@@ -104,68 +102,63 @@ impl Gateway {
         SiiGatewayClient::new(self.channel.clone()).max_decoding_message_size(64 * 1024 * 1024)
     }
 
-    /// Every stored document (both registers, vanished ones excluded) of the period.
+    /// How long reading a period of `expected` documents may take: the ordinary deadline
+    /// plus a margin per document (a 200,000-document period reads in about a second; the
+    /// margin is ten times that), so a large company is not cut off and a stuck read of a
+    /// small one is.
+    pub fn read_deadline(&self, expected: u64) -> Duration {
+        self.timeout + PER_DOCUMENT * u32::try_from(expected).unwrap_or(u32::MAX)
+    }
+
+    /// Every stored document (both registers, vanished ones excluded) of the period, read
+    /// from one snapshot in pages (`StreamDocuments`). `expected` (the period's document
+    /// count, from the summary) sizes the deadline; past it the stream is dropped, which
+    /// stops the gateway's reading too.
     pub async fn documents(
         &self,
         context: &CallContext,
         company: Rut,
         period: Period,
+        expected: u64,
     ) -> Result<Vec<RcvDocument>, GatewayError> {
-        for _ in 0..ATTEMPTS {
-            if let Some(docs) = self.list_once(context, company, period).await? {
-                return Ok(docs);
-            }
-        }
-        Err(GatewayError::Unstable {
-            company,
-            period,
-            attempts: ATTEMPTS,
-        })
-    }
-
-    /// One full listing; `None` when the total changed between pages.
-    async fn list_once(
-        &self,
-        context: &CallContext,
-        company: Rut,
-        period: Period,
-    ) -> Result<Option<Vec<RcvDocument>>, GatewayError> {
-        let mut client = self.client();
-        let mut documents = Vec::new();
-        let mut expected: Option<u64> = None;
-        loop {
-            let request = context.request(sii::ListDocumentsRequest {
+        let deadline = self.read_deadline(expected);
+        let read = async {
+            let request = context.request(sii::StreamDocumentsRequest {
                 company: company.to_string(),
                 period: period.to_string(),
                 operation: sii::Operation::Unspecified as i32,
-                tipo_dte: 0,
-                state: sii::PurchaseState::Unspecified as i32,
-                limit: PAGE_SIZE,
-                offset: documents.len() as u64,
                 include_vanished: false,
+                page_size: PAGE_SIZE,
             });
-            let page = client
-                .list_documents(request)
+            let mut pages = self
+                .client()
+                .stream_documents(request)
                 .await
-                .map_err(|s| classify("ListDocuments", s))?
+                .map_err(|s| classify("StreamDocuments", s))?
                 .into_inner();
-            match expected {
-                None => expected = Some(page.total),
-                Some(total) if total != page.total => return Ok(None),
-                Some(_) => {}
+            let mut documents = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
+            while let Some(page) = pages
+                .message()
+                .await
+                .map_err(|s| classify("StreamDocuments", s))?
+            {
+                for doc in page.documents {
+                    let what = format!("{}/{}", doc.tipo_dte, doc.folio);
+                    let doc = RcvDocument::try_from(doc)
+                        .map_err(|source| GatewayError::BadDocument { what, source })?;
+                    documents.push(doc);
+                }
             }
-            let received = page.documents.len();
-            for doc in page.documents {
-                let what = format!("{}/{}", doc.tipo_dte, doc.folio);
-                let doc = RcvDocument::try_from(doc)
-                    .map_err(|source| GatewayError::BadDocument { what, source })?;
-                documents.push(doc);
-            }
-            let total = expected.unwrap_or(0);
-            if received == 0 || documents.len() as u64 >= total {
-                return Ok((documents.len() as u64 == total).then_some(documents));
-            }
-        }
+            Ok(documents)
+        };
+        tokio::time::timeout(deadline, read)
+            .await
+            .unwrap_or_else(|_| {
+                Err(GatewayError::Unavailable {
+                    call: "StreamDocuments",
+                    message: format!("the period's documents were not read within {deadline:?}"),
+                })
+            })
     }
 
     /// Stored totals and import facts: of `period`, or of every period when `None`.

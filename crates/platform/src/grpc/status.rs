@@ -54,6 +54,7 @@ pub fn grpc_code(code: ErrorCode) -> Code {
         | E::JobIdInvalid
         | E::OperationInvalid
         | E::OffsetInvalid
+        | E::CursorInvalid
         | E::TipoDteInvalid
         | E::EventIdInvalid
         | E::ExpiresAtInvalid
@@ -93,7 +94,7 @@ pub fn grpc_code(code: ErrorCode) -> Code {
         | E::SiiRcvBadRequest
         | E::SiiTokenError
         | E::SiiSeedError => Code::FailedPrecondition,
-        E::ConcurrentUpdate | E::DocumentsChanging => Code::Aborted,
+        E::ConcurrentUpdate => Code::Aborted,
         E::ServiceUnavailable
         | E::ShuttingDown
         | E::DatabaseUnavailable

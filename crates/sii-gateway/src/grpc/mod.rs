@@ -8,6 +8,7 @@
 //! * `imports`: start, get, list, retry, cancel and watch import jobs.
 //! * `documents`: stored documents and summaries.
 
+mod cursor;
 mod documents;
 mod errors;
 pub mod events;
@@ -126,6 +127,17 @@ impl SiiGateway for GatewayService {
         request: Request<pb::ListDocumentsRequest>,
     ) -> Result<Response<pb::ListDocumentsResponse>, Status> {
         documents::list(&self.imports, request)
+            .await
+            .map(Response::new)
+    }
+
+    type StreamDocumentsStream = documents::PageStream;
+
+    async fn stream_documents(
+        &self,
+        request: Request<pb::StreamDocumentsRequest>,
+    ) -> Result<Response<Self::StreamDocumentsStream>, Status> {
+        documents::stream(&self.imports, request)
             .await
             .map(Response::new)
     }

@@ -28,6 +28,10 @@ pub struct ImportMetrics {
     pub watchers: IntGauge,
     /// 1 while connected to RabbitMQ (queue mode).
     pub broker_up: IntGauge,
+    /// Pages of documents sent by `StreamDocuments`.
+    pub streamed_pages: IntCounter,
+    /// `StreamDocuments` reads stopped because the caller went away.
+    pub streams_abandoned: IntCounter,
 }
 
 impl ImportMetrics {
@@ -76,6 +80,14 @@ impl ImportMetrics {
             watchers: metrics.register(IntGauge::new(
                 "import_event_watchers",
                 "Open WatchImports streams.",
+            )?)?,
+            streamed_pages: metrics.register(IntCounter::new(
+                "documents_streamed_pages_total",
+                "Pages of documents sent by StreamDocuments.",
+            )?)?,
+            streams_abandoned: metrics.register(IntCounter::new(
+                "documents_streams_abandoned_total",
+                "StreamDocuments reads stopped because the caller went away.",
             )?)?,
             broker_up: metrics.register(IntGauge::new(
                 "import_broker_up",

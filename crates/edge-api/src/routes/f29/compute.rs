@@ -37,7 +37,7 @@ pub struct ComputeBody {
         (status = 400, description = "Invalid company, period or inputs (`inputs_invalid`)", body = ErrorBody),
         (status = 401, description = "No or bad credentials", body = ErrorBody),
         (status = 403, description = "Role too low or a company outside your scope", body = ErrorBody),
-        (status = 409, description = "Sent or paid (`declaration_frozen`), a UTM month missing (`utm_missing`), or an import raced it (`documents_changing`)", body = ErrorBody),
+        (status = 409, description = "Sent or paid (`declaration_frozen`), a UTM month missing (`utm_missing`)", body = ErrorBody),
         (status = 503, description = "f29-engine or sii-gateway unavailable", body = ErrorBody),
     )
 )]
@@ -51,7 +51,7 @@ pub async fn post(
     let key = key::declaration(&auth, path.into_inner())?;
     let declaration = state
         .upstreams
-        .f29()
+        .f29_long()
         .compute(auth.context().request(pb::ComputeRequest {
             key: Some(key),
             inputs: body.into_inner().inputs.map(InputsBody::into_proto),

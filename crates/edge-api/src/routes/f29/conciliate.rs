@@ -122,7 +122,7 @@ pub async fn post(
     };
     let answer = state
         .upstreams
-        .f29()
+        .f29_long()
         .conciliate(auth.context().request(pb::ConciliateRequest {
             key: Some(key),
             proposal_json,

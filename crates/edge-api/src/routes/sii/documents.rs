@@ -157,7 +157,11 @@ pub struct DocumentsQuery {
     pub include_vanished: Option<bool>,
     /// Page size (1-1000, default 100).
     pub limit: Option<u32>,
-    /// Documents to skip.
+    /// The `next` cursor of the previous page: this page starts right after it. Pages by
+    /// cursor cost the same wherever they are.
+    pub after: Option<String>,
+    /// Documents to skip (compatibility; at most 10,000, deeper pages go by `after`; not
+    /// with `after`).
     pub offset: Option<u64>,
 }
 
@@ -231,9 +235,12 @@ pub struct DocumentPage {
     pub documents: Vec<DocumentBody>,
     /// Matching in total.
     pub total: u64,
+    /// Cursor of the next page (pass it as `after`); absent after the last page.
+    pub next: Option<String>,
 }
 
-/// Stored documents of a company and period, paginated in a stable order.
+/// Stored documents of a company and period, paginated in a stable order: by cursor
+/// (`after` = the previous page's `next`), or by an offset of at most 10,000.
 #[utoipa::path(
     operation_id = "listDocuments",
     tag = "sii",
@@ -242,7 +249,7 @@ pub struct DocumentPage {
     extensions(("x-required-role" = json!("viewer"))),
     responses(
         (status = 200, description = "One page", body = DocumentPage),
-        (status = 400, description = "Invalid query", body = ErrorBody),
+        (status = 400, description = "Invalid query; `offset_invalid` beyond 10,000 (use `after`); `cursor_invalid` for a cursor this API did not return", body = ErrorBody),
         (status = 401, description = "No or bad credentials", body = ErrorBody),
         (status = 403, description = "A company outside your scope", body = ErrorBody),
         (status = 503, description = "sii-gateway unavailable", body = ErrorBody),
@@ -279,6 +286,7 @@ pub async fn list(
             limit,
             offset,
             include_vanished: query.include_vanished.unwrap_or(false),
+            after: query.after.unwrap_or_default(),
         }))
         .await
         .map_err(|s| ApiError::from_grpc("sii-gateway", &s))?
@@ -286,5 +294,6 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(DocumentPage {
         documents: page.documents.into_iter().map(DocumentBody::from).collect(),
         total: page.total,
+        next: (!page.next.is_empty()).then_some(page.next),
     }))
 }

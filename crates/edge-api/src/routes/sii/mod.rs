@@ -3,6 +3,7 @@
 
 pub mod documents;
 pub mod events;
+pub mod export;
 pub mod imports;
 mod input;
 mod jobs;
