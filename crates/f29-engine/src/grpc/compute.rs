@@ -106,7 +106,7 @@ pub async fn compute(
     };
     let resolved = mapping::resolve(service, Some(company)).await?;
     inputs.check(&resolved.mapping).map_err(errors::inputs)?;
-    let utm = inner.settings.utm()?;
+    let utm = super::utm::in_force(service).await?;
 
     let (documents, summary) = tokio::join!(
         inner.gateway.documents(&context, company, period),
