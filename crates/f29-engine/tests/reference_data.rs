@@ -121,8 +121,16 @@ async fn months_added_through_the_api_let_november_2026_compute() {
         (err.code(), error_code(&err)),
         (Code::FailedPrecondition, Some(ErrorCode::UtmMissing))
     );
-    for needle in ["2026-11", "f29-engine utm import FILE", "PUT /api/f29/utm/2026-11"] {
-        assert!(err.message().contains(needle), "{needle}: {}", err.message());
+    for needle in [
+        "2026-11",
+        "f29-engine utm import FILE",
+        "PUT /api/f29/utm/2026-11",
+    ] {
+        assert!(
+            err.message().contains(needle),
+            "{needle}: {}",
+            err.message()
+        );
     }
 
     // Values for this test only: SII's August–December 2026 could not be checked against any
@@ -142,7 +150,10 @@ async fn months_added_through_the_api_let_november_2026_compute() {
             .unwrap()
             .into_inner();
         assert_eq!((stored.period.as_str(), stored.pesos), (period, pesos));
-        assert_eq!((stored.source.as_str(), stored.set_by.as_str()), ("api", "tests"));
+        assert_eq!(
+            (stored.source.as_str(), stored.set_by.as_str()),
+            ("api", "tests")
+        );
     }
     let november = p
         .engine
@@ -180,35 +191,62 @@ async fn bad_utm_values_are_refused_whole_and_named() {
         err.message().to_owned()
     };
     // A gap: the table ends in July 2026.
-    let message = refused(p.engine.set_utm(set_utm("2026-10", 72_151)).await.unwrap_err());
+    let message = refused(
+        p.engine
+            .set_utm(set_utm("2026-10", 72_151))
+            .await
+            .unwrap_err(),
+    );
     assert!(message.contains("2026-08, 2026-09 missing"), "{message}");
     // A jump of more than 5 % from July (71,649).
-    let message = refused(p.engine.set_utm(set_utm("2026-08", 80_000)).await.unwrap_err());
+    let message = refused(
+        p.engine
+            .set_utm(set_utm("2026-08", 80_000))
+            .await
+            .unwrap_err(),
+    );
     assert!(message.contains("more than 5 %"), "{message}");
     // Not positive.
     let message = refused(p.engine.set_utm(set_utm("2026-08", 0)).await.unwrap_err());
     assert!(message.contains("positive"), "{message}");
     // Nothing was written.
-    let table = p.engine.list_utm(pb::ListUtmRequest {}).await.unwrap().into_inner();
+    let table = p
+        .engine
+        .list_utm(pb::ListUtmRequest {})
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(table.months.last().unwrap().period, "2026-07");
 
     // Reference data is everyone's: an operator, or an admin of some companies, may not.
     let err = p
         .engine
-        .set_utm(as_caller(set_utm("2026-08", 71_649), Role::Operator, CompanyScope::All))
+        .set_utm(as_caller(
+            set_utm("2026-08", 71_649),
+            Role::Operator,
+            CompanyScope::All,
+        ))
         .await
         .unwrap_err();
     assert_eq!(error_code(&err), Some(ErrorCode::ForbiddenRole));
     let err = p
         .engine
-        .set_utm(as_caller(set_utm("2026-08", 71_649), Role::Admin, only(COMPANY)))
+        .set_utm(as_caller(
+            set_utm("2026-08", 71_649),
+            Role::Admin,
+            only(COMPANY),
+        ))
         .await
         .unwrap_err();
     assert_eq!(error_code(&err), Some(ErrorCode::ForbiddenCompany));
     // A viewer reads it.
     let table = p
         .engine
-        .list_utm(as_caller(pb::ListUtmRequest {}, Role::Viewer, only(COMPANY)))
+        .list_utm(as_caller(
+            pb::ListUtmRequest {},
+            Role::Viewer,
+            only(COMPANY),
+        ))
         .await
         .unwrap()
         .into_inner();
@@ -223,7 +261,10 @@ async fn the_latest_utm_month_is_a_gauge() {
     p.engine.set_utm(set_utm("2026-08", 71_649)).await.unwrap();
     let metrics = metrics_text(p.engine_metrics).await;
     assert!(metrics.contains("f29_utm_latest_month 202608"), "{metrics}");
-    assert!(metrics.contains("f29_declarations_due_not_ready "), "{metrics}");
+    assert!(
+        metrics.contains("f29_declarations_due_not_ready "),
+        "{metrics}"
+    );
 }
 
 fn day(text: &str) -> NaiveDate {
@@ -342,7 +383,11 @@ async fn the_calendar_lists_the_callers_companies_with_status_and_due_date() {
         (err.code(), error_code(&err)),
         (Code::FailedPrecondition, Some(ErrorCode::HolidaysMissing))
     );
-    assert!(err.message().contains("PUT /api/f29/holidays/2028"), "{}", err.message());
+    assert!(
+        err.message().contains("PUT /api/f29/holidays/2028"),
+        "{}",
+        err.message()
+    );
     let year = p
         .engine
         .set_holidays(pb::SetHolidaysRequest {
@@ -402,7 +447,11 @@ async fn a_holiday_outside_its_year_is_refused() {
         (Code::InvalidArgument, Some(ErrorCode::HolidaysInvalid))
     );
     assert!(err.message().contains("line 2"), "{}", err.message());
-    assert!(err.message().contains("listed under 2028"), "{}", err.message());
+    assert!(
+        err.message().contains("listed under 2028"),
+        "{}",
+        err.message()
+    );
     let years = p
         .engine
         .list_holidays(pb::ListHolidaysRequest { year: 2028 })

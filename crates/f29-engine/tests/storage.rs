@@ -380,7 +380,13 @@ async fn utm_seed_never_overwrites_an_operators_month() {
     let outcome = store::run(&db, move |conn| {
         let first = utm::seed(conn, &seed, "shipped", at(0))?;
         // An operator corrects July; a new release ships another value for June and July.
-        utm::put(conn, &[utm_entry("2026-07", 71_650, 1)], "api", "ana", at(1))?;
+        utm::put(
+            conn,
+            &[utm_entry("2026-07", 71_650, 1)],
+            "api",
+            "ana",
+            at(1),
+        )?;
         let corrected =
             UtmTable::from_months([(month("2026-06"), 71_500), (month("2026-07"), 71_649)]);
         let second = utm::seed(conn, &corrected, "shipped", at(2))?;
@@ -416,7 +422,10 @@ async fn a_refused_utm_import_writes_nothing() {
         // August is fine, September jumps: neither is written.
         let err = utm::put(
             conn,
-            &[utm_entry("2026-08", 71_649, 2), utm_entry("2026-09", 90_000, 3)],
+            &[
+                utm_entry("2026-08", 71_649, 2),
+                utm_entry("2026-09", 90_000, 3),
+            ],
             "import utm2026.csv",
             "ana",
             at(1),
@@ -427,7 +436,10 @@ async fn a_refused_utm_import_writes_nothing() {
     .await
     .unwrap();
     assert!(
-        matches!(&err, StoreError::Utm(UtmError::Invalid { line: Some(3), .. })),
+        matches!(
+            &err,
+            StoreError::Utm(UtmError::Invalid { line: Some(3), .. })
+        ),
         "{err:?}"
     );
     assert_eq!(stored.len(), 1, "nothing half-imported");

@@ -187,12 +187,16 @@ impl UtmTable {
     }
 }
 
-/// The text of `path`, or [`UtmError::Read`].
+/// The text of `path`, or [`UtmError::Read`]. A file that is not UTF-8 is read as
+/// ISO-8859-1, the encoding SII's pages are served in (every byte is a character there, and
+/// month names and numbers are ASCII either way).
 pub fn read(path: &Path) -> Result<String, UtmError> {
-    std::fs::read_to_string(path).map_err(|e| UtmError::Read {
+    let bytes = std::fs::read(path).map_err(|e| UtmError::Read {
         path: path.to_owned(),
         message: e.to_string(),
-    })
+    })?;
+    Ok(String::from_utf8(bytes)
+        .unwrap_or_else(|e| e.into_bytes().iter().map(|&b| char::from(b)).collect()))
 }
 
 #[cfg(test)]
