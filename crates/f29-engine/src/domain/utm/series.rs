@@ -24,6 +24,16 @@ pub struct UtmEntry {
     pub line: Option<usize>,
 }
 
+/// A month of the table being checked.
+#[derive(Debug, Clone, Copy)]
+struct Month {
+    pesos: i64,
+    /// Where a new month came from.
+    line: Option<usize>,
+    /// Whether it is one of the values being added (only those are judged).
+    new: bool,
+}
+
 /// Whether going from `before` to `after` pesos moves more than the rule allows.
 fn jumps(before: i64, after: i64) -> bool {
     let (before, after) = (i128::from(before), i128::from(after));
@@ -69,41 +79,64 @@ pub fn check_with(known: &UtmTable, entries: &[UtmEntry]) -> Result<(), UtmError
         }
     }
     // The table as it would be: stored months (no line) overridden by the new ones.
-    let mut merged: BTreeMap<Period, (i64, Option<usize>, bool)> =
-        known.months().map(|(p, v)| (p, (v, None, false))).collect();
+    let mut merged: BTreeMap<Period, Month> = known
+        .months()
+        .map(|(p, pesos)| {
+            (
+                p,
+                Month {
+                    pesos,
+                    line: None,
+                    new: false,
+                },
+            )
+        })
+        .collect();
     for entry in entries {
-        merged.insert(entry.period, (entry.pesos, entry.line, true));
+        merged.insert(
+            entry.period,
+            Month {
+                pesos: entry.pesos,
+                line: entry.line,
+                new: true,
+            },
+        );
     }
-    let mut previous: Option<(Period, (i64, Option<usize>, bool))> = None;
+    let mut previous: Option<(Period, Month)> = None;
     for (&period, &current) in &merged {
-        if let Some((before, (before_pesos, before_line, before_new))) = previous {
-            let (pesos, line, new) = current;
-            if new || before_new {
-                let line = if new { line } else { before_line };
-                if before.next() != Some(period) {
-                    let missing: Vec<String> = before
-                        .next()
-                        .into_iter()
-                        .flat_map(|first| first.through(period.previous().unwrap_or(first)))
-                        .map(|p| p.to_string())
-                        .collect();
-                    return Err(UtmError::invalid(
-                        line,
-                        format!(
-                            "{period} follows {before}: the table would have a gap ({} missing); add the months in between too",
-                            missing.join(", ")
-                        ),
-                    ));
-                }
-                if jumps(before_pesos, pesos) {
-                    return Err(UtmError::invalid(
-                        line,
-                        format!(
-                            "the UTM of {period} ({pesos}) is {} from {before} ({before_pesos}): more than {MAX_MONTHLY_CHANGE_PERCENT} % in a month is not a UTM value (a digit lost or doubled?)",
-                            percent(before_pesos, pesos)
-                        ),
-                    ));
-                }
+        if let Some((before, earlier)) = previous
+            && (current.new || earlier.new)
+        {
+            let line = if current.new {
+                current.line
+            } else {
+                earlier.line
+            };
+            if before.next() != Some(period) {
+                let missing: Vec<String> = before
+                    .next()
+                    .into_iter()
+                    .flat_map(|first| first.through(period.previous().unwrap_or(first)))
+                    .map(|p| p.to_string())
+                    .collect();
+                return Err(UtmError::invalid(
+                    line,
+                    format!(
+                        "{period} follows {before}: the table would have a gap ({} missing); add the months in between too",
+                        missing.join(", ")
+                    ),
+                ));
+            }
+            if jumps(earlier.pesos, current.pesos) {
+                return Err(UtmError::invalid(
+                    line,
+                    format!(
+                        "the UTM of {period} ({}) is {} from {before} ({}): more than {MAX_MONTHLY_CHANGE_PERCENT} % in a month is not a UTM value (a digit lost or doubled?)",
+                        current.pesos,
+                        percent(earlier.pesos, current.pesos),
+                        earlier.pesos
+                    ),
+                ));
             }
         }
         previous = Some((period, current));
