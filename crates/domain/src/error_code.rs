@@ -182,6 +182,14 @@ pub enum ErrorCode {
     UtmMissing,
     /// The UTM table is malformed.
     UtmTableInvalid,
+    /// New UTM values break a rule of the table (gap, duplicate, non-positive, a jump over
+    /// 5 %); the message names the line.
+    UtmInvalid,
+    /// A holiday list is wrong (a date outside its year, twice, unnamed); the message names
+    /// the entry.
+    HolidaysInvalid,
+    /// The holiday table lacks the year a due date falls in.
+    HolidaysMissing,
     /// The engine's configuration is wrong.
     ConfigInvalid,
     /// A stored amount is beyond what the engine sums safely.

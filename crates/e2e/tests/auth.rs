@@ -19,6 +19,9 @@ struct Case {
     body: Option<Value>,
     role: Role,
     names_company: bool,
+    /// The route changes what every company shares (`x-required-companies: "*"`): an
+    /// administrator of some companies only is refused.
+    every_company: bool,
 }
 
 fn example_for(name: &str) -> &'static str {
@@ -28,6 +31,7 @@ fn example_for(name: &str) -> &'static str {
         "id" => "00000000-0000-4000-8000-000000000000",
         "format" => "csv",
         "environment" => "prod",
+        "year" => "2026",
         other => panic!("route table test: add an example value for parameter `{other}`"),
     }
 }
@@ -88,12 +92,14 @@ fn cases(base: &str, spec: &Value) -> Vec<Case> {
                 let text = body.to_string();
                 names_company |= text.contains("\"company\"") || text.contains("\"companies\"");
             }
+            let every_company = op.get("x-required-companies").and_then(Value::as_str) == Some("*");
             out.push(Case {
                 method: method.to_uppercase(),
                 url,
                 body,
                 role,
                 names_company,
+                every_company,
             });
         }
     }
@@ -185,7 +191,19 @@ async fn every_route_in_the_openapi_document_enforces_authentication_role_and_co
             );
         }
 
-        let token = platform.token("insider", case.role, &[COMPANY]);
+        if case.every_company {
+            let token = platform.token("partial", case.role, &[COMPANY]);
+            let (status, body) = send(case, Some(&token)).await;
+            assert_eq!(
+                (status, body["error"].as_str()),
+                (403, Some("forbidden_company")),
+                "{} {} with access to some companies only",
+                case.method,
+                case.url
+            );
+        }
+        let scope = if case.every_company { "*" } else { COMPANY };
+        let token = platform.token("insider", case.role, &[scope]);
         let (status, body) = send(case, Some(&token)).await;
         assert!(
             status != 401 && status != 403,

@@ -171,6 +171,8 @@ pub fn http_status(code: ErrorCode) -> StatusCode {
         | E::TokenInvalid
         | E::InputsInvalid
         | E::MappingInvalid
+        | E::UtmInvalid
+        | E::HolidaysInvalid
         | E::StatusInvalid
         | E::FormatInvalid
         | E::ProposalInvalid
@@ -192,6 +194,7 @@ pub fn http_status(code: ErrorCode) -> StatusCode {
         | E::ValidationFailed
         | E::UtmMissing
         | E::UtmTableInvalid
+        | E::HolidaysMissing
         | E::ConfigInvalid
         | E::AmountsOutOfRange
         | E::ToolMissing

@@ -1,8 +1,10 @@
 //! Building and running f29-engine.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use ofitec_domain::Rut;
 use ofitec_platform::db::Db;
 use ofitec_platform::grpc::ServiceHost;
 use ofitec_platform::grpc::health::database_probe;
@@ -10,20 +12,76 @@ use ofitec_proto::f29::v1::f29_engine_server::F29EngineServer;
 use tonic::server::NamedService;
 use tonic::service::Routes;
 
-use crate::config::Config;
+use crate::config::{CalendarConfig, Config};
+use crate::domain::calendar::holidays::HolidayTable;
 use crate::domain::mapping::Mapping;
 use crate::domain::utm::UtmTable;
 use crate::grpc::gateway::Gateway;
-use crate::grpc::{F29EngineService, Settings};
+use crate::grpc::{F29EngineService, Filers, Settings};
 use crate::metrics::EngineMetrics;
-use crate::store::MIGRATIONS;
+use crate::store::{self, MIGRATIONS};
 
-/// A built f29-engine: listeners bound, database migrated, not yet serving.
+/// A built f29-engine: listeners bound, database migrated and seeded, not yet serving.
 #[derive(Debug)]
 pub struct Application {
     host: ServiceHost,
     db: Db,
     service: F29EngineService,
+    /// How often the gauges that depend on the date are recomputed.
+    refresh: Duration,
+}
+
+fn filers(calendar: &CalendarConfig) -> anyhow::Result<Filers> {
+    let by_company = calendar
+        .e_invoicer_by_company
+        .iter()
+        .map(|(rut, e_invoicer)| {
+            Rut::parse(rut)
+                .map(|r| (r, *e_invoicer))
+                .with_context(|| format!("calendar.e_invoicer_by_company: `{rut}`"))
+        })
+        .collect::<anyhow::Result<BTreeMap<_, _>>>()?;
+    Ok(Filers {
+        e_invoicer: calendar.e_invoicer,
+        by_company,
+    })
+}
+
+/// Adds to the database the reference data it lacks: the UTM months of the shipped table
+/// (or of `utm_table`) and the shipped holiday years. An operator's values are kept.
+pub(crate) async fn seed_reference_data(db: &Db, config: &Config) -> anyhow::Result<()> {
+    let (utm, source) = match &config.utm_table {
+        Some(path) => (UtmTable::load(path)?, format!("file {}", path.display())),
+        None => (
+            UtmTable::shipped().context("the shipped UTM table")?,
+            "shipped data/utm.yaml".to_owned(),
+        ),
+    };
+    let holidays = HolidayTable::shipped().context("the shipped holiday table")?;
+    let now = chrono::Utc::now();
+    let (utm, years) = store::run(db, move |conn| {
+        Ok((
+            store::utm::seed(conn, &utm, &source, now)?,
+            store::holidays::seed(conn, &holidays, now)?,
+        ))
+    })
+    .await
+    .context("seeding the UTM table and the holidays")?;
+    tracing::info!(
+        utm_added = utm.added,
+        utm_corrected = utm.corrected,
+        holiday_years_added = years.added,
+        holiday_years_corrected = years.corrected,
+        "reference data seeded"
+    );
+    if utm.kept > 0 || years.kept > 0 {
+        tracing::warn!(
+            utm_months = utm.kept,
+            holiday_years = years.kept,
+            "values set by an operator differ from the shipped ones and were kept"
+        );
+    }
+    Ok(())
 }
 
 /// Reads what the configuration points at, so a wrong file stops the start with a clear
@@ -41,7 +99,6 @@ fn settings(config: &Config) -> anyhow::Result<Settings> {
         }
         None => None,
     };
-    let shipped_utm = UtmTable::shipped().context("the shipped UTM table")?;
     if let Some(path) = &config.utm_table {
         UtmTable::load(path)?;
     }
@@ -55,9 +112,9 @@ fn settings(config: &Config) -> anyhow::Result<Settings> {
     Ok(Settings {
         options: config.compute.clone(),
         utm_table: config.utm_table.clone(),
-        shipped_utm,
         file_mapping,
         shipped_mapping,
+        filers: filers(&config.calendar)?,
     })
 }
 
@@ -72,25 +129,51 @@ impl Application {
         let db = Db::connect(&config.database, MIGRATIONS)
             .await
             .with_context(|| format!("opening the f29-engine database {}", config.database.url))?;
+        seed_reference_data(&db, &config).await?;
         let host = ServiceHost::bind("f29-engine", &config.grpc, &config.metrics).await?;
         let metrics = EngineMetrics::register(host.metrics()).context("registering f29 metrics")?;
         let service = F29EngineService::new(db.clone(), gateway, metrics, settings);
         service.refresh_gauge().await;
-        Ok(Application { host, db, service })
+        Ok(Application {
+            host,
+            db,
+            service,
+            refresh: Duration::from_secs(config.calendar.refresh_s.max(1)),
+        })
     }
 
     /// Serves until the shutdown token is cancelled.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        // The due-date gauge changes with the date, and the import command writes the UTM
+        // table from another process: both are re-read on a timer, until shutdown.
+        let refresher = {
+            let service = self.service.clone();
+            let shutdown = self.host.shutdown_token();
+            let period = self.refresh;
+            tokio::spawn(async move {
+                let mut ticks = tokio::time::interval(period);
+                ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    tokio::select! {
+                        () = shutdown.cancelled() => break,
+                        _ = ticks.tick() => service.refresh_gauge().await,
+                    }
+                }
+            })
+        };
         let service =
             F29EngineServer::new(self.service).max_decoding_message_size(16 * 1024 * 1024);
         let probe = database_probe(self.db.clone(), Duration::from_secs(2));
-        self.host
+        let result = self
+            .host
             .serve(
                 Routes::new(service),
                 vec![<F29EngineServer<F29EngineService> as NamedService>::NAME],
                 probe,
             )
-            .await
+            .await;
+        refresher.abort();
+        result
     }
 }
 

@@ -1,5 +1,6 @@
 //! f29-engine configuration (see `config/` for annotated examples).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use ofitec_platform::config::{self, ConfigError, EnvAlias, Environment};
@@ -36,8 +37,10 @@ pub struct Config {
     /// Deadline of each call to sii-gateway, in milliseconds.
     #[serde(default = "default_gateway_timeout_ms")]
     pub sii_gateway_timeout_ms: u64,
-    /// A UTM table file (YAML, `"YYYY-MM": pesos`) replacing the shipped one; re-read at
-    /// every computation, so a new month needs no restart.
+    /// A UTM table file (YAML, `"YYYY-MM": pesos`) seeding the database instead of the
+    /// shipped one: re-read at start and before every computation, its months the database
+    /// lacks are added (an operator's month is never overwritten), so appending a month to it
+    /// needs no restart. The import command and the admin API are the usual ways.
     #[serde(default)]
     pub utm_table: Option<PathBuf>,
     /// A mapping file replacing the shipped default (a mapping stored with PutMapping still
@@ -47,6 +50,45 @@ pub struct Config {
     /// The computation's OPEN points (see `domain::options`).
     #[serde(default)]
     pub compute: ComputeOptions,
+    /// The filing calendar: who files on the 20th, how often its gauges are refreshed.
+    #[serde(default)]
+    pub calendar: CalendarConfig,
+}
+
+/// The filing calendar's settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarConfig {
+    /// Whether a company files as an electronic invoicer over the internet (F29 due the
+    /// 20th; otherwise the 12th), unless `e_invoicer_by_company` says otherwise. Electronic
+    /// invoicing is compulsory since Ley 20.727, hence the default.
+    #[serde(default = "default_e_invoicer")]
+    pub e_invoicer: bool,
+    /// Companies that file otherwise: RUT → whether it is an electronic invoicer.
+    #[serde(default)]
+    pub e_invoicer_by_company: BTreeMap<String, bool>,
+    /// How often, in seconds, the UTM and due-date gauges are recomputed (time passes even
+    /// when nothing is written).
+    #[serde(default = "default_refresh_s")]
+    pub refresh_s: u64,
+}
+
+impl Default for CalendarConfig {
+    fn default() -> CalendarConfig {
+        CalendarConfig {
+            e_invoicer: default_e_invoicer(),
+            e_invoicer_by_company: BTreeMap::new(),
+            refresh_s: default_refresh_s(),
+        }
+    }
+}
+
+fn default_e_invoicer() -> bool {
+    true
+}
+
+fn default_refresh_s() -> u64 {
+    60
 }
 
 /// Environment variables accepted besides `OFITEC__…`.
@@ -80,6 +122,7 @@ impl Config {
             utm_table: None,
             mapping_file: None,
             compute: ComputeOptions::default(),
+            calendar: CalendarConfig::default(),
         }
     }
 
@@ -133,6 +176,32 @@ mod tests {
         assert!(!config.compute.credito_511_includes_525_762);
         assert_eq!(config.compute.uso_comun_non_credited_codigo, None);
         assert!(config.utm_table.is_none() && config.mapping_file.is_none());
+        assert!(config.calendar.e_invoicer);
+        assert!(config.calendar.e_invoicer_by_company.is_empty());
+        assert_eq!(config.calendar.refresh_s, 60);
+    }
+
+    #[test]
+    fn calendar_overrides() {
+        let config = load(&[
+            ("OFITEC__CALENDAR__E_INVOICER", "false"),
+            ("OFITEC__CALENDAR__REFRESH_S", "5"),
+        ])
+        .expect("config");
+        assert!(!config.calendar.e_invoicer);
+        assert_eq!(config.calendar.refresh_s, 5);
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("f29.yaml");
+        std::fs::write(
+            &file,
+            "calendar:\n  e_invoicer_by_company:\n    \"76123456-0\": false\n",
+        )
+        .expect("write");
+        let config = Config::load(Some(&file)).expect("config");
+        assert_eq!(
+            config.calendar.e_invoicer_by_company.get("76123456-0"),
+            Some(&false)
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The f29-engine metrics of docs/metrics.md (a contract with dashboards and alert rules:
 //! names, types and labels change only together with them).
 
-use prometheus::{Histogram, HistogramOpts, IntCounterVec, IntGaugeVec, Opts};
+use ofitec_domain::Period;
+use prometheus::{Histogram, HistogramOpts, IntCounterVec, IntGauge, IntGaugeVec, Opts};
 
 use ofitec_platform::metrics::{LATENCY_BUCKETS, Metrics};
 
@@ -18,6 +19,12 @@ pub struct EngineMetrics {
     unmapped: IntCounterVec,
     /// `f29_declarations{status}`: declarations by status.
     declarations: IntGaugeVec,
+    /// `f29_utm_latest_month`: the latest month of the UTM table as YYYYMM (0 when empty),
+    /// so an alert can compare it with the current month.
+    utm_latest_month: IntGauge,
+    /// `f29_declarations_due_not_ready`: declarations of the period due this month that are
+    /// not ready with two business days or fewer left.
+    due_not_ready: IntGauge,
 }
 
 impl std::fmt::Debug for EngineMetrics {
@@ -50,6 +57,14 @@ impl EngineMetrics {
             Opts::new("f29_declarations", "Declarations by status."),
             &["status"],
         )?)?;
+        let utm_latest_month = metrics.register(IntGauge::new(
+            "f29_utm_latest_month",
+            "Latest month of the UTM table as YYYYMM (e.g. 202607); 0 when the table is empty.",
+        )?)?;
+        let due_not_ready = metrics.register(IntGauge::new(
+            "f29_declarations_due_not_ready",
+            "Declarations of the period due this month (companies the engine knows) not ready, sent or paid with two business days or fewer to their due date, or past it.",
+        )?)?;
         // Both results and every status exist from the start, so rates and alerts see 0
         // rather than no series.
         for result in ["ok", "error"] {
@@ -63,7 +78,20 @@ impl EngineMetrics {
             duration,
             unmapped,
             declarations,
+            utm_latest_month,
+            due_not_ready,
         })
+    }
+
+    /// Sets the latest UTM month.
+    pub fn utm_latest(&self, latest: Option<Period>) {
+        let value = latest.map_or(0, |p| i64::from(p.year()) * 100 + i64::from(p.month()));
+        self.utm_latest_month.set(value);
+    }
+
+    /// Sets the count of declarations due soon and not ready.
+    pub fn due_not_ready(&self, count: i64) {
+        self.due_not_ready.set(count);
     }
 
     /// Records a computation's outcome and, when it succeeded, its duration.

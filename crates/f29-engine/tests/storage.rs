@@ -25,6 +25,9 @@ async fn migrations_create_revert_and_recreate_every_table() {
             "declaration_versions",
             "declaration_transitions",
             "mappings",
+            "utm_values",
+            "holiday_years",
+            "holidays",
         ],
     )
     .await;
@@ -353,4 +356,122 @@ async fn mapping_documents_by_scope() {
         .unwrap()
         .unwrap();
     assert_eq!(default.yaml, "version: 1 # default\n");
+}
+
+fn month(text: &str) -> Period {
+    Period::parse(text).unwrap()
+}
+
+fn utm_entry(period: &str, pesos: i64, line: usize) -> f29_engine::domain::utm::UtmEntry {
+    f29_engine::domain::utm::UtmEntry {
+        period: month(period),
+        pesos,
+        line: Some(line),
+    }
+}
+
+#[tokio::test]
+async fn utm_seed_never_overwrites_an_operators_month() {
+    use f29_engine::domain::utm::UtmTable;
+    use f29_engine::store::utm;
+    let database = TestDatabase::new();
+    let db = open(&database).await;
+    let seed = UtmTable::from_months([(month("2026-06"), 71_506), (month("2026-07"), 71_649)]);
+    let outcome = store::run(&db, move |conn| {
+        let first = utm::seed(conn, &seed, "shipped", at(0))?;
+        // An operator corrects July; a new release ships another value for June and July.
+        utm::put(
+            conn,
+            &[utm_entry("2026-07", 71_650, 1)],
+            "api",
+            "ana",
+            at(1),
+        )?;
+        let corrected =
+            UtmTable::from_months([(month("2026-06"), 71_500), (month("2026-07"), 71_649)]);
+        let second = utm::seed(conn, &corrected, "shipped", at(2))?;
+        Ok((first, second, utm::list(conn)?))
+    })
+    .await
+    .unwrap();
+    let (first, second, stored) = outcome;
+    assert_eq!((first.added, first.corrected, first.kept), (2, 0, 0));
+    assert_eq!((second.added, second.corrected, second.kept), (0, 1, 1));
+    let values: Vec<(String, i64, bool, &str)> = stored
+        .iter()
+        .map(|s| (s.period.to_string(), s.pesos, s.seeded, s.set_by.as_str()))
+        .collect();
+    assert_eq!(
+        values,
+        vec![
+            ("2026-06".into(), 71_500, true, "seed"),
+            ("2026-07".into(), 71_650, false, "ana"),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_refused_utm_import_writes_nothing() {
+    use f29_engine::domain::utm::{UtmError, UtmTable};
+    use f29_engine::store::utm;
+    let database = TestDatabase::new();
+    let db = open(&database).await;
+    let seed = UtmTable::from_months([(month("2026-07"), 71_649)]);
+    let (err, stored) = store::run(&db, move |conn| {
+        utm::seed(conn, &seed, "shipped", at(0))?;
+        // August is fine, September jumps: neither is written.
+        let err = utm::put(
+            conn,
+            &[
+                utm_entry("2026-08", 71_649, 2),
+                utm_entry("2026-09", 90_000, 3),
+            ],
+            "import utm2026.csv",
+            "ana",
+            at(1),
+        )
+        .expect_err("a jump");
+        Ok((err, utm::list(conn)?))
+    })
+    .await
+    .unwrap();
+    assert!(
+        matches!(
+            &err,
+            StoreError::Utm(UtmError::Invalid { line: Some(3), .. })
+        ),
+        "{err:?}"
+    );
+    assert_eq!(stored.len(), 1, "nothing half-imported");
+}
+
+#[tokio::test]
+async fn holiday_years_are_replaced_whole_and_an_operators_year_is_kept() {
+    use f29_engine::domain::calendar::holidays::HolidayTable;
+    use f29_engine::store::holidays;
+    let database = TestDatabase::new();
+    let db = open(&database).await;
+    let shipped = HolidayTable::parse(
+        "\"2026\":\n  - {date: \"2026-01-01\", name: \"Año Nuevo\"}\n  - {date: \"2026-05-01\", name: \"Trabajo\"}\n\"2027\":\n  - {date: \"2027-01-01\", name: \"Año Nuevo\"}\n",
+    )
+    .unwrap();
+    let operator = HolidayTable::parse(
+        "\"2026\":\n  - {date: \"2026-01-01\", name: \"Año Nuevo\"}\n  - {date: \"2026-05-01\", name: \"Trabajo\"}\n  - {date: \"2026-06-07\", name: \"test: a new law\"}\n",
+    )
+    .unwrap();
+    let (seeded, again, table) = store::run(&db, move |conn| {
+        let seeded = holidays::seed(conn, &shipped, at(0))?;
+        holidays::put(conn, &operator, "ana", at(1))?;
+        let again = holidays::seed(conn, &shipped, at(2))?;
+        Ok((seeded, again, holidays::list(conn, None)?))
+    })
+    .await
+    .unwrap();
+    assert_eq!((seeded.added, seeded.corrected, seeded.kept), (2, 0, 0));
+    assert_eq!((again.added, again.corrected, again.kept), (0, 0, 1));
+    let years: Vec<(i32, usize, &str)> = table
+        .iter()
+        .map(|y| (y.year, y.holidays.len(), y.set_by.as_str()))
+        .collect();
+    assert_eq!(years, vec![(2026, 3, "ana"), (2027, 1, "seed")]);
 }

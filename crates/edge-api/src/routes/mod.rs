@@ -2,7 +2,8 @@
 //! document (`GET /api/openapi.json`) is generated from the same registrations that serve
 //! requests and cannot drift. Protected routes declare their least role twice, in the
 //! handler's `Authorized<Role>` argument and as the `x-required-role` extension; the route
-//! table test checks the two agree for every route.
+//! table test checks the two agree for every route. Routes that change what every company
+//! shares (the UTM table, the holidays) also declare `x-required-companies: "*"`.
 
 mod backup;
 mod f29;
@@ -33,6 +34,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(sii::export::export)
             .service(f29::mapping::get)
             .service(f29::mapping::put)
+            .service(f29::utm::list)
+            .service(f29::utm::put)
+            .service(f29::holidays::list)
+            .service(f29::holidays::put)
+            .service(f29::calendar::get)
             .service(f29::compute::post)
             .service(f29::declarations::get)
             .service(f29::declarations::versions)

@@ -1,4 +1,5 @@
-//! `f29-engine compute`: the declaration computed offline, straight from the RCV CSV files an
+//! `f29-engine utm` / `f29-engine holidays` (see `reference.rs`) keep the engine's UTM table
+//! and holidays current. `f29-engine compute`: the declaration computed offline, straight from the RCV CSV files an
 //! accountant downloads from SII, with the same engine the service uses.
 //!
 //! ```text
@@ -18,7 +19,9 @@
 //! `resumen.rs`).
 
 mod compute;
+mod reference;
 mod resumen;
 mod table;
 
 pub use compute::{CliError, ComputeArgs, OutputFormat, run};
+pub use reference::{HolidaysCommand, UtmCommand, run_holidays, run_utm};

@@ -5,7 +5,8 @@
 //! * [`compute`]: documents + inputs → every código; [`context`]: what else it reads;
 //!   [`accumulate`]: the one pass over the documents.
 //! * [`inputs`], [`options`]: what the accountant gives; the OPEN points' settings.
-//! * [`remanente`], [`utm`]: código 504 and the UTM table.
+//! * [`remanente`], [`utm`]: código 504 and the UTM table (and the rules new values obey).
+//! * [`calendar`]: due dates over weekends and holidays, days left, late declarations.
 //! * [`validate`]: the chain's consistency and the import's freshness.
 //! * [`lifecycle`]: draft → ready → sent → paid.
 //! * [`reconcile`]: differences against SII's summary and proposal.
@@ -17,6 +18,7 @@
 
 pub mod accumulate;
 pub mod bounds;
+pub mod calendar;
 pub mod compute;
 pub mod context;
 pub mod decimal;

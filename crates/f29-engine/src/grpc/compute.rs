@@ -108,7 +108,7 @@ pub async fn compute(
     };
     let resolved = mapping::resolve(service, Some(company)).await?;
     inputs.check(&resolved.mapping).map_err(errors::inputs)?;
-    let utm = inner.settings.utm()?;
+    let utm = super::utm::in_force(service).await?;
 
     // The summary first (a few kept rows): its count sizes the deadline of the documents'
     // read, which then streams from one snapshot.

@@ -13,6 +13,8 @@
 //! | `declaration_frozen` | FAILED_PRECONDITION | sent or paid: never recomputed or changed |
 //! | `transition_invalid`, `validation_failed` | FAILED_PRECONDITION | not a life-cycle step; errors block ready |
 //! | `utm_missing`, `utm_table_invalid`, `config_invalid` | FAILED_PRECONDITION | a UTM month or the configuration is missing/wrong |
+//! | `utm_invalid`, `holidays_invalid` | INVALID_ARGUMENT | new UTM values or a holiday year break a rule (the line or entry named) |
+//! | `holidays_missing` | FAILED_PRECONDITION | the holiday table lacks the year a due date falls in |
 //! | `concurrent_update` | ABORTED | another request changed the declaration meanwhile |
 //! | `sii_gateway_unavailable` | UNAVAILABLE | sii-gateway down, slow, or not implementing the call yet |
 //! | `sii_gateway_error`, `internal` | INTERNAL | unexpected; logged, opaque to the client |
@@ -22,6 +24,7 @@ use ofitec_platform::grpc::status;
 use tonic::{Code, Status};
 
 use super::gateway::GatewayError;
+use crate::domain::calendar::holidays::HolidayError;
 use crate::domain::compute::ComputeError;
 use crate::domain::inputs::InputError;
 use crate::domain::utm::UtmError;
@@ -39,6 +42,8 @@ pub fn store(e: StoreError) -> Status {
             ErrorCode::ConcurrentUpdate,
             StoreError::Conflict.to_string(),
         ),
+        StoreError::Utm(u) => new_utm(u),
+        StoreError::Holidays(h) => holidays(h),
         other => status::internal("f29 store", &other),
     }
 }
@@ -76,6 +81,22 @@ pub fn utm(e: UtmError) -> Status {
             status::error(ErrorCode::UtmMissing, e.to_string())
         }
         other => status::error(ErrorCode::UtmTableInvalid, other.to_string()),
+    }
+}
+
+/// New UTM values refused (an import or the admin API): the caller's input is wrong.
+pub fn new_utm(e: UtmError) -> Status {
+    match e {
+        UtmError::Invalid { .. } => status::error(ErrorCode::UtmInvalid, e.to_string()),
+        other => utm(other),
+    }
+}
+
+/// A holiday year refused, or a year the table lacks.
+pub fn holidays(e: HolidayError) -> Status {
+    match e {
+        HolidayError::Missing(_) => status::error(ErrorCode::HolidaysMissing, e.to_string()),
+        HolidayError::Invalid { .. } => status::error(ErrorCode::HolidaysInvalid, e.to_string()),
     }
 }
 

@@ -2,12 +2,32 @@
 //! declaration key is the engine's own.
 
 use ofitec_domain::ErrorCode;
+use ofitec_domain::identity::{CompanyScope, Role};
 use ofitec_domain::{Period, Rut};
-use ofitec_platform::grpc::status;
+use ofitec_platform::grpc::{CallContext, status};
 use ofitec_proto::f29::v1 as pb;
 use tonic::Status;
 
 pub use ofitec_platform::grpc::guard::{actor, allow, company, context, period};
+
+/// Refuses a caller below `role` or limited to some companies: reference data (the UTM
+/// table, the holidays) applies to every company, so only an administrator of all of them
+/// changes it.
+pub fn allow_everyone(context: &CallContext, role: Role) -> Result<(), Status> {
+    allow(context, None, role)?;
+    let every_company = context
+        .caller
+        .as_ref()
+        .is_some_and(|c| matches!(c.companies, CompanyScope::All));
+    if every_company {
+        Ok(())
+    } else {
+        Err(status::error(
+            ErrorCode::ForbiddenCompany,
+            "the UTM table and the holidays apply to every company: changing them needs access to all companies",
+        ))
+    }
+}
 
 /// The company and period of a declaration key.
 pub fn key(key: Option<&pb::DeclarationKey>) -> Result<(Rut, Period), Status> {

@@ -5,7 +5,9 @@
 //! * [`convert`]: wire ↔ domain.
 //! * [`errors`]: every failure as a status with a stable code.
 //! * `compute`, `declarations`, `conciliate`, `mapping`: the methods.
+//! * [`utm`], `holidays`, [`calendar`]: the reference data and the filing calendar.
 
+mod calendar;
 mod compute;
 mod conciliate;
 pub mod convert;
@@ -13,8 +15,11 @@ mod declarations;
 pub mod errors;
 pub mod gateway;
 pub mod guard;
+mod holidays;
 mod mapping;
+pub mod utm;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -23,9 +28,10 @@ use ofitec_proto::f29::v1 as pb;
 use ofitec_proto::f29::v1::f29_engine_server::F29Engine;
 use tonic::{Request, Response, Status};
 
+use ofitec_domain::Rut;
+
 use crate::domain::mapping::Mapping;
 use crate::domain::options::ComputeOptions;
-use crate::domain::utm::UtmTable;
 use crate::metrics::EngineMetrics;
 use gateway::Gateway;
 
@@ -34,23 +40,33 @@ use gateway::Gateway;
 pub struct Settings {
     /// The OPEN points' settings.
     pub options: ComputeOptions,
-    /// A UTM table file re-read at every computation; `None` uses the shipped table.
+    /// A UTM seed file re-read before every computation (its new months are added to the
+    /// database); `None`: the shipped table seeds the database at start only.
     pub utm_table: Option<PathBuf>,
-    /// The shipped UTM table.
-    pub shipped_utm: UtmTable,
     /// The mapping from `mapping_file`, when configured.
     pub file_mapping: Option<Mapping>,
     /// The shipped mapping.
     pub shipped_mapping: Mapping,
+    /// Who files on the 20th.
+    pub filers: Filers,
 }
 
-impl Settings {
-    /// The UTM table in force now.
-    pub fn utm(&self) -> Result<UtmTable, Status> {
-        match &self.utm_table {
-            Some(path) => UtmTable::load(path).map_err(errors::utm),
-            None => Ok(self.shipped_utm.clone()),
-        }
+/// Which companies file as electronic invoicers (F29 due the 20th rather than the 12th).
+#[derive(Debug, Clone, Default)]
+pub struct Filers {
+    /// Everyone's, unless listed.
+    pub e_invoicer: bool,
+    /// The exceptions.
+    pub by_company: BTreeMap<Rut, bool>,
+}
+
+impl Filers {
+    /// Whether `company` is an electronic invoicer.
+    pub fn e_invoicer(&self, company: Rut) -> bool {
+        self.by_company
+            .get(&company)
+            .copied()
+            .unwrap_or(self.e_invoicer)
     }
 }
 
@@ -91,11 +107,22 @@ impl F29EngineService {
         }
     }
 
-    /// Sets the `f29_declarations` gauge from the database (at start and after changes).
+    /// Sets the gauges read from the database — declarations by status, those due soon and
+    /// not ready, the latest UTM month — at start, after changes and every `refresh_s`.
     pub async fn refresh_gauge(&self) {
         match crate::store::run(&self.inner.db, crate::store::declarations::count_by_status).await {
             Ok(counts) => self.inner.metrics.declarations(&counts),
             Err(e) => tracing::warn!(error = %e, "cannot count declarations for the gauge"),
+        }
+        match crate::store::run(&self.inner.db, crate::store::utm::latest).await {
+            Ok(latest) => self.inner.metrics.utm_latest(latest),
+            Err(e) => tracing::warn!(error = %e, "cannot read the latest UTM month for the gauge"),
+        }
+        match calendar::due_not_ready(self, chrono::Utc::now()).await {
+            Ok(count) => self.inner.metrics.due_not_ready(count),
+            Err(e) => {
+                tracing::warn!(error = %e.message(), "cannot count the declarations due and not ready")
+            }
         }
     }
 }
@@ -162,5 +189,40 @@ impl F29Engine for F29EngineService {
         request: Request<pb::Mapping>,
     ) -> Result<Response<pb::Mapping>, Status> {
         mapping::put(self, request).await.map(Response::new)
+    }
+
+    async fn list_utm(
+        &self,
+        request: Request<pb::ListUtmRequest>,
+    ) -> Result<Response<pb::ListUtmResponse>, Status> {
+        utm::list(self, request).await.map(Response::new)
+    }
+
+    async fn set_utm(
+        &self,
+        request: Request<pb::SetUtmRequest>,
+    ) -> Result<Response<pb::UtmMonth>, Status> {
+        utm::set(self, request).await.map(Response::new)
+    }
+
+    async fn list_holidays(
+        &self,
+        request: Request<pb::ListHolidaysRequest>,
+    ) -> Result<Response<pb::ListHolidaysResponse>, Status> {
+        holidays::list(self, request).await.map(Response::new)
+    }
+
+    async fn set_holidays(
+        &self,
+        request: Request<pb::SetHolidaysRequest>,
+    ) -> Result<Response<pb::HolidayYear>, Status> {
+        holidays::set(self, request).await.map(Response::new)
+    }
+
+    async fn get_calendar(
+        &self,
+        request: Request<pb::GetCalendarRequest>,
+    ) -> Result<Response<pb::Calendar>, Status> {
+        calendar::get(self, request).await.map(Response::new)
     }
 }

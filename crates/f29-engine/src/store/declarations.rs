@@ -444,3 +444,43 @@ pub fn count_by_status(conn: &mut DbConnection) -> Result<BTreeMap<Status, i64>,
     }
     Ok(counts)
 }
+
+/// Every company with at least one stored declaration (any period), in RUT order: the
+/// companies the engine knows.
+pub fn companies(conn: &mut DbConnection) -> Result<Vec<Rut>, StoreError> {
+    let rows: Vec<String> = declarations::table
+        .select(declarations::company)
+        .distinct()
+        .load(conn)?;
+    let mut companies = rows
+        .iter()
+        .map(|c| {
+            Rut::parse(c)
+                .map_err(|e| StoreError::Corrupt(format!("declarations.company `{c}`: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    companies.sort();
+    Ok(companies)
+}
+
+/// The status of each of `companies`' declarations of `period` (absent: none computed).
+pub fn statuses(
+    conn: &mut DbConnection,
+    companies: &[Rut],
+    period: Period,
+) -> Result<BTreeMap<Rut, Status>, StoreError> {
+    let names: Vec<String> = companies.iter().map(ToString::to_string).collect();
+    let rows: Vec<(String, String)> = declarations::table
+        .filter(declarations::period.eq(period.to_string()))
+        .filter(declarations::company.eq_any(&names))
+        .select((declarations::company, declarations::status))
+        .load(conn)?;
+    rows.into_iter()
+        .map(|(company, status)| {
+            let rut = Rut::parse(&company).map_err(|e| {
+                StoreError::Corrupt(format!("declarations.company `{company}`: {e}"))
+            })?;
+            Ok((rut, parse_status(&status)?))
+        })
+        .collect()
+}

@@ -1,18 +1,23 @@
 //! The f29-engine tables: declarations (status and latest version), their versions (every
-//! computation with what explains it), status transitions, and mapping documents.
+//! computation with what explains it), status transitions, mapping documents, and the
+//! reference data computations and due dates read (the UTM table, public holidays).
 //!
 //! Functions take a connection and are blocking (diesel); the service runs them through
 //! `Db::run`. They work unchanged on PostgreSQL and SQLite.
 
 pub mod declarations;
+pub mod holidays;
 pub mod mappings;
 mod schema;
+pub mod utm;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use ofitec_platform::db::{DbError, Migrations};
 
+use crate::domain::calendar::holidays::HolidayError;
 use crate::domain::lifecycle::{Status, TransitionError};
+use crate::domain::utm::UtmError;
 
 static POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 static SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -40,6 +45,12 @@ pub enum StoreError {
     /// Another request changed the declaration meanwhile.
     #[error("the declaration was changed by another request meanwhile; try again")]
     Conflict,
+    /// New UTM values break a rule of the table (the message names the line).
+    #[error(transparent)]
+    Utm(#[from] UtmError),
+    /// A holiday year breaks a rule of the table.
+    #[error(transparent)]
+    Holidays(#[from] HolidayError),
     /// A stored value cannot be read back (a bug or a hand-edited row).
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),

@@ -46,3 +46,32 @@ diesel::table! {
         updated_by -> Text,
     }
 }
+
+diesel::table! {
+    utm_values (month) {
+        month -> Text,
+        pesos -> BigInt,
+        source -> Text,
+        seeded -> Bool,
+        set_by -> Text,
+        set_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    holiday_years (year) {
+        year -> Integer,
+        seeded -> Bool,
+        set_by -> Text,
+        set_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    holidays (day) {
+        day -> Text,
+        year -> Integer,
+        name -> Text,
+        source -> Text,
+    }
+}

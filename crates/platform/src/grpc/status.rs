@@ -61,6 +61,8 @@ pub fn grpc_code(code: ErrorCode) -> Code {
         | E::TokenInvalid
         | E::InputsInvalid
         | E::MappingInvalid
+        | E::UtmInvalid
+        | E::HolidaysInvalid
         | E::StatusInvalid
         | E::FormatInvalid
         | E::ProposalInvalid
@@ -83,6 +85,7 @@ pub fn grpc_code(code: ErrorCode) -> Code {
         | E::ValidationFailed
         | E::UtmMissing
         | E::UtmTableInvalid
+        | E::HolidaysMissing
         | E::ConfigInvalid
         | E::AmountsOutOfRange
         | E::ToolMissing

@@ -1,0 +1,3 @@
+DROP TABLE holidays;
+DROP TABLE holiday_years;
+DROP TABLE utm_values;
