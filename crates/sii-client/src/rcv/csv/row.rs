@@ -1,12 +1,19 @@
 //! One CSV record into a document, or into an "other tax" that continues the previous one.
 
-use ofitec_domain::rcv::{DocumentReference, OtherTax, RcvDocument, TransactionType};
+use ofitec_domain::rcv::{FOLIO_MAX, OtherTax, RcvDocument, TransactionType, is_folio};
 use ofitec_domain::{Period, Rut};
 
 use super::layout::{Col, Layout};
 use super::text::{Encoding, ascii};
 use crate::rcv::RowError;
+use crate::rcv::reference::{self, ReferenceFields};
 use crate::rcv::value;
+
+/// The sales layout's reference columns.
+const REFERENCE_FIELDS: ReferenceFields = ReferenceFields {
+    tipo: "Tipo Docto. Referencia",
+    folio: "Folio Docto. Referencia",
+};
 
 /// What a record turned out to be.
 // Not boxed: it is built and moved once per row, and a box would add an allocation per
@@ -102,7 +109,7 @@ impl RowContext {
         doc.state = self.state;
         let (mut tipo, mut rut, mut folio, mut total) = (None, None, None, None);
         let (mut issued, mut received) = (None, None);
-        let (mut ref_tipo, mut ref_folios) = (None, None::<String>);
+        let (mut ref_tipo, mut ref_folio): (&[u8], &[u8]) = (b"", b"");
         let (mut tax_code, mut tax_value, mut tax_rate) = (None, None, None);
 
         for (index, (name, col)) in self.columns.iter().enumerate() {
@@ -125,8 +132,18 @@ impl RowContext {
                 doc.transaction_type = TransactionType::from_text(&self.encoding.decode(bytes));
                 continue;
             }
-            if matches!(col, Col::Ignore | Col::Nro) {
-                continue;
+            // References may carry any text: read after the row is known to be valid.
+            match col {
+                Col::TipoDocRef => {
+                    ref_tipo = bytes;
+                    continue;
+                }
+                Col::FolioDocRef => {
+                    ref_folio = bytes;
+                    continue;
+                }
+                Col::Ignore | Col::Nro => continue,
+                _ => {}
             }
             let Some(text) = ascii(bytes) else {
                 fail(format!(
@@ -160,7 +177,23 @@ impl RowContext {
                         }
                     }
                 }
-                Col::Folio => folio = int(&mut fail),
+                Col::Folio => {
+                    folio = match value::int(text) {
+                        Ok(Some(f)) if is_folio(f) => Some(f),
+                        Ok(None) => None,
+                        // Digits beyond `int`'s reach are out of range too.
+                        Ok(Some(_)) | Err(()) if text.bytes().all(|b| b.is_ascii_digit() || b == b'-') => {
+                            fail(format!(
+                                "`{text}` is not a folio: SII's folios go from 1 to {FOLIO_MAX}"
+                            ));
+                            None
+                        }
+                        _ => {
+                            fail(format!("`{text}` is not a whole number"));
+                            None
+                        }
+                    }
+                }
                 Col::FechaDocto => match value::date(text) {
                     Ok(d) => issued = d,
                     Err(()) => fail(format!("`{text}` is not a dd/mm/yyyy date")),
@@ -180,12 +213,6 @@ impl RowContext {
                     doc.iva_no_recuperable_code = int(&mut fail)
                         .and_then(|c| u8::try_from(c).ok())
                         .filter(|c| *c > 0)
-                }
-                Col::TipoDocRef => ref_tipo = int(&mut fail),
-                Col::FolioDocRef => {
-                    if !value::is_null(text) {
-                        ref_folios = Some(text.to_owned());
-                    }
                 }
                 Col::OtroCodigo => tax_code = int(&mut fail),
                 Col::OtroValor => tax_value = int(&mut fail),
@@ -272,32 +299,6 @@ impl RowContext {
             }
             None => None,
         };
-        if let Some(folios) = &ref_folios {
-            match ref_tipo
-                .and_then(|t| u16::try_from(t).ok())
-                .filter(|t| *t > 0)
-            {
-                Some(tipo_dte) => {
-                    for part in folios.split('-').map(str::trim).filter(|p| !p.is_empty()) {
-                        match value::int(part) {
-                            Ok(Some(folio)) => {
-                                doc.references.push(DocumentReference { tipo_dte, folio })
-                            }
-                            _ => errors.push(RowError {
-                                line,
-                                column: column_of(Col::FolioDocRef),
-                                message: format!("`{part}` is not a folio"),
-                            }),
-                        }
-                    }
-                }
-                None => errors.push(RowError {
-                    line,
-                    column: column_of(Col::TipoDocRef),
-                    message: "referenced folios without a document type".into(),
-                }),
-            }
-        }
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -330,6 +331,11 @@ impl RowContext {
         doc.received_at = received;
         doc.total = total.unwrap_or(0);
         doc.other_taxes.extend(tax);
+        if !(ref_tipo.is_empty() && ref_folio.is_empty()) {
+            let tipo = self.encoding.decode(ref_tipo);
+            let folio = self.encoding.decode(ref_folio);
+            reference::read(&mut doc, &tipo, &folio, REFERENCE_FIELDS);
+        }
         Ok(Parsed::Document(doc))
     }
 }
