@@ -90,7 +90,9 @@ fn half_references_are_warnings_on_the_document() {
     assert_eq!(doc.warnings.len(), 1, "{:?}", doc.warnings);
     assert_eq!(doc.warnings[0].field, "Folio Docto. Referencia");
     assert!(
-        doc.warnings[0].message.contains("type `33` without its folio"),
+        doc.warnings[0]
+            .message
+            .contains("type `33` without its folio"),
         "{}",
         doc.warnings[0].message
     );

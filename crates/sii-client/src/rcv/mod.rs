@@ -11,8 +11,8 @@
 
 pub mod csv;
 mod method;
-pub mod request;
 mod reference;
+pub mod request;
 pub mod response;
 mod row_error;
 mod value;

@@ -106,8 +106,7 @@ mod tests {
     };
 
     fn read_pair(tipo: &str, folio: &str) -> RcvDocument {
-        let (Ok(company), Ok(period)) = (Rut::parse("76123456-0"), Period::parse("2024-11"))
-        else {
+        let (Ok(company), Ok(period)) = (Rut::parse("76123456-0"), Period::parse("2024-11")) else {
             panic!("fixtures")
         };
         let mut doc = RcvDocument::new(company, period, Operation::Venta, 61, None, 9);

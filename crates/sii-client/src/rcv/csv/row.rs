@@ -4,6 +4,7 @@ use ofitec_domain::rcv::{FOLIO_MAX, OtherTax, RcvDocument, TransactionType, is_f
 use ofitec_domain::{Period, Rut};
 
 use super::layout::{Col, Layout};
+use super::records::Record;
 use super::text::{Encoding, ascii};
 use crate::rcv::RowError;
 use crate::rcv::reference::{self, ReferenceFields};
@@ -45,6 +46,8 @@ pub(super) struct RowContext {
     nro: usize,
     recepcion: usize,
     total: usize,
+    /// The last "Tipo Compra"/"Tipo Venta" text read, and what it meant.
+    last_type: (Vec<u8>, Option<TransactionType>),
 }
 
 impl RowContext {
@@ -69,16 +72,30 @@ impl RowContext {
             company,
             period,
             encoding: Encoding::default(),
+            last_type: (Vec::new(), None),
         }
     }
 
-    /// Parses one record found at `line`.
-    pub(super) fn parse(
-        &mut self,
-        record: &csv::ByteRecord,
-        line: u64,
-    ) -> Result<Parsed, Vec<RowError>> {
-        if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+    /// The purchase or sale type of `bytes`, remembered: nearly every row of a file
+    /// repeats the last one's text.
+    fn transaction_type(&mut self, bytes: &[u8]) -> Option<TransactionType> {
+        if self.last_type.0 != bytes {
+            let text = self.encoding.decode(bytes);
+            let parsed = TransactionType::from_text(&text);
+            self.last_type.0.clear();
+            self.last_type.0.extend_from_slice(bytes);
+            self.last_type.1 = parsed;
+        }
+        self.last_type.1
+    }
+
+    /// Parses one record.
+    pub(super) fn parse(&mut self, record: &Record<'_>) -> Result<Parsed, Vec<RowError>> {
+        let line = record.line;
+        if record
+            .fields()
+            .all(|f| f.iter().all(u8::is_ascii_whitespace))
+        {
             return Ok(Parsed::Blank);
         }
         if record.len() < self.columns.len() {
@@ -93,8 +110,7 @@ impl RowContext {
                 ),
             }]);
         }
-        let field = |i: usize| record.get(i).unwrap_or_default();
-        let is_empty = |i: usize| value::is_null(ascii(field(i)).unwrap_or("x"));
+        let is_empty = |i: usize| value::is_null_bytes(record.field(i));
         let continuation = is_empty(self.nro) && is_empty(self.recepcion) && is_empty(self.total);
 
         let mut errors = Vec::new();
@@ -112,116 +128,124 @@ impl RowContext {
         let (mut ref_tipo, mut ref_folio): (&[u8], &[u8]) = (b"", b"");
         let (mut tax_code, mut tax_value, mut tax_rate) = (None, None, None);
 
-        for (index, (name, col)) in self.columns.iter().enumerate() {
-            let bytes = field(index);
+        for index in 0..self.columns.len() {
+            let (name, col) = self.columns[index];
+            let bytes = record.field(index);
+            // An empty field is "no value" for every column (and the default of each).
+            if bytes.is_empty() {
+                continue;
+            }
             let mut fail = |message: String| {
                 errors.push(RowError {
                     line,
-                    column: Some((*name).to_owned()),
+                    column: Some(name.to_owned()),
                     message,
                 })
             };
-            // Free text first: the only columns that may hold non-ASCII bytes.
-            if *col == Col::RazonSocial {
-                doc.counterpart_name = self.encoding.decode(bytes).trim().to_owned();
-                continue;
-            }
-            // "Bienes Raíces", "IVA Uso Común": SII's own texts carry accents
-            // (docs/reference/sii.md#type-texts).
-            if *col == Col::TipoTransaccion {
-                doc.transaction_type = TransactionType::from_text(&self.encoding.decode(bytes));
-                continue;
-            }
-            // References may carry any text: read after the row is known to be valid.
-            match col {
-                Col::TipoDocRef => {
-                    ref_tipo = bytes;
-                    continue;
-                }
-                Col::FolioDocRef => {
-                    ref_folio = bytes;
-                    continue;
-                }
-                Col::Ignore | Col::Nro => continue,
-                _ => {}
-            }
-            let Some(text) = ascii(bytes) else {
-                fail(format!(
-                    "unexpected text `{}`",
-                    self.encoding.decode(bytes).trim()
-                ));
-                continue;
-            };
-            let int = |fail: &mut dyn FnMut(String)| match value::int(text) {
+            // Parsers work on the bytes; the text is only made to word an error (a field
+            // that is not ASCII is "unexpected text" whatever the column).
+            let fail_with =
+                |fail: &mut dyn FnMut(String), what: &dyn Fn(&str) -> String| match ascii(bytes) {
+                    Some(text) => fail(what(text)),
+                    None => fail(format!(
+                        "unexpected text `{}`",
+                        Encoding::default().decode(bytes).trim()
+                    )),
+                };
+            let whole = |fail: &mut dyn FnMut(String)| match value::int_bytes(bytes) {
                 Ok(v) => v,
                 Err(()) => {
-                    fail(format!("`{text}` is not a whole number"));
+                    fail_with(fail, &|text| format!("`{text}` is not a whole number"));
                     None
                 }
             };
             match col {
+                // Free text: the only columns that may hold non-ASCII bytes.
+                Col::RazonSocial => {
+                    doc.counterpart_name = self.encoding.decode(bytes).trim().to_owned();
+                }
+                // "Bienes Raíces", "IVA Uso Común": SII's own texts carry accents
+                // (docs/reference/sii.md#type-texts).
+                Col::TipoTransaccion => doc.transaction_type = self.transaction_type(bytes),
+                // References may carry any text: read once the row is known to be valid.
+                Col::TipoDocRef => ref_tipo = bytes,
+                Col::FolioDocRef => ref_folio = bytes,
+                Col::Ignore | Col::Nro => {}
                 Col::TipoDoc => {
-                    tipo = int(&mut fail).and_then(|t| match u16::try_from(t) {
+                    tipo = whole(&mut fail).and_then(|t| match u16::try_from(t) {
                         Ok(t) if t > 0 => Some(t),
                         _ => {
-                            fail(format!("`{text}` is not a document type"));
+                            fail_with(&mut fail, &|text| {
+                                format!("`{text}` is not a document type")
+                            });
                             None
                         }
                     })
                 }
-                Col::Rut => {
-                    if !value::is_null(text) {
-                        match rut_fast(text) {
-                            Ok(r) => rut = Some(r),
-                            Err(e) => fail(e.to_string()),
-                        }
-                    }
-                }
+                Col::Rut => match ascii(bytes) {
+                    Some(text) if value::is_null(text) => {}
+                    Some(text) => match rut_fast(text) {
+                        Ok(r) => rut = Some(r),
+                        Err(e) => fail(e.to_string()),
+                    },
+                    None => fail_with(&mut fail, &|_| String::new()),
+                },
                 Col::Folio => {
-                    folio = match value::int(text) {
+                    folio = match value::int_bytes(bytes) {
                         Ok(Some(f)) if is_folio(f) => Some(f),
                         Ok(None) => None,
                         // Digits beyond `int`'s reach are out of range too.
-                        Ok(Some(_)) | Err(()) if text.bytes().all(|b| b.is_ascii_digit() || b == b'-') => {
-                            fail(format!(
-                                "`{text}` is not a folio: SII's folios go from 1 to {FOLIO_MAX}"
-                            ));
+                        Ok(Some(_)) | Err(())
+                            if bytes
+                                .trim_ascii()
+                                .iter()
+                                .all(|b| b.is_ascii_digit() || *b == b'-') =>
+                        {
+                            fail_with(&mut fail, &|text| {
+                                format!(
+                                    "`{text}` is not a folio: SII's folios go from 1 to {FOLIO_MAX}"
+                                )
+                            });
                             None
                         }
                         _ => {
-                            fail(format!("`{text}` is not a whole number"));
+                            fail_with(&mut fail, &|text| format!("`{text}` is not a whole number"));
                             None
                         }
                     }
                 }
-                Col::FechaDocto => match value::date(text) {
+                Col::FechaDocto => match value::date_bytes(bytes) {
                     Ok(d) => issued = d,
-                    Err(()) => fail(format!("`{text}` is not a dd/mm/yyyy date")),
+                    Err(()) => fail_with(&mut fail, &|text| {
+                        format!("`{text}` is not a dd/mm/yyyy date")
+                    }),
                 },
                 Col::FechaRecepcion | Col::FechaAcuse | Col::FechaReclamo => {
-                    match value::datetime(text) {
+                    match value::datetime_bytes(bytes) {
                         Ok(t) => match col {
                             Col::FechaRecepcion => received = t,
                             Col::FechaAcuse => doc.acknowledged_at = t,
                             _ => doc.claimed_at = t,
                         },
-                        Err(()) => fail(format!("`{text}` is not a dd/mm/yyyy hh:mm:ss time")),
+                        Err(()) => fail_with(&mut fail, &|text| {
+                            format!("`{text}` is not a dd/mm/yyyy hh:mm:ss time")
+                        }),
                     }
                 }
-                Col::Total => total = int(&mut fail),
+                Col::Total => total = whole(&mut fail),
                 Col::CodIvaNoRec => {
-                    doc.iva_no_recuperable_code = int(&mut fail)
+                    doc.iva_no_recuperable_code = whole(&mut fail)
                         .and_then(|c| u8::try_from(c).ok())
                         .filter(|c| *c > 0)
                 }
-                Col::OtroCodigo => tax_code = int(&mut fail),
-                Col::OtroValor => tax_value = int(&mut fail),
-                Col::OtroTasa => match value::decimal(text) {
-                    Ok(r) => tax_rate = r,
-                    Err(()) => fail(format!("`{text}` is not a rate")),
+                Col::OtroCodigo => tax_code = whole(&mut fail),
+                Col::OtroValor => tax_value = whole(&mut fail),
+                Col::OtroTasa => match ascii(bytes).map(value::decimal) {
+                    Some(Ok(r)) => tax_rate = r,
+                    _ => fail_with(&mut fail, &|text| format!("`{text}` is not a rate")),
                 },
                 amount => {
-                    let v = int(&mut fail).unwrap_or(0);
+                    let v = whole(&mut fail).unwrap_or(0);
                     match amount {
                         Col::Exento => doc.exento = v,
                         Col::Neto => doc.neto = v,
@@ -235,7 +259,7 @@ impl RowContext {
                         Col::IvaRetTotal => doc.iva_retenido_total = v,
                         Col::IvaRetParcial => doc.iva_retenido_parcial = v,
                         Col::Extra(key) if v != 0 => {
-                            doc.extra.insert((*key).to_owned(), v);
+                            doc.extra.insert(key.to_owned(), v);
                         }
                         _ => {}
                     }

@@ -1,7 +1,9 @@
 //! `getDetalleCompra` / `getDetalleVenta` rows into `RcvDocument`, keeping every amount.
 
 use ofitec_domain::Rut;
-use ofitec_domain::rcv::{FOLIO_MAX, Operation, PurchaseState, RcvDocument, TransactionType, is_folio};
+use ofitec_domain::rcv::{
+    FOLIO_MAX, Operation, PurchaseState, RcvDocument, TransactionType, is_folio,
+};
 use serde_json::{Map, Value};
 
 use super::RcvError;

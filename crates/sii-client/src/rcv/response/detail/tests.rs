@@ -183,7 +183,12 @@ fn folios_beyond_sii_range_are_refused() {
     let Ok(parsed) = parsed else {
         panic!("{parsed:?}")
     };
-    let errors: Vec<String> = parsed.items.errors.iter().map(ToString::to_string).collect();
+    let errors: Vec<String> = parsed
+        .items
+        .errors
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     assert_eq!(
         errors,
         vec![
