@@ -24,8 +24,21 @@ impl RefusedRows {
         }
     }
 
-    /// How many rows were refused in all.
+    /// How many rows were refused in all (a row with several bad fields counts once).
     pub fn count(&self) -> usize {
+        self.files
+            .iter()
+            .map(|(_, errors)| {
+                let mut lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
+                lines.sort_unstable();
+                lines.dedup();
+                lines.len()
+            })
+            .sum()
+    }
+
+    /// How many problems were found (one per bad field).
+    fn problems(&self) -> usize {
         self.files.iter().map(|(_, errors)| errors.len()).sum()
     }
 
@@ -42,7 +55,7 @@ impl RefusedRows {
             if self.files.len() == 1 { "" } else { "s" },
             if count == 1 { "it is" } else { "they are" },
         );
-        let mut listed = 0;
+        let (problems, mut listed) = (self.problems(), 0);
         for (path, errors) in &self.files {
             for error in errors {
                 if listed == LISTED {
@@ -52,8 +65,8 @@ impl RefusedRows {
                 listed += 1;
             }
         }
-        if count > listed {
-            let _ = writeln!(text, "  … and {} more", count - listed);
+        if problems > listed {
+            let _ = writeln!(text, "  … and {} more", problems - listed);
         }
         text.push_str(if allowed {
             "--allow-refused: computed without them.\n"
@@ -102,6 +115,22 @@ mod tests {
         assert!(text.contains("--allow-refused to accept"), "{text}");
         let allowed = refused.summary(true).unwrap_or_default();
         assert!(allowed.ends_with("--allow-refused: computed without them.\n"));
+    }
+
+    #[test]
+    fn a_row_with_several_bad_fields_counts_once() {
+        let mut refused = RefusedRows::default();
+        refused.add(
+            Path::new("c.csv"),
+            &[error(4, Some("Folio")), error(4, Some("Fecha Docto"))],
+        );
+        assert_eq!(refused.count(), 1);
+        let text = refused.summary(false).unwrap_or_default();
+        assert!(
+            text.starts_with("1 row refused in 1 file; it is not"),
+            "{text}"
+        );
+        assert_eq!(text.matches("  c.csv: line 4").count(), 2, "{text}");
     }
 
     #[test]

@@ -123,11 +123,8 @@ impl RowContext {
             0,
         );
         doc.state = self.state;
-        let (mut tipo, mut rut, mut folio, mut total) = (None, None, None, None);
-        let (mut issued, mut received) = (None, None);
-        let (mut ref_tipo, mut ref_folio): (&[u8], &[u8]) = (b"", b"");
-        let (mut tax_code, mut tax_value, mut tax_rate) = (None, None, None);
-
+        let mut f = Fields::default();
+        // By index: `read_field` needs `self` mutably (the encoding, the remembered type).
         for index in 0..self.columns.len() {
             let (name, col) = self.columns[index];
             let bytes = record.field(index);
@@ -135,135 +132,12 @@ impl RowContext {
             if bytes.is_empty() {
                 continue;
             }
-            let mut fail = |message: String| {
+            if let Err(message) = self.read_field(col, bytes, &mut f, &mut doc) {
                 errors.push(RowError {
                     line,
                     column: Some(name.to_owned()),
                     message,
-                })
-            };
-            // Parsers work on the bytes; the text is only made to word an error (a field
-            // that is not ASCII is "unexpected text" whatever the column).
-            let fail_with =
-                |fail: &mut dyn FnMut(String), what: &dyn Fn(&str) -> String| match ascii(bytes) {
-                    Some(text) => fail(what(text)),
-                    None => fail(format!(
-                        "unexpected text `{}`",
-                        Encoding::default().decode(bytes).trim()
-                    )),
-                };
-            let whole = |fail: &mut dyn FnMut(String)| match value::int_bytes(bytes) {
-                Ok(v) => v,
-                Err(()) => {
-                    fail_with(fail, &|text| format!("`{text}` is not a whole number"));
-                    None
-                }
-            };
-            match col {
-                // Free text: the only columns that may hold non-ASCII bytes.
-                Col::RazonSocial => {
-                    doc.counterpart_name = self.encoding.decode(bytes).trim().to_owned();
-                }
-                // "Bienes Raíces", "IVA Uso Común": SII's own texts carry accents
-                // (docs/reference/sii.md#type-texts).
-                Col::TipoTransaccion => doc.transaction_type = self.transaction_type(bytes),
-                // References may carry any text: read once the row is known to be valid.
-                Col::TipoDocRef => ref_tipo = bytes,
-                Col::FolioDocRef => ref_folio = bytes,
-                Col::Ignore | Col::Nro => {}
-                Col::TipoDoc => {
-                    tipo = whole(&mut fail).and_then(|t| match u16::try_from(t) {
-                        Ok(t) if t > 0 => Some(t),
-                        _ => {
-                            fail_with(&mut fail, &|text| {
-                                format!("`{text}` is not a document type")
-                            });
-                            None
-                        }
-                    })
-                }
-                Col::Rut => match ascii(bytes) {
-                    Some(text) if value::is_null(text) => {}
-                    Some(text) => match rut_fast(text) {
-                        Ok(r) => rut = Some(r),
-                        Err(e) => fail(e.to_string()),
-                    },
-                    None => fail_with(&mut fail, &|_| String::new()),
-                },
-                Col::Folio => {
-                    folio = match value::int_bytes(bytes) {
-                        Ok(Some(f)) if is_folio(f) => Some(f),
-                        Ok(None) => None,
-                        // Digits beyond `int`'s reach are out of range too.
-                        Ok(Some(_)) | Err(())
-                            if bytes
-                                .trim_ascii()
-                                .iter()
-                                .all(|b| b.is_ascii_digit() || *b == b'-') =>
-                        {
-                            fail_with(&mut fail, &|text| {
-                                format!(
-                                    "`{text}` is not a folio: SII's folios go from 1 to {FOLIO_MAX}"
-                                )
-                            });
-                            None
-                        }
-                        _ => {
-                            fail_with(&mut fail, &|text| format!("`{text}` is not a whole number"));
-                            None
-                        }
-                    }
-                }
-                Col::FechaDocto => match value::date_bytes(bytes) {
-                    Ok(d) => issued = d,
-                    Err(()) => fail_with(&mut fail, &|text| {
-                        format!("`{text}` is not a dd/mm/yyyy date")
-                    }),
-                },
-                Col::FechaRecepcion | Col::FechaAcuse | Col::FechaReclamo => {
-                    match value::datetime_bytes(bytes) {
-                        Ok(t) => match col {
-                            Col::FechaRecepcion => received = t,
-                            Col::FechaAcuse => doc.acknowledged_at = t,
-                            _ => doc.claimed_at = t,
-                        },
-                        Err(()) => fail_with(&mut fail, &|text| {
-                            format!("`{text}` is not a dd/mm/yyyy hh:mm:ss time")
-                        }),
-                    }
-                }
-                Col::Total => total = whole(&mut fail),
-                Col::CodIvaNoRec => {
-                    doc.iva_no_recuperable_code = whole(&mut fail)
-                        .and_then(|c| u8::try_from(c).ok())
-                        .filter(|c| *c > 0)
-                }
-                Col::OtroCodigo => tax_code = whole(&mut fail),
-                Col::OtroValor => tax_value = whole(&mut fail),
-                Col::OtroTasa => match ascii(bytes).map(value::decimal) {
-                    Some(Ok(r)) => tax_rate = r,
-                    _ => fail_with(&mut fail, &|text| format!("`{text}` is not a rate")),
-                },
-                amount => {
-                    let v = whole(&mut fail).unwrap_or(0);
-                    match amount {
-                        Col::Exento => doc.exento = v,
-                        Col::Neto => doc.neto = v,
-                        Col::Iva => doc.iva = v,
-                        Col::IvaNoRec => doc.iva_no_recuperable = v,
-                        Col::ActivoFijoNeto => doc.activo_fijo_neto = v,
-                        Col::ActivoFijoIva => doc.activo_fijo_iva = v,
-                        Col::IvaUsoComun => doc.iva_uso_comun = v,
-                        Col::SinDerecho => doc.sin_derecho_credito = v,
-                        Col::IvaNoRetenido => doc.iva_no_retenido = v,
-                        Col::IvaRetTotal => doc.iva_retenido_total = v,
-                        Col::IvaRetParcial => doc.iva_retenido_parcial = v,
-                        Col::Extra(key) if v != 0 => {
-                            doc.extra.insert(key.to_owned(), v);
-                        }
-                        _ => {}
-                    }
-                }
+                });
             }
         }
 
@@ -287,22 +161,22 @@ impl RowContext {
                 });
             }
         };
-        require(tipo.is_some(), Col::TipoDoc, &mut errors);
-        require(rut.is_some(), Col::Rut, &mut errors);
-        require(folio.is_some(), Col::Folio, &mut errors);
+        require(f.tipo.is_some(), Col::TipoDoc, &mut errors);
+        require(f.rut.is_some(), Col::Rut, &mut errors);
+        require(f.folio.is_some(), Col::Folio, &mut errors);
         if continuation {
-            require(tax_code.is_some(), Col::OtroCodigo, &mut errors);
+            require(f.tax_code.is_some(), Col::OtroCodigo, &mut errors);
         } else {
-            require(issued.is_some(), Col::FechaDocto, &mut errors);
-            require(received.is_some(), Col::FechaRecepcion, &mut errors);
-            require(total.is_some(), Col::Total, &mut errors);
+            require(f.issued.is_some(), Col::FechaDocto, &mut errors);
+            require(f.received.is_some(), Col::FechaRecepcion, &mut errors);
+            require(f.total.is_some(), Col::Total, &mut errors);
         }
-        let tax = match tax_code {
+        let tax = match f.tax_code {
             Some(code) => match u32::try_from(code) {
                 Ok(codigo) => Some(OtherTax {
                     codigo,
-                    valor: tax_value.unwrap_or(0),
-                    tasa: tax_rate,
+                    valor: f.tax_value.unwrap_or(0),
+                    tasa: f.tax_rate,
                 }),
                 Err(_) => {
                     errors.push(RowError {
@@ -313,7 +187,7 @@ impl RowContext {
                     None
                 }
             },
-            None if tax_value.is_some_and(|v| v != 0) => {
+            None if f.tax_value.is_some_and(|v| v != 0) => {
                 errors.push(RowError {
                     line,
                     column: column_of(Col::OtroValor),
@@ -326,7 +200,7 @@ impl RowContext {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let (Some(tipo_dte), Some(counterpart), Some(folio)) = (tipo, rut, folio) else {
+        let (Some(tipo_dte), Some(counterpart), Some(folio)) = (f.tipo, f.rut, f.folio) else {
             return Err(vec![RowError {
                 line,
                 column: None,
@@ -351,16 +225,157 @@ impl RowContext {
         doc.tipo_dte = tipo_dte;
         doc.counterpart = Some(counterpart);
         doc.folio = folio;
-        doc.issued_on = issued;
-        doc.received_at = received;
-        doc.total = total.unwrap_or(0);
+        doc.issued_on = f.issued;
+        doc.received_at = f.received;
+        doc.total = f.total.unwrap_or(0);
         doc.other_taxes.extend(tax);
-        if !(ref_tipo.is_empty() && ref_folio.is_empty()) {
-            let tipo = self.encoding.decode(ref_tipo);
-            let folio = self.encoding.decode(ref_folio);
+        if !(f.ref_tipo.is_empty() && f.ref_folio.is_empty()) {
+            let tipo = self.encoding.decode(f.ref_tipo);
+            let folio = self.encoding.decode(f.ref_folio);
             reference::read(&mut doc, &tipo, &folio, REFERENCE_FIELDS);
         }
         Ok(Parsed::Document(doc))
+    }
+
+    /// Reads one non-empty field into `f` or `doc`; the error is the message for the row
+    /// error. Parsers work on the bytes: text is only made to word an error.
+    #[inline]
+    fn read_field<'a>(
+        &mut self,
+        col: Col,
+        bytes: &'a [u8],
+        f: &mut Fields<'a>,
+        doc: &mut RcvDocument,
+    ) -> Result<(), String> {
+        let whole =
+            || value::int_bytes(bytes).map_err(|()| problem(bytes, "is not a whole number"));
+        match col {
+            // Free text: the only columns that may hold non-ASCII bytes.
+            Col::RazonSocial => {
+                doc.counterpart_name = self.encoding.decode(bytes).trim().to_owned();
+            }
+            // "Bienes Raíces", "IVA Uso Común": SII's own texts carry accents
+            // (docs/reference/sii.md#type-texts).
+            Col::TipoTransaccion => doc.transaction_type = self.transaction_type(bytes),
+            // References may carry any text: read once the row is known to be valid.
+            Col::TipoDocRef => f.ref_tipo = bytes,
+            Col::FolioDocRef => f.ref_folio = bytes,
+            Col::Ignore | Col::Nro => {}
+            Col::TipoDoc => {
+                f.tipo = match whole()? {
+                    Some(t) => Some(
+                        u16::try_from(t)
+                            .ok()
+                            .filter(|t| *t > 0)
+                            .ok_or_else(|| problem(bytes, "is not a document type"))?,
+                    ),
+                    None => None,
+                }
+            }
+            Col::Rut => match ascii(bytes) {
+                Some(text) if value::is_null(text) => {}
+                Some(text) => f.rut = Some(rut_fast(text).map_err(|e| e.to_string())?),
+                None => return Err(problem(bytes, "")),
+            },
+            Col::Folio => f.folio = folio(bytes)?,
+            Col::FechaDocto => {
+                f.issued = value::date_bytes(bytes)
+                    .map_err(|()| problem(bytes, "is not a dd/mm/yyyy date"))?
+            }
+            Col::FechaRecepcion | Col::FechaAcuse | Col::FechaReclamo => {
+                let time = value::datetime_bytes(bytes)
+                    .map_err(|()| problem(bytes, "is not a dd/mm/yyyy hh:mm:ss time"))?;
+                match col {
+                    Col::FechaRecepcion => f.received = time,
+                    Col::FechaAcuse => doc.acknowledged_at = time,
+                    _ => doc.claimed_at = time,
+                }
+            }
+            Col::Total => f.total = whole()?,
+            Col::CodIvaNoRec => {
+                doc.iva_no_recuperable_code = whole()?
+                    .and_then(|c| u8::try_from(c).ok())
+                    .filter(|c| *c > 0)
+            }
+            Col::OtroCodigo => f.tax_code = whole()?,
+            Col::OtroValor => f.tax_value = whole()?,
+            Col::OtroTasa => {
+                f.tax_rate = ascii(bytes)
+                    .and_then(|text| value::decimal(text).ok())
+                    .ok_or_else(|| problem(bytes, "is not a rate"))?
+            }
+            amount => {
+                let v = whole()?.unwrap_or(0);
+                match amount {
+                    Col::Exento => doc.exento = v,
+                    Col::Neto => doc.neto = v,
+                    Col::Iva => doc.iva = v,
+                    Col::IvaNoRec => doc.iva_no_recuperable = v,
+                    Col::ActivoFijoNeto => doc.activo_fijo_neto = v,
+                    Col::ActivoFijoIva => doc.activo_fijo_iva = v,
+                    Col::IvaUsoComun => doc.iva_uso_comun = v,
+                    Col::SinDerecho => doc.sin_derecho_credito = v,
+                    Col::IvaNoRetenido => doc.iva_no_retenido = v,
+                    Col::IvaRetTotal => doc.iva_retenido_total = v,
+                    Col::IvaRetParcial => doc.iva_retenido_parcial = v,
+                    Col::Extra(key) if v != 0 => {
+                        doc.extra.insert(key.to_owned(), v);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The values of one row that are checked together once every field is read.
+#[derive(Default)]
+struct Fields<'a> {
+    tipo: Option<u16>,
+    rut: Option<Rut>,
+    folio: Option<i64>,
+    total: Option<i64>,
+    issued: Option<chrono::NaiveDate>,
+    received: Option<chrono::NaiveDateTime>,
+    ref_tipo: &'a [u8],
+    ref_folio: &'a [u8],
+    tax_code: Option<i64>,
+    tax_value: Option<i64>,
+    tax_rate: Option<f64>,
+}
+
+/// A document's folio: a number in SII's range (docs/reference/sii.md#document-references).
+fn folio(bytes: &[u8]) -> Result<Option<i64>, String> {
+    match value::int_bytes(bytes) {
+        Ok(Some(f)) if is_folio(f) => Ok(Some(f)),
+        Ok(None) => Ok(None),
+        // A number, but not one of SII's (digits beyond `int`'s reach included).
+        Ok(Some(_)) | Err(())
+            if bytes
+                .trim_ascii()
+                .iter()
+                .all(|b| b.is_ascii_digit() || *b == b'-') =>
+        {
+            Err(problem(
+                bytes,
+                &format!("is not a folio: SII's folios go from 1 to {FOLIO_MAX}"),
+            ))
+        }
+        _ => Err(problem(bytes, "is not a whole number")),
+    }
+}
+
+/// "`text` is not …" for a field that could not be read; a field that is not ASCII is
+/// "unexpected text" whatever the column (only names and references may hold other bytes).
+#[cold]
+fn problem(bytes: &[u8], is_not: &str) -> String {
+    match ascii(bytes) {
+        Some(text) => format!("`{text}` {is_not}"),
+        None => format!(
+            "unexpected text `{}`",
+            Encoding::default().decode(bytes).trim()
+        ),
     }
 }
 
