@@ -80,14 +80,22 @@ pub(super) struct Records<R> {
     /// The last record's unquoted bytes, when it had quotes.
     scratch: Vec<u8>,
     source: Source,
+    /// A read error met after some bytes came in, returned by the next read.
+    failed: Option<io::Error>,
 }
 
 impl<R: Read> Records<R> {
     /// Reads from `reader` (unbuffered is fine: reading is done in large blocks).
     pub(super) fn new(reader: R) -> Records<R> {
+        Records::with_buffer(reader, BUFFER)
+    }
+
+    /// With a read buffer of `size` bytes to start with (tests use tiny ones, so that
+    /// records straddle refills and the buffer grows).
+    fn with_buffer(reader: R, size: usize) -> Records<R> {
         Records {
             reader,
-            buf: vec![0; BUFFER],
+            buf: vec![0; size.max(1)],
             pos: 0,
             filled: 0,
             eof: false,
@@ -95,6 +103,7 @@ impl<R: Read> Records<R> {
             spans: Vec::with_capacity(64),
             scratch: Vec::new(),
             source: Source::Buffer(0),
+            failed: None,
         }
     }
 
@@ -195,9 +204,15 @@ impl<R: Read> Records<R> {
         Ok(Some(line))
     }
 
-    /// Moves the unread bytes to the front and reads more (growing the buffer when a record
-    /// fills it); sets `eof` when the source has no more.
+    /// Moves the unread bytes to the front and reads until the buffer is full or the source
+    /// ends (growing the buffer when one record fills it); sets `eof` when the source has no
+    /// more. Filling the whole buffer is what keeps a long record from being searched again
+    /// after every small read: each search that fails is followed by at least a buffer's
+    /// worth of new bytes, or by a buffer twice as large.
     fn fill(&mut self) -> io::Result<()> {
+        if let Some(error) = self.failed.take() {
+            return Err(error);
+        }
         if self.pos > 0 {
             self.buf.copy_within(self.pos..self.filled, 0);
             self.filled -= self.pos;
@@ -206,20 +221,24 @@ impl<R: Read> Records<R> {
         if self.filled == self.buf.len() {
             self.buf.resize(self.buf.len() * 2, 0);
         }
-        loop {
+        let before = self.filled;
+        while self.filled < self.buf.len() {
             match self.reader.read(&mut self.buf[self.filled..]) {
                 Ok(0) => {
                     self.eof = true;
-                    return Ok(());
+                    break;
                 }
-                Ok(n) => {
-                    self.filled += n;
-                    return Ok(());
-                }
+                Ok(n) => self.filled += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // What was read before the failure is handed out first.
+                Err(e) if self.filled > before => {
+                    self.failed = Some(e);
+                    break;
+                }
                 Err(e) => return Err(e),
             }
         }
+        Ok(())
     }
 }
 

@@ -1,7 +1,8 @@
 use super::*;
 
-/// Every record of `input` as (line, fields), read through a reader that hands out `chunk`
-/// bytes at a time (so records straddle refills).
+/// Every record of `input` as (line, fields), read with a buffer of `chunk` bytes to start
+/// with, through a reader that hands out at most `chunk` bytes at a time (so records
+/// straddle refills and the buffer grows).
 fn read(input: &[u8], chunk: usize) -> Vec<(u64, Vec<Vec<u8>>)> {
     struct Chunked<'a>(&'a [u8], usize);
     impl Read for Chunked<'_> {
@@ -12,7 +13,7 @@ fn read(input: &[u8], chunk: usize) -> Vec<(u64, Vec<Vec<u8>>)> {
             Ok(n)
         }
     }
-    let mut records = Records::new(Chunked(input, chunk));
+    let mut records = Records::with_buffer(Chunked(input, chunk), chunk);
     let mut out = Vec::new();
     while let Some(record) = records.next_record().unwrap_or_else(|e| panic!("{e}")) {
         out.push((record.line, record.fields().map(<[u8]>::to_vec).collect()));
