@@ -211,13 +211,43 @@ pub struct OtherTax {
     pub tasa: Option<f64>,
 }
 
-/// A reference to another document (credit notes reference the invoice they correct).
+/// The highest folio SII assigns: a DTE's folio has at most 10 digits.
+pub const FOLIO_MAX: i64 = 9_999_999_999;
+
+/// Whether `folio` is in SII's folio range (1 to [`FOLIO_MAX`]).
+pub fn is_folio(folio: i64) -> bool {
+    (1..=FOLIO_MAX).contains(&folio)
+}
+
+/// A reference to another DTE (credit notes reference the invoice they correct): a
+/// numeric type and a folio in SII's range, so it may name a document of the register.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocumentReference {
     /// Tipo DTE of the referenced document.
     pub tipo_dte: u16,
     /// Folio of the referenced document.
     pub folio: i64,
+}
+
+/// A reference that cannot name a DTE, kept as SII gives it: purchase orders, HES, contracts
+/// and the like carry alphanumeric folios (a DTE's `FolioRef` is text of up to 18
+/// characters), numbers beyond the folio range, or a type that is not a number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OtherReference {
+    /// The referenced document's type, as given (`801`, `HES`, …).
+    pub tipo: String,
+    /// Its folio, as given (trimmed).
+    pub folio: String,
+}
+
+/// Something odd in what SII gave that does not make the document wrong (a reference type
+/// without its folio, say): kept on the document so that it is not lost in silence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentWarning {
+    /// The field it is about (CSV column or JSON field name).
+    pub field: String,
+    /// What is odd.
+    pub message: String,
 }
 
 /// One document of the RCV, or one summary line (boletas and vouchers are only totalled:
@@ -281,6 +311,12 @@ pub struct RcvDocument {
     pub other_taxes: Vec<OtherTax>,
     /// Referenced documents.
     pub references: Vec<DocumentReference>,
+    /// References that cannot name a DTE (alphanumeric folios, …); absent from older data.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_references: Vec<OtherReference>,
+    /// What was odd but kept (see [`DocumentWarning`]); absent from older data.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<DocumentWarning>,
     /// Receiver event (A not claimed in time, C receipt granted, P cash, R claimed).
     pub receiver_event: Option<String>,
     /// Cancelled (anulado) according to SII.
@@ -334,6 +370,8 @@ impl RcvDocument {
             iva_no_retenido: 0,
             other_taxes: Vec::new(),
             references: Vec::new(),
+            other_references: Vec::new(),
+            warnings: Vec::new(),
             receiver_event: None,
             anulado: false,
             tasa_iva: None,
@@ -439,6 +477,39 @@ mod tests {
         assert!("ACEPTADO".parse::<PurchaseState>().is_err());
         assert_eq!("VENTA".parse::<Operation>(), Ok(Operation::Venta));
         assert_eq!(Operation::Compra.sii_name(), "COMPRA");
+    }
+
+    #[test]
+    fn folio_range_is_ten_digits() {
+        assert!(is_folio(1));
+        assert!(is_folio(9_999_999_999));
+        assert!(!is_folio(0));
+        assert!(!is_folio(-5));
+        assert!(!is_folio(10_000_000_000));
+    }
+
+    #[test]
+    fn documents_stored_before_warnings_existed_still_read() {
+        let company = Rut::parse("76123456-0").expect("rut");
+        let period = Period::parse("2024-11").expect("period");
+        let mut doc = RcvDocument::new(company, period, Operation::Venta, 33, None, 7);
+        let plain = serde_json::to_value(&doc).expect("serialises");
+        // Nothing new is written for a document without them: older readers see no change.
+        assert!(plain.get("other_references").is_none() && plain.get("warnings").is_none());
+        let back: RcvDocument = serde_json::from_value(plain).expect("reads");
+        assert_eq!(back, doc);
+
+        doc.other_references.push(OtherReference {
+            tipo: "801".into(),
+            folio: "OC-4500A".into(),
+        });
+        doc.warnings.push(DocumentWarning {
+            field: "Folio Docto. Referencia".into(),
+            message: "a reference of type 33 without a folio".into(),
+        });
+        let text = serde_json::to_string(&doc).expect("serialises");
+        let back: RcvDocument = serde_json::from_str(&text).expect("reads");
+        assert_eq!(back, doc);
     }
 
     #[test]

@@ -199,8 +199,10 @@ fn other_formats_and_the_table() {
 
 #[test]
 fn refused_rows_are_reported_and_wrong_files_refused() {
+    // `--allow-refused`: without it refused rows fail the command (see
+    // `refused_rows_fail_the_command_unless_allowed`).
     let output = run(
-        &["--format", "csv"],
+        &["--format", "csv", "--allow-refused"],
         &[(
             "--ventas",
             testdata("RCV-venta-missing-required-fields.csv"),
@@ -250,6 +252,101 @@ fn refused_rows_are_reported_and_wrong_files_refused() {
         String::from_utf8_lossy(&output.stderr).contains("reason"),
         "{}",
         String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn refused_rows_fail_the_command_unless_allowed() {
+    let files = [
+        (
+            "--compras",
+            testdata("RCV-compra-registro-folio-out-of-range.csv"),
+        ),
+        ("--ventas", testdata("RCV-venta-folio-out-of-range.csv")),
+    ];
+    let output = run(&["--format", "csv"], &files);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    // The declaration is still written, so that the user sees what it would be.
+    assert!(
+        String::from_utf8_lossy(&output.stdout).starts_with("codigo;glosa;valor\n"),
+        "{stderr}"
+    );
+    // The summary comes at the end, one line per refused row, naming file, line and column.
+    let summary = stderr
+        .split_once("2 rows refused in 2 files; they are not in the declaration:\n")
+        .map(|(_, rest)| rest)
+        .unwrap_or_else(|| panic!("no summary in {stderr}"));
+    let lines: Vec<&str> = summary.lines().collect();
+    assert!(
+        lines[0].ends_with(
+            "RCV-compra-registro-folio-out-of-range.csv: line 3, column `Folio`: `99999999999` is not a folio: SII's folios go from 1 to 9999999999"
+        ),
+        "{summary}"
+    );
+    assert!(
+        lines[1].ends_with(
+            "RCV-venta-folio-out-of-range.csv: line 3, column `Folio`: `12345678901` is not a folio: SII's folios go from 1 to 9999999999"
+        ),
+        "{summary}"
+    );
+    assert!(lines[2].contains("--allow-refused"), "{summary}");
+    assert!(
+        lines[3].starts_with("f29-engine compute: 2 CSV row(s) refused"),
+        "{summary}"
+    );
+    assert_eq!(lines.len(), 4, "{summary}");
+
+    // Allowed: the same summary, and success.
+    let output = run(&["--format", "csv", "--allow-refused"], &files);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("2 rows refused in 2 files; they are not in the declaration:\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with("--allow-refused: computed without them.\n"),
+        "{stderr}"
+    );
+
+    // The table format shows the declaration on stdout and still ends with the summary.
+    let output = run(&[], &files);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("2 rows refused in 2 files"), "{stderr}");
+}
+
+#[test]
+fn references_keep_their_documents_and_half_references_are_warnings() {
+    let output = run(
+        &["--format", "csv"],
+        &[("--ventas", testdata("RCV-venta-references.csv"))],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(!stderr.contains("refused"), "{stderr}");
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("(csv_document_warning)"))
+        .collect();
+    assert_eq!(warnings.len(), 2, "{stderr}");
+    assert!(
+        warnings[0].contains("document 33/510/12345678-5, column `Folio Docto. Referencia`"),
+        "{stderr}"
+    );
+    assert!(
+        warnings[1].contains("document 33/511/12345678-5, column `Tipo Docto. Referencia`"),
+        "{stderr}"
+    );
+    // Every document counts: six facturas 33 and a credit note. Sales IVA (502) is the
+    // facturas' minus the note's: 332,534 + 5 × 419,823.
+    let codes = csv_codes(&String::from_utf8(output.stdout).unwrap());
+    assert_eq!(codes.get(&503).map(String::as_str), Some("6"), "{codes:?}");
+    assert_eq!(
+        codes.get(&502).map(String::as_str),
+        Some("2431649"),
+        "{codes:?}"
     );
 }
 

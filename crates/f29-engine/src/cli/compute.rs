@@ -10,6 +10,7 @@ use ofitec_domain::rcv::{Operation, RcvDocument};
 use ofitec_domain::{Period, Rut};
 use sii_client::rcv::csv::parse_reader;
 
+use super::refused::RefusedRows;
 use super::resumen;
 use super::table::render_table;
 use crate::config::Config;
@@ -73,6 +74,10 @@ pub struct ComputeArgs {
     /// UTM table YAML replacing the configured or shipped one.
     #[arg(long)]
     pub utm_table: Option<PathBuf>,
+    /// Succeed even when rows of the CSV files were refused (they are still listed at the
+    /// end); without it the command fails with exit code 3.
+    #[arg(long)]
+    pub allow_refused: bool,
 }
 
 /// Why the command could not produce a declaration.
@@ -84,6 +89,10 @@ pub enum CliError {
     /// The computation itself failed (exit code 1).
     #[error("{0}")]
     Failed(String),
+    /// The declaration was computed and written, but rows of the CSV files were refused and
+    /// `--allow-refused` was not given (exit code 3).
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl CliError {
@@ -92,6 +101,7 @@ impl CliError {
         match self {
             CliError::Usage(_) => 2,
             CliError::Failed(_) => 1,
+            CliError::Refused(_) => 3,
         }
     }
 }
@@ -100,13 +110,20 @@ fn usage(message: impl Into<String>) -> CliError {
     CliError::Usage(message.into())
 }
 
-/// Reads one CSV file; row errors become warnings naming the file and line.
+/// What reading the CSV files adds to the declaration's findings and the final summary.
+struct Reading {
+    findings: Vec<Finding>,
+    refused: RefusedRows,
+}
+
+/// Reads one CSV file; row errors become warnings naming the file and line (and are kept
+/// for the summary), and so do the documents' own warnings.
 fn read_csv(
     path: &Path,
     expected: Operation,
     company: Rut,
     period: Period,
-    findings: &mut Vec<Finding>,
+    reading: &mut Reading,
 ) -> Result<Vec<RcvDocument>, CliError> {
     let file =
         File::open(path).map_err(|e| usage(format!("cannot open {}: {e}", path.display())))?;
@@ -123,6 +140,8 @@ fn read_csv(
             }
         )));
     }
+    reading.refused.add(path, &outcome.errors);
+    let findings = &mut reading.findings;
     for error in &outcome.errors {
         findings.push(Finding::warning(
             "csv_row_refused",
@@ -132,6 +151,21 @@ fn read_csv(
             ),
             None,
         ));
+    }
+    for doc in &outcome.documents {
+        for warning in &doc.warnings {
+            findings.push(Finding::warning(
+                "csv_document_warning",
+                format!(
+                    "{}: document {}, column `{}`: {}",
+                    path.display(),
+                    doc.key(),
+                    warning.field,
+                    warning.message
+                ),
+                None,
+            ));
+        }
     }
     Ok(outcome.documents)
 }
@@ -179,7 +213,10 @@ pub fn run(args: &ComputeArgs, config: Option<&Path>) -> Result<(), CliError> {
     };
     inputs.check(&mapping).map_err(|e| usage(e.to_string()))?;
 
-    let mut findings = Vec::new();
+    let mut reading = Reading {
+        findings: Vec::new(),
+        refused: RefusedRows::default(),
+    };
     let mut documents = Vec::new();
     for path in &args.compras {
         documents.extend(read_csv(
@@ -187,7 +224,7 @@ pub fn run(args: &ComputeArgs, config: Option<&Path>) -> Result<(), CliError> {
             Operation::Compra,
             company,
             period,
-            &mut findings,
+            &mut reading,
         )?);
     }
     for path in &args.ventas {
@@ -196,9 +233,13 @@ pub fn run(args: &ComputeArgs, config: Option<&Path>) -> Result<(), CliError> {
             Operation::Venta,
             company,
             period,
-            &mut findings,
+            &mut reading,
         )?);
     }
+    let Reading {
+        mut findings,
+        refused,
+    } = reading;
     if let Some(path) = &args.ventas_resumen {
         let detailed: BTreeSet<u16> = documents
             .iter()
@@ -284,10 +325,20 @@ pub fn run(args: &ComputeArgs, config: Option<&Path>) -> Result<(), CliError> {
             );
         }
     }
+    // Last, so that it is what a terminal shows at the end.
+    if let Some(summary) = refused.summary(args.allow_refused) {
+        let _ = std::io::stderr().write_all(summary.as_bytes());
+    }
     if findings.iter().any(|f| f.severity == Severity::Error) {
         return Err(CliError::Failed(
             "the declaration has validation errors (listed above)".into(),
         ));
+    }
+    if refused.count() > 0 && !args.allow_refused {
+        return Err(CliError::Refused(format!(
+            "{} CSV row(s) refused (listed above): the declaration is incomplete",
+            refused.count()
+        )));
     }
     Ok(())
 }

@@ -6,10 +6,12 @@
 //!   rows into [`ofitec_domain::rcv::RcvDocument`], the export methods' CSV lines;
 //! * [`csv`]: the streaming parser for SII's five CSV layouts (downloads and export lines);
 //! * [`RowError`]: a refused row (line, column, message), reported while the rest is kept;
+//! * `reference`: the reference fields both formats share, which never refuse a document;
 //! * `value`: the tolerant number/date readers both formats share.
 
 pub mod csv;
 mod method;
+mod reference;
 pub mod request;
 pub mod response;
 mod row_error;

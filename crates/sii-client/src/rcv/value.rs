@@ -6,36 +6,62 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 /// Whether SII means "nothing" by this text.
 pub(crate) fn is_null(text: &str) -> bool {
-    let t = text.trim();
-    t.is_empty() || t == "-" || t.eq_ignore_ascii_case("null")
+    is_null_bytes(text.as_bytes())
+}
+
+/// [`is_null`] on bytes (non-ASCII bytes are never null).
+#[inline]
+pub(crate) fn is_null_bytes(bytes: &[u8]) -> bool {
+    let t = bytes.trim_ascii();
+    t.is_empty() || t == b"-" || t.eq_ignore_ascii_case(b"null")
 }
 
 /// A whole amount: optional sign, digits; a `.00`-style zero fraction is accepted, and
 /// thousands separators never appear in SII's exports (a `.` with non-zero decimals is
 /// refused rather than guessed at). `Ok(None)` when null.
 pub(crate) fn int(text: &str) -> Result<Option<i64>, ()> {
-    let t = text.trim();
-    if is_null(t) {
+    int_bytes(text.as_bytes())
+}
+
+/// [`int`] on bytes. Plain digits (nearly every amount) take a fast path.
+#[inline]
+pub(crate) fn int_bytes(bytes: &[u8]) -> Result<Option<i64>, ()> {
+    if let Some(value) = digits(bytes) {
+        return Ok(Some(value));
+    }
+    let t = bytes.trim_ascii();
+    if is_null_bytes(t) {
         return Ok(None);
     }
-    let (negative, digits) = match t.as_bytes().first() {
+    let (negative, rest) = match t.first() {
         Some(b'-') => (true, &t[1..]),
         Some(b'+') => (false, &t[1..]),
         _ => (false, t),
     };
-    let whole = match digits.split_once(['.', ',']) {
-        Some((whole, fraction)) if fraction.bytes().all(|b| b == b'0') => whole,
+    let whole = match rest.iter().position(|b| *b == b'.' || *b == b',') {
+        Some(dot) if rest[dot + 1..].iter().all(|b| *b == b'0') => &rest[..dot],
         Some(_) => return Err(()),
-        None => digits,
+        None => rest,
     };
-    if whole.is_empty() || whole.len() > 18 || !whole.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(());
+    let value = digits(whole).ok_or(())?;
+    Ok(Some(if negative { -value } else { value }))
+}
+
+/// 1 to 18 ASCII digits as a number (18 digits always fit an `i64`).
+#[inline]
+fn digits(bytes: &[u8]) -> Option<i64> {
+    if bytes.is_empty() || bytes.len() > 18 {
+        return None;
     }
     let mut value: i64 = 0;
-    for b in whole.bytes() {
-        value = value * 10 + i64::from(b - b'0');
+    for b in bytes {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        value = value * 10 + i64::from(d);
     }
-    Ok(Some(if negative { -value } else { value }))
+    Some(value)
 }
 
 /// A rate or other decimal (`19`, `19.00`, `18,5`).
@@ -53,11 +79,16 @@ pub(crate) fn decimal(text: &str) -> Result<Option<f64>, ()> {
 
 /// `dd/mm/yyyy` (also `yyyy-mm-dd`, which some exports use).
 pub(crate) fn date(text: &str) -> Result<Option<NaiveDate>, ()> {
-    let t = text.trim();
-    if is_null(t) {
+    date_bytes(text.as_bytes())
+}
+
+/// [`date`] on bytes.
+#[inline]
+pub(crate) fn date_bytes(bytes: &[u8]) -> Result<Option<NaiveDate>, ()> {
+    let b = bytes.trim_ascii();
+    if is_null_bytes(b) {
         return Ok(None);
     }
-    let b = t.as_bytes();
     let (d, m, y) = if b.len() == 10 && b[2] == b'/' && b[5] == b'/' {
         (num(&b[0..2])?, num(&b[3..5])?, num(&b[6..10])?)
     } else if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
@@ -70,21 +101,27 @@ pub(crate) fn date(text: &str) -> Result<Option<NaiveDate>, ()> {
 
 /// `dd/mm/yyyy hh:mm:ss` (a bare date means midnight; `hh:mm` is accepted).
 pub(crate) fn datetime(text: &str) -> Result<Option<NaiveDateTime>, ()> {
-    let t = text.trim();
-    if is_null(t) {
+    datetime_bytes(text.as_bytes())
+}
+
+/// [`datetime`] on bytes.
+#[inline]
+pub(crate) fn datetime_bytes(bytes: &[u8]) -> Result<Option<NaiveDateTime>, ()> {
+    let t = bytes.trim_ascii();
+    if is_null_bytes(t) {
         return Ok(None);
     }
-    let (day, time) = match t.split_once([' ', 'T']) {
-        Some((day, time)) => (day, time.trim()),
-        None => (t, ""),
+    let (day, time) = match t.iter().position(|b| *b == b' ' || *b == b'T') {
+        Some(at) => (&t[..at], t[at + 1..].trim_ascii()),
+        None => (t, &b""[..]),
     };
-    let Some(day) = date(day)? else {
+    let Some(day) = date_bytes(day)? else {
         return Err(());
     };
     let time = if time.is_empty() {
         NaiveTime::MIN
     } else {
-        let b = time.as_bytes();
+        let b = time;
         let (h, mi, s) = match b.len() {
             8 if b[2] == b':' && b[5] == b':' => (num(&b[0..2])?, num(&b[3..5])?, num(&b[6..8])?),
             5 if b[2] == b':' => (num(&b[0..2])?, num(&b[3..5])?, 0),
@@ -95,6 +132,7 @@ pub(crate) fn datetime(text: &str) -> Result<Option<NaiveDateTime>, ()> {
     Ok(Some(day.and_time(time)))
 }
 
+#[inline]
 fn num(bytes: &[u8]) -> Result<u32, ()> {
     if bytes.is_empty() || !bytes.iter().all(u8::is_ascii_digit) {
         return Err(());

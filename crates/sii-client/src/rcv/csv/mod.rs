@@ -1,5 +1,6 @@
 //! SII's RCV CSV exports (docs/reference/sii.md#rcv-csv-exports), streamed.
 //!
+//! * `records`: SII's CSV dialect split into records and fields, in place;
 //! * `layout`: the five header rows (compras REGISTRO 27 columns, NO_INCLUIR 24,
 //!   RECLAMADO 24, PENDIENTE 23, ventas 43) and what each column means;
 //! * `text`: field decoding (UTF-8 or Latin-1, detected), nulls (`-`, empty, `null`);
@@ -11,6 +12,7 @@
 
 mod layout;
 mod reader;
+mod records;
 mod row;
 mod text;
 

@@ -8,6 +8,7 @@ use ofitec_domain::rcv::{PurchaseState, RcvDocument};
 use ofitec_domain::{Period, Rut};
 
 use super::Layout;
+use super::records::Records;
 use super::row::{Parsed, RowContext};
 use super::text::Encoding;
 use crate::rcv::RowError;
@@ -66,15 +67,14 @@ pub fn parse_reader<R: Read>(
 
 /// The streaming form: `Item = Result<RcvDocument, CsvError>`, where
 /// [`CsvError::Row`] reports a refused row and any other error ends the stream. Memory
-/// stays constant whatever the file size (one pending document and one record buffer).
+/// stays constant whatever the file size (one pending document and one read buffer).
 pub struct CsvReader<R: Read> {
-    reader: csv::Reader<R>,
-    record: csv::ByteRecord,
+    records: Records<R>,
     context: RowContext,
     /// The last document, held until we know no continuation row follows.
     pending: Option<RcvDocument>,
-    /// Items ready to hand out.
-    ready: VecDeque<Result<RcvDocument, CsvError>>,
+    /// Errors to hand out before reading on (a row may have several).
+    errors: VecDeque<CsvError>,
     done: bool,
 }
 
@@ -95,25 +95,14 @@ impl<R: Read> CsvReader<R> {
         period: Period,
         state_hint: Option<PurchaseState>,
     ) -> Result<CsvReader<R>, CsvError> {
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(b';')
-            .has_headers(false)
-            // Data rows carry one more (empty) field than the header: the trailing `;`.
-            .flexible(true)
-            // SII never doubles quotes inside quoted fields.
-            .double_quote(false)
-            .buffer_capacity(64 * 1024)
-            .from_reader(reader);
-        let mut header = csv::ByteRecord::new();
-        let found = reader
-            .read_byte_record(&mut header)
-            .map_err(|e| CsvError::Read(e.to_string()))?;
-        if !found {
-            return Err(CsvError::Empty);
-        }
+        let mut records = Records::new(reader);
+        let header = records
+            .next_record()
+            .map_err(|e| CsvError::Read(e.to_string()))?
+            .ok_or(CsvError::Empty)?;
         let mut encoding = Encoding::default();
         let names: Vec<String> = header
-            .iter()
+            .fields()
             .enumerate()
             .map(|(i, f)| {
                 let f = if i == 0 {
@@ -129,11 +118,10 @@ impl<R: Read> CsvReader<R> {
             CsvError::UnknownHeader(seen.chars().take(200).collect())
         })?;
         Ok(CsvReader {
-            reader,
-            record: csv::ByteRecord::new(),
+            records,
             context: RowContext::new(layout, company, period, state_hint),
             pending: None,
-            ready: VecDeque::new(),
+            errors: VecDeque::new(),
             done: false,
         })
     }
@@ -143,63 +131,69 @@ impl<R: Read> CsvReader<R> {
         self.context.layout
     }
 
-    /// Reads records until something is ready to hand out.
-    fn fill(&mut self) {
-        while self.ready.is_empty() && !self.done {
-            match self.reader.read_byte_record(&mut self.record) {
-                Ok(false) => {
+    /// Reads records until a document is complete (the next one began, or the input
+    /// ended) or an error is found.
+    fn read_on(&mut self) -> Option<Result<RcvDocument, CsvError>> {
+        loop {
+            if self.done {
+                // The last document goes out before a read error found after it.
+                return match self.pending.take() {
+                    Some(doc) => Some(Ok(doc)),
+                    None => self.errors.pop_front().map(Err),
+                };
+            }
+            let record = match self.records.next_record() {
+                Ok(Some(record)) => record,
+                Ok(None) => {
                     self.done = true;
-                    if let Some(doc) = self.pending.take() {
-                        self.ready.push_back(Ok(doc));
-                    }
-                }
-                Ok(true) => {
-                    let line = self.record.position().map_or(0, csv::Position::line);
-                    self.accept(line);
+                    continue;
                 }
                 Err(e) => {
                     self.done = true;
-                    if let Some(doc) = self.pending.take() {
-                        self.ready.push_back(Ok(doc));
+                    self.errors.push_back(CsvError::Read(e.to_string()));
+                    continue;
+                }
+            };
+            let line = record.line;
+            match self.context.parse(&record) {
+                Ok(Parsed::Blank) => {}
+                Ok(Parsed::Document(doc)) => {
+                    if let Some(previous) = self.pending.replace(doc) {
+                        return Some(Ok(previous));
                     }
-                    self.ready.push_back(Err(CsvError::Read(e.to_string())));
+                }
+                Ok(Parsed::Continuation {
+                    tipo_dte,
+                    folio,
+                    counterpart,
+                    tax,
+                }) => match self.pending.as_mut() {
+                    Some(doc)
+                        if doc.tipo_dte == tipo_dte
+                            && doc.folio == folio
+                            && doc.counterpart == Some(counterpart) =>
+                    {
+                        doc.other_taxes.push(tax);
+                    }
+                    _ => {
+                        return Some(Err(CsvError::Row(RowError {
+                            line,
+                            column: None,
+                            message: format!(
+                                "other-tax row for {tipo_dte}/{folio}/{counterpart} does not follow that document"
+                            ),
+                        })));
+                    }
+                },
+                Err(errors) => {
+                    let mut errors = errors.into_iter().map(CsvError::Row);
+                    let first = errors.next();
+                    self.errors.extend(errors);
+                    if first.is_some() {
+                        return first.map(Err);
+                    }
                 }
             }
-        }
-    }
-
-    fn accept(&mut self, line: u64) {
-        match self.context.parse(&self.record, line) {
-            Ok(Parsed::Blank) => {}
-            Ok(Parsed::Document(doc)) => {
-                if let Some(previous) = self.pending.replace(doc) {
-                    self.ready.push_back(Ok(previous));
-                }
-            }
-            Ok(Parsed::Continuation {
-                tipo_dte,
-                folio,
-                counterpart,
-                tax,
-            }) => match self.pending.as_mut() {
-                Some(doc)
-                    if doc.tipo_dte == tipo_dte
-                        && doc.folio == folio
-                        && doc.counterpart == Some(counterpart) =>
-                {
-                    doc.other_taxes.push(tax);
-                }
-                _ => self.ready.push_back(Err(CsvError::Row(RowError {
-                    line,
-                    column: None,
-                    message: format!(
-                        "other-tax row for {tipo_dte}/{folio}/{counterpart} does not follow that document"
-                    ),
-                }))),
-            },
-            Err(errors) => self
-                .ready
-                .extend(errors.into_iter().map(|e| Err(CsvError::Row(e)))),
         }
     }
 }
@@ -208,8 +202,10 @@ impl<R: Read> Iterator for CsvReader<R> {
     type Item = Result<RcvDocument, CsvError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.fill();
-        self.ready.pop_front()
+        match self.errors.pop_front() {
+            Some(error) => Some(Err(error)),
+            None => self.read_on(),
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 
 use ofitec_domain::Rut;
 use ofitec_domain::rcv::{
-    DocumentReference, Operation, PurchaseState, RcvDocument, TransactionType,
+    FOLIO_MAX, Operation, PurchaseState, RcvDocument, TransactionType, is_folio,
 };
 use serde_json::{Map, Value};
 
@@ -11,6 +11,7 @@ use super::envelope::{self, Answer};
 use super::names::{DETAIL_EXTRA, DETAIL_NOT_AMOUNTS, snake_case};
 use super::summary::{json_int, text};
 use crate::rcv::RowError;
+use crate::rcv::reference::{self, ReferenceFields};
 use crate::rcv::request::RcvQuery;
 use crate::rcv::value;
 
@@ -63,6 +64,12 @@ pub fn parse_detalle(bytes: &[u8], query: &RcvQuery) -> Result<Detalle, RcvError
 
 type FieldError<'a> = (&'a str, String);
 
+/// The detail rows' reference fields.
+const REFERENCE_FIELDS: ReferenceFields = ReferenceFields {
+    tipo: "detTipoDocRef",
+    folio: "detFolioDocRef",
+};
+
 fn document<'a>(
     map: &'a Map<String, Value>,
     query: &RcvQuery,
@@ -93,7 +100,15 @@ fn document<'a>(
             "detDvDoc" => rut_dv = text(Some(v)),
             "detRznSoc" => doc.counterpart_name = text(Some(v)).unwrap_or_default(),
             "detNroDoc" => {
-                doc.folio = int()?.ok_or((key, "missing folio".to_owned()))?;
+                doc.folio = int()
+                    .map_err(|(key, _)| (key, format!("`{v}` is not a folio")))?
+                    .ok_or((key, "missing folio".to_owned()))?;
+                if !is_folio(doc.folio) {
+                    return Err((
+                        key,
+                        format!("`{v}` is not a folio: SII's folios go from 1 to {FOLIO_MAX}"),
+                    ));
+                }
                 has_folio = true;
             }
             "detFchDoc" => doc.issued_on = date(v, key)?,
@@ -142,8 +157,9 @@ fn document<'a>(
                 }
             }
             "detAnulado" => doc.anulado = truthy(v),
-            "detTipoDocRef" => ref_tipo = int()?,
-            "detFolioDocRef" => ref_folio = int()?,
+            // Any text: references never refuse a document (see `rcv::reference`).
+            "detTipoDocRef" => ref_tipo = text(Some(v)),
+            "detFolioDocRef" => ref_folio = text(Some(v)),
             _ => {
                 if let Some((_, name)) = DETAIL_EXTRA.iter().find(|(field, _)| *field == key) {
                     let n = amount()?;
@@ -176,14 +192,12 @@ fn document<'a>(
         ),
         _ => return Err(("detRutDoc", "missing counterpart RUT".into())),
     };
-    if let (Some(tipo), Some(folio)) = (ref_tipo, ref_folio)
-        && tipo > 0
-        && folio > 0
-    {
-        let tipo_dte =
-            u16::try_from(tipo).map_err(|_| ("detTipoDocRef", format!("invalid type {tipo}")))?;
-        doc.references.push(DocumentReference { tipo_dte, folio });
-    }
+    reference::read(
+        &mut doc,
+        ref_tipo.as_deref().unwrap_or_default(),
+        ref_folio.as_deref().unwrap_or_default(),
+        REFERENCE_FIELDS,
+    );
     Ok(doc)
 }
 

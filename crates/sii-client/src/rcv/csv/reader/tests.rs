@@ -211,3 +211,37 @@ fn accented_purchase_types_are_read_in_utf8_and_latin1() {
         );
     }
 }
+
+#[test]
+fn a_read_error_ends_the_stream_after_the_last_document() {
+    // A source that fails after its first block: the documents read so far still come
+    // out, then the error, then nothing. A last row without its line end may be cut short
+    // by the failure: it is not handed out.
+    struct Failing(Option<Vec<u8>>);
+    impl Read for Failing {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            match self.0.take() {
+                Some(bytes) => {
+                    out[..bytes.len()].copy_from_slice(&bytes);
+                    Ok(bytes.len())
+                }
+                None => Err(std::io::Error::other("disk gone")),
+            }
+        }
+    }
+    let file = compra_registro(&[
+        "1;33;Del Giro;12345678-5;A;1;02/11/2024;03/11/2024 10:00:00;;0;100;19;;;119;;;;;0;;;;0;;;;",
+        "2;33;Del Giro;12345678-5;A;2;02/11/2024;03/11/2024 10:00:00;;0;100;19;;;119;;;;;0;;;;0;;;;",
+    ]);
+    let folios = |bytes: Vec<u8>| -> Vec<Result<i64, CsvError>> {
+        CsvReader::new(Failing(Some(bytes)), company(), period(), None)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .map(|i| i.map(|d| d.folio))
+            .collect()
+    };
+    let gone = || Err(CsvError::Read("disk gone".into()));
+    let mut ended = file.clone();
+    ended.push(b'\n');
+    assert_eq!(folios(ended), vec![Ok(1), Ok(2), gone()]);
+    assert_eq!(folios(file), vec![Ok(1), gone()]);
+}

@@ -2,6 +2,7 @@ use super::*;
 use crate::rcv::response::{RcvError, RcvStatus};
 use chrono::NaiveDate;
 use ofitec_domain::Period;
+use ofitec_domain::rcv::{DocumentReference, OtherReference};
 
 fn query(operation: Operation) -> RcvQuery {
     let (Ok(company), Ok(period)) = (Rut::parse("76123456-0"), Period::parse("202411")) else {
@@ -128,6 +129,75 @@ fn bad_rows_are_reported_and_the_rest_kept() {
             (5, Some("detNroDoc"))
         ]
     );
+}
+
+#[test]
+fn references_never_refuse_a_row() {
+    // Alphanumeric folios, a type that is no number, half references: every row is kept.
+    let row = |folio: i64, tipo_ref: &str, folio_ref: &str| {
+        format!(
+            r#"{{"detTipoDoc": 33, "detRutDoc": 12345678, "detDvDoc": "5", "detNroDoc": {folio}, "detTipoDocRef": {tipo_ref}, "detFolioDocRef": {folio_ref}}}"#
+        )
+    };
+    let rows = [
+        row(1, "801", r#""OC-4500A""#),
+        row(2, r#""HES""#, "1000234567"),
+        row(3, "33", "null"),
+        row(4, "0", r#""ABC""#),
+        row(5, "0", "0"),
+        row(6, "70000", "12"),
+    ]
+    .join(",");
+    let body = envelope(&rows, 0, "null");
+    let parsed = parse_detalle(body.as_bytes(), &query(Operation::Venta));
+    let Ok(parsed) = parsed else {
+        panic!("{parsed:?}")
+    };
+    assert_eq!(parsed.items.errors, vec![]);
+    let docs = &parsed.items.documents;
+    assert_eq!(docs.len(), 6);
+    let other = |tipo: &str, folio: &str| {
+        vec![OtherReference {
+            tipo: tipo.into(),
+            folio: folio.into(),
+        }]
+    };
+    assert_eq!(docs[0].other_references, other("801", "OC-4500A"));
+    assert_eq!(docs[1].other_references, other("HES", "1000234567"));
+    assert_eq!(docs[5].other_references, other("70000", "12"));
+    let warned: Vec<(i64, &str)> = docs
+        .iter()
+        .flat_map(|d| d.warnings.iter().map(move |w| (d.folio, w.field.as_str())))
+        .collect();
+    assert_eq!(warned, vec![(3, "detFolioDocRef"), (4, "detTipoDocRef")]);
+    assert!(docs[4].references.is_empty() && docs[4].other_references.is_empty());
+}
+
+#[test]
+fn folios_beyond_sii_range_are_refused() {
+    let rows = r#"{"detTipoDoc": 33, "detRutDoc": 12345678, "detDvDoc": "5", "detNroDoc": 10000000000},
+        {"detTipoDoc": 33, "detRutDoc": 12345678, "detDvDoc": "5", "detNroDoc": 0},
+        {"detTipoDoc": 33, "detRutDoc": 12345678, "detDvDoc": "5", "detNroDoc": 9999999999}"#;
+    let body = envelope(rows, 0, "null");
+    let parsed = parse_detalle(body.as_bytes(), &query(Operation::Compra));
+    let Ok(parsed) = parsed else {
+        panic!("{parsed:?}")
+    };
+    let errors: Vec<String> = parsed
+        .items
+        .errors
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        errors,
+        vec![
+            "line 1, column `detNroDoc`: `10000000000` is not a folio: SII's folios go from 1 to 9999999999",
+            "line 2, column `detNroDoc`: `0` is not a folio: SII's folios go from 1 to 9999999999",
+        ]
+    );
+    assert_eq!(parsed.items.documents.len(), 1);
+    assert_eq!(parsed.items.documents[0].folio, 9_999_999_999);
 }
 
 #[test]
