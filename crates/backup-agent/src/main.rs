@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use backup_agent::cli;
+use backup_agent::cli::{self, Maintenance};
+use backup_agent::reason::Reason;
 use clap::{Parser, Subcommand};
 use ofitec_platform::runner;
 
@@ -28,9 +29,9 @@ enum Command {
         /// Plan name.
         #[arg(long)]
         plan: String,
-        /// scheduled, pre-import, pre-deploy or manual.
-        #[arg(long, default_value = "manual")]
-        reason: String,
+        /// Why: recorded with the run and as the snapshot tag `reason=<reason>`.
+        #[arg(long, value_enum, default_value_t = Reason::Manual)]
+        reason: Reason,
         /// Run in this process instead of asking the running agent.
         #[arg(long)]
         local: bool,
@@ -82,9 +83,9 @@ enum Command {
         /// Plan name.
         #[arg(long)]
         plan: String,
-        /// `retention` or `check`.
-        #[arg(long)]
-        what: String,
+        /// What to do now.
+        #[arg(long, value_enum)]
+        what: Maintenance,
     },
 }
 
@@ -108,7 +109,7 @@ async fn main() -> ExitCode {
             reason,
             local,
             agent,
-        }) => cli::run(&config, &plan, &reason, local, agent).await,
+        }) => cli::run(&config, &plan, reason, local, agent).await,
         Some(Command::Restore {
             snapshot,
             plan,
@@ -132,7 +133,7 @@ async fn main() -> ExitCode {
         Some(Command::Drill { plan, local, agent }) => {
             cli::drill(&config, &plan, local, agent).await
         }
-        Some(Command::Maintain { plan, what }) => cli::maintain(&config, &plan, &what).await,
+        Some(Command::Maintain { plan, what }) => cli::maintain(&config, &plan, what).await,
         Some(Command::Tools) => cli::tools(&config),
     }
 }

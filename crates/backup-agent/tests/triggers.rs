@@ -6,6 +6,7 @@
 
 mod support;
 
+use backup_agent::outcome::RunResult;
 use ofitec_domain::ErrorCode;
 use std::time::Duration;
 
@@ -33,15 +34,15 @@ async fn concurrent_requests_join_the_run_in_progress() {
     let (mut a, mut b) = (app.client().await, app.client().await);
     let request = |by: &str| pb::RunBackupRequest {
         plan: "join".into(),
-        reason: "pre-import".into(),
+        reason: pb::RunReason::PreImport.into(),
         requested_by: by.into(),
         wait: true,
     };
     let (first, second) = tokio::join!(a.run_backup(request("one")), b.run_backup(request("two")));
     let (first, second) = (first.unwrap().into_inner(), second.unwrap().into_inner());
     assert_eq!(first.id, second.id, "both requests got the same run");
-    assert_eq!(first.result, "succeeded", "{}", first.error);
-    assert_eq!(second.result, "succeeded");
+    assert_eq!(first.result(), pb::RunResult::Succeeded, "{}", first.error);
+    assert_eq!(second.result(), pb::RunResult::Succeeded);
     assert!(first.joined != second.joined, "exactly one request joined");
     let runs = a
         .list_runs(pb::ListRunsRequest {
@@ -81,7 +82,7 @@ async fn bad_requests_are_refused_with_stable_codes() {
     let unknown = client
         .run_backup(pb::RunBackupRequest {
             plan: "nope".into(),
-            reason: "manual".into(),
+            reason: pb::RunReason::Manual.into(),
             requested_by: String::new(),
             wait: true,
         })
@@ -92,7 +93,7 @@ async fn bad_requests_are_refused_with_stable_codes() {
     let reason = client
         .run_backup(pb::RunBackupRequest {
             plan: "codes".into(),
-            reason: "because".into(),
+            reason: 99,
             requested_by: String::new(),
             wait: true,
         })
@@ -108,7 +109,7 @@ async fn bad_requests_are_refused_with_stable_codes() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(drill.result, "failed");
+    assert_eq!(drill.result(), pb::RunResult::Failed);
     assert!(
         drill.problems[0].contains("does not exist"),
         "{:?}",
@@ -287,13 +288,16 @@ async fn the_tools_command_names_missing_tools_and_how_to_install_them() {
 async fn a_drill_whose_caller_hangs_up_still_finishes_cleans_up_and_is_recorded() {
     let env = TestEnv::new();
     let app = env.start(env.config(&plan(&env, "hangup"))).await;
-    let run = app
-        .agent
-        .start_run("hangup", backup_agent::run::Reason::Manual, "test")
-        .unwrap()
-        .result
-        .await;
-    assert_eq!(run.result, "succeeded", "{}", run.error);
+    let run = backup_agent::run::start(
+        &app.agent,
+        "hangup",
+        backup_agent::run::Reason::Manual,
+        "test",
+    )
+    .unwrap()
+    .result
+    .await;
+    assert_eq!(run.result, RunResult::Succeeded, "{}", run.error);
 
     // A 1 ms deadline: the server gives up on the call long before the drill can end, as
     // when edge-api's deadline passes or an operator closes the terminal.
@@ -316,7 +320,7 @@ async fn a_drill_whose_caller_hangs_up_still_finishes_cleans_up_and_is_recorded(
             }
         })
         .await;
-    assert_eq!(drill.result, "succeeded", "{:?}", drill.problems);
+    assert_eq!(drill.result, RunResult::Succeeded, "{:?}", drill.problems);
     assert_eq!(drill.requested_by, "impatient");
     let scratch = env.path("work").join("scratch");
     let left: Vec<_> = std::fs::read_dir(&scratch)
@@ -344,12 +348,12 @@ async fn a_stopping_agent_refuses_new_work_and_waits_for_the_run_in_progress() {
     let mut client = app.client().await;
     let run = |plan: &str| pb::RunBackupRequest {
         plan: plan.into(),
-        reason: "manual".into(),
+        reason: pb::RunReason::Manual.into(),
         requested_by: "test".into(),
         wait: false,
     };
     let started = client.run_backup(run("slow")).await.unwrap().into_inner();
-    assert_eq!(started.result, "running");
+    assert_eq!(started.result(), pb::RunResult::Running);
 
     app.agent.begin_shutdown();
     let refused = client.run_backup(run("other")).await.unwrap_err();
@@ -375,7 +379,7 @@ async fn a_stopping_agent_refuses_new_work_and_waits_for_the_run_in_progress() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(recorded.result, "succeeded", "{}", recorded.error);
+    assert_eq!(recorded.result, RunResult::Succeeded, "{}", recorded.error);
     let others = backup_agent::store::runs::list(&agent.db, Some("other".into()), 10)
         .await
         .unwrap();

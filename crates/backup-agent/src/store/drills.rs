@@ -5,7 +5,8 @@ use diesel::prelude::*;
 use ofitec_platform::db::{Db, DbError};
 
 use super::schema::backup_drills;
-use super::{naive, utc};
+use super::{naive, parse, utc};
+use crate::outcome::RunResult;
 
 /// A finished drill.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,8 +17,8 @@ pub struct DrillRecord {
     pub plan: String,
     /// Snapshot restored (empty when none could be chosen).
     pub snapshot_id: String,
-    /// `succeeded` or `failed`.
-    pub result: String,
+    /// Succeeded or failed.
+    pub result: RunResult,
     /// Who asked (`scheduler` for scheduled drills).
     pub requested_by: String,
     /// Start.
@@ -39,7 +40,7 @@ pub async fn insert(db: &Db, record: &DrillRecord) -> Result<(), DbError> {
                 backup_drills::id.eq(&r.id),
                 backup_drills::plan.eq(&r.plan),
                 backup_drills::snapshot_id.eq(&r.snapshot_id),
-                backup_drills::result.eq(&r.result),
+                backup_drills::result.eq(r.result.as_str()),
                 backup_drills::requested_by.eq(&r.requested_by),
                 backup_drills::started_at.eq(naive(r.started_at)),
                 backup_drills::finished_at.eq(Some(naive(r.finished_at))),
@@ -61,7 +62,7 @@ pub async fn last(
     db.run(move |conn| {
         let mut query = backup_drills::table
             .filter(backup_drills::plan.eq(plan))
-            .filter(backup_drills::result.ne("running"))
+            .filter(backup_drills::result.ne(RunResult::Running.as_str()))
             .order(backup_drills::started_at.desc())
             .select((
                 backup_drills::id,
@@ -76,7 +77,7 @@ pub async fn last(
             ))
             .into_boxed();
         if only_succeeded {
-            query = query.filter(backup_drills::result.eq("succeeded"));
+            query = query.filter(backup_drills::result.eq(RunResult::Succeeded.as_str()));
         }
         #[allow(clippy::type_complexity)]
         let row: Option<(
@@ -90,7 +91,7 @@ pub async fn last(
             f64,
             String,
         )> = query.first(conn).optional()?;
-        Ok(row.map(
+        let record = row.map(
             |(
                 id,
                 plan,
@@ -102,19 +103,20 @@ pub async fn last(
                 duration,
                 problems,
             )| {
-                DrillRecord {
+                Ok::<_, diesel::result::Error>(DrillRecord {
                     id,
                     plan,
                     snapshot_id,
-                    result,
+                    result: parse("result", &result)?,
                     requested_by,
                     started_at: utc(started),
                     finished_at: utc(finished.unwrap_or(started)),
                     duration_seconds: duration,
                     problems: serde_json::from_str(&problems).unwrap_or_default(),
-                }
+                })
             },
-        ))
+        );
+        Ok(record.transpose()?)
     })
     .await
 }
