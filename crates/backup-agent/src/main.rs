@@ -6,7 +6,9 @@ use std::process::ExitCode;
 
 use backup_agent::cli::{self, Maintenance};
 use backup_agent::reason::Reason;
+use backup_agent::restore::target::RestoreRequest;
 use clap::{Parser, Subcommand};
+use ofitec_domain::Secret;
 use ofitec_platform::runner;
 
 /// Backup agent.
@@ -119,16 +121,16 @@ async fn main() -> ExitCode {
             dry_run,
             force,
         }) => {
-            let options = cli::RestoreOptions {
+            let request = RestoreRequest {
                 plan,
                 snapshot,
-                target,
+                target: Secret::new(target),
                 source,
                 repository,
                 dry_run,
                 force,
             };
-            cli::restore_command(&config, options).await
+            cli::restore_command(&config, request).await
         }
         Some(Command::Drill { plan, local, agent }) => {
             cli::drill(&config, &plan, local, agent).await

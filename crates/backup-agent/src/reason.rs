@@ -1,6 +1,9 @@
 //! Why a backup runs: a catalog column, a restic tag (`reason=<reason>`) and a CLI value, all
 //! the same stable strings.
 
+use serde::{Deserialize, Serialize};
+use strum::{Display, EnumIter, EnumString, IntoStaticStr};
+
 /// The reasons a run may have.
 #[derive(
     Debug,
@@ -8,11 +11,12 @@
     Copy,
     PartialEq,
     Eq,
-    serde::Serialize,
-    serde::Deserialize,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::Display,
+    Serialize,
+    Deserialize,
+    EnumString,
+    IntoStaticStr,
+    Display,
+    EnumIter,
     clap::ValueEnum,
 )]
 #[serde(rename_all = "kebab-case")]
@@ -37,5 +41,31 @@ impl Reason {
     /// The tag/column value.
     pub fn as_str(self) -> &'static str {
         self.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Reason;
+    use strum::IntoEnumIterator as _;
+
+    /// Catalogs, manifests and snapshot tags already hold these strings: they never change.
+    #[test]
+    fn reasons_keep_their_stored_strings() {
+        let stored = [
+            "scheduled",
+            "pre-import",
+            "pre-deploy",
+            "manual",
+            "pre-restore",
+        ];
+        for (reason, text) in Reason::iter().zip(stored) {
+            assert_eq!(reason.as_str(), text);
+            assert_eq!(text.parse::<Reason>().ok(), Some(reason));
+            let json = serde_json::to_string(&reason).unwrap_or_default();
+            assert_eq!(json, format!("\"{text}\""));
+        }
+        assert_eq!(Reason::iter().count(), stored.len());
+        assert!("because".parse::<Reason>().is_err());
     }
 }

@@ -8,7 +8,7 @@ use crate::store;
 use crate::store::maintenance::Action;
 
 /// What a plan's last finished run says about it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, strum::IntoStaticStr, strum::Display)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, strum::Display)]
 #[strum(serialize_all = "snake_case")]
 pub enum PlanState {
     /// The last run succeeded.

@@ -90,17 +90,21 @@ async fn bad_requests_are_refused_with_stable_codes() {
         .unwrap_err();
     assert_eq!(unknown.code(), tonic::Code::NotFound);
     assert_eq!(error_code(&unknown), Some(ErrorCode::PlanUnknown));
-    let reason = client
-        .run_backup(pb::RunBackupRequest {
-            plan: "codes".into(),
-            reason: 99,
-            requested_by: String::new(),
-            wait: true,
-        })
-        .await
-        .unwrap_err();
-    assert_eq!(reason.code(), tonic::Code::InvalidArgument);
-    assert_eq!(error_code(&reason), Some(ErrorCode::ReasonInvalid));
+    // A number this version does not know, and the agent's own reason for a restore's safety
+    // backup: no caller may record a run as that.
+    for reason in [99, pb::RunReason::PreRestore.into()] {
+        let refused = client
+            .run_backup(pb::RunBackupRequest {
+                plan: "codes".into(),
+                reason,
+                requested_by: String::new(),
+                wait: true,
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), tonic::Code::InvalidArgument, "{reason}");
+        assert_eq!(error_code(&refused), Some(ErrorCode::ReasonInvalid));
+    }
     let drill = client
         .run_drill(pb::RunDrillRequest {
             plan: "codes".into(),
@@ -140,28 +144,27 @@ async fn an_agent_without_plans_starts_and_reports_nothing_as_success() {
     app.stop().await;
 }
 
+/// `backup-agent --config <config> run --plan deploy <args>`.
+async fn cli_run(config: &std::path::Path, args: &[&str]) -> std::process::Output {
+    tokio::process::Command::new(bin_path("backup-agent"))
+        .arg("--config")
+        .arg(config)
+        .args(["run", "--plan", "deploy"])
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .output()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn the_cli_runs_through_the_agent_or_locally() {
     let env = TestEnv::new();
     let yaml = plan(&env, "deploy");
     let config = env.config_file(&yaml);
     let app = env.start(env.config(&yaml)).await;
-    let out = tokio::process::Command::new(bin_path("backup-agent"))
-        .args([
-            "--config",
-            config.to_str().unwrap(),
-            "run",
-            "--plan",
-            "deploy",
-            "--reason",
-            "pre-deploy",
-        ])
-        .arg("--agent")
-        .arg(format!("http://{}", app.address))
-        .env_remove("DATABASE_URL")
-        .output()
-        .await
-        .unwrap();
+    let agent = format!("http://{}", app.address);
+    let out = cli_run(&config, &["--reason", "pre-deploy", "--agent", &agent]).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
@@ -189,43 +192,21 @@ async fn the_cli_runs_through_the_agent_or_locally() {
     app.stop().await;
 
     // With the agent down: exit 3 and a hint; --local runs in the CLI's own process.
-    let down = tokio::process::Command::new(bin_path("backup-agent"))
-        .args([
-            "--config",
-            config.to_str().unwrap(),
-            "run",
-            "--plan",
-            "deploy",
-            "--agent",
-            "http://127.0.0.1:1",
-        ])
-        .env_remove("DATABASE_URL")
-        .output()
-        .await
-        .unwrap();
+    let down = cli_run(&config, &["--agent", "http://127.0.0.1:1"]).await;
     assert_eq!(down.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&down.stderr).contains("--local"));
-    let local = tokio::process::Command::new(bin_path("backup-agent"))
-        .args([
-            "--config",
-            config.to_str().unwrap(),
-            "run",
-            "--plan",
-            "deploy",
-            "--reason",
-            "pre-deploy",
-            "--local",
-        ])
-        .env_remove("DATABASE_URL")
-        .output()
-        .await
-        .unwrap();
+    let local = cli_run(&config, &["--reason", "pre-deploy", "--local"]).await;
     assert_eq!(
         local.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&local.stderr)
     );
+    // A restore's safety backup is the agent's own reason: a usage error (exit 2), no run.
+    let own = cli_run(&config, &["--reason", "pre-restore", "--local"]).await;
+    let stderr = String::from_utf8_lossy(&own.stderr);
+    assert_eq!(own.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("'pre-restore'"), "{stderr}");
 }
 
 #[tokio::test]

@@ -23,7 +23,6 @@ use crate::config::Config;
 use crate::outcome::RunResult;
 use crate::reason::Reason;
 use crate::restore::target::{RestoreError, RestoreRequest, restore};
-use ofitec_domain::Secret;
 
 /// Exit code when the running agent cannot be reached.
 pub const EXIT_UNREACHABLE: u8 = 3;
@@ -120,42 +119,14 @@ fn exit_for(result: Option<RunResult>) -> ExitCode {
     }
 }
 
-/// Options of `backup-agent restore`.
-#[derive(Debug, Clone)]
-pub struct RestoreOptions {
-    /// Plan.
-    pub plan: String,
-    /// Snapshot id.
-    pub snapshot: String,
-    /// Target URL or path (may hold a password: never printed).
-    pub target: String,
-    /// Source inside the snapshot.
-    pub source: Option<String>,
-    /// Repository to read.
-    pub repository: Option<String>,
-    /// Only check.
-    pub dry_run: bool,
-    /// Overwrite a live database.
-    pub force: bool,
-}
-
 /// `backup-agent restore`.
-pub async fn restore_command(config: &Config, options: RestoreOptions) -> ExitCode {
+pub async fn restore_command(config: &Config, request: RestoreRequest) -> ExitCode {
     let agent = match crate::app::local_agent(config).await {
         Ok(agent) => agent,
         Err(e) => {
             eprintln!("backup-agent: cannot start: {e:#}");
             return ExitCode::FAILURE;
         }
-    };
-    let request = RestoreRequest {
-        plan: options.plan,
-        snapshot: options.snapshot,
-        target: Secret::new(options.target),
-        source: options.source,
-        repository: options.repository,
-        dry_run: options.dry_run,
-        force: options.force,
     };
     match restore(&agent, &request).await {
         Ok(report) => {

@@ -228,7 +228,7 @@ async fn stream_dump(
         return Err(dump_err(format!(
             "pg_dump exited with {}: {}",
             dump_status,
-            tail(&dump_stderr.await.unwrap_or_default())
+            crate::tools::tail(&dump_stderr.await.unwrap_or_default())
         )));
     }
     if size == 0 {
@@ -238,7 +238,7 @@ async fn stream_dump(
         return Err(verify_err(format!(
             "pg_restore could not read the whole archive ({}): {}",
             verify_status,
-            tail(&verify_stderr.await.unwrap_or_default())
+            crate::tools::tail(&verify_stderr.await.unwrap_or_default())
         )));
     }
     if let Some(e) = verify_broken {
@@ -281,22 +281,6 @@ where
         }
         text
     })
-}
-
-/// The last lines of a tool's error output, bounded.
-pub fn tail(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    let start = lines.len().saturating_sub(3);
-    let joined = lines[start..].join(" | ");
-    let mut end = joined.len().min(600);
-    while !joined.is_char_boundary(end) {
-        end -= 1;
-    }
-    if joined.is_empty() {
-        "no error output".to_owned()
-    } else {
-        joined[..end].to_owned()
-    }
 }
 
 /// `<tool> --version`, or empty.

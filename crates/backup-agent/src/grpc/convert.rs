@@ -139,3 +139,27 @@ pub fn drill(record: &DrillRecord) -> pb::DrillResult {
         started_at: time(Some(record.started_at)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strum::IntoEnumIterator as _;
+
+    #[test]
+    fn reasons_and_results_cross_the_wire_unchanged() {
+        for r in Reason::iter() {
+            assert_eq!(reason_from(reason(r).into()), Some(r));
+        }
+        for r in RunResult::iter() {
+            assert_eq!(result_from(result(r).into()), Some(r));
+        }
+        // Not set: a manual run; numbers this version does not know are refused, not guessed.
+        assert_eq!(
+            reason_from(pb::RunReason::Unspecified.into()),
+            Some(Reason::Manual)
+        );
+        assert_eq!(reason_from(99), None);
+        assert_eq!(result_from(pb::RunResult::Unspecified.into()), None);
+        assert_eq!(result_from(-1), None);
+    }
+}

@@ -9,8 +9,9 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 
 use crate::dump::pgurl;
-use crate::dump::postgres::{collect, pg_command, tail};
+use crate::dump::postgres::{collect, pg_command};
 use crate::sql::{self, SqlError};
+use crate::tools::tail;
 use ofitec_domain::Secret;
 
 /// Why `pg_restore` into a database failed.

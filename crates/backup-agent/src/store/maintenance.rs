@@ -7,11 +7,11 @@ use ofitec_platform::db::{Db, DbError};
 use super::schema::backup_maintenance;
 use super::{naive, parse, utc};
 use crate::outcome::Outcome;
+use strum::{Display, EnumString, IntoStaticStr};
 
-/// The maintenance actions the catalog records.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr, strum::Display,
-)]
+/// The maintenance actions the catalog records (`forget`, `prune`, `check`, `unlock`: the
+/// strings stored since the first release).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumString, IntoStaticStr, Display)]
 #[strum(serialize_all = "snake_case")]
 pub enum Action {
     /// `restic forget` (the plan's keep policy).
@@ -118,20 +118,38 @@ pub async fn last_ok_like(
         if let Some(pattern) = detail {
             query = query.filter(backup_maintenance::detail.like(pattern));
         }
-        let row: Option<Row> = query.first(conn).optional()?;
-        let record = row.map(|r| {
-            Ok::<_, diesel::result::Error>(MaintenanceRecord {
-                kind: parse("kind", &r.kind)?,
-                result: parse("result", &r.result)?,
-                plan: r.plan,
-                repository: r.repository,
-                detail: r.detail,
-                started_at: utc(r.started_at),
-                finished_at: utc(r.finished_at.unwrap_or(r.started_at)),
-                error: r.error,
-            })
-        });
-        Ok(record.transpose()?)
+        let Some(r) = query.first::<Row>(conn).optional()? else {
+            return Ok(None);
+        };
+        Ok(Some(MaintenanceRecord {
+            kind: parse("kind", &r.kind)?,
+            result: parse("result", &r.result)?,
+            plan: r.plan,
+            repository: r.repository,
+            detail: r.detail,
+            started_at: utc(r.started_at),
+            finished_at: utc(r.finished_at.unwrap_or(r.started_at)),
+            error: r.error,
+        }))
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Action;
+
+    #[test]
+    fn actions_keep_their_stored_strings() {
+        let stored = [
+            (Action::Forget, "forget"),
+            (Action::Prune, "prune"),
+            (Action::Check, "check"),
+            (Action::Unlock, "unlock"),
+        ];
+        for (action, text) in stored {
+            assert_eq!(action.as_str(), text);
+            assert_eq!(text.parse::<Action>().ok(), Some(action));
+        }
+    }
 }

@@ -175,3 +175,57 @@ fn requested_reason(text: Option<&str>) -> Result<pb::RunReason, ApiError> {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_reasons_a_person_may_give_are_accepted() {
+        for (given, reason) in [
+            (None, pb::RunReason::Manual),
+            (Some(""), pb::RunReason::Manual),
+            (Some(" Pre-Deploy "), pb::RunReason::PreDeploy),
+            (Some("pre-import"), pb::RunReason::PreImport),
+        ] {
+            assert_eq!(requested_reason(given).ok(), Some(reason), "{given:?}");
+        }
+        for refused in ["scheduled", "pre-restore", "whim"] {
+            let code = requested_reason(Some(refused)).map_err(|e| e.code());
+            assert_eq!(code, Err(ErrorCode::ReasonInvalid), "{refused}");
+        }
+    }
+
+    #[test]
+    fn the_wire_enums_answer_the_documented_strings() {
+        let reasons = [
+            pb::RunReason::Scheduled,
+            pb::RunReason::PreImport,
+            pb::RunReason::PreDeploy,
+            pb::RunReason::Manual,
+            pb::RunReason::PreRestore,
+        ]
+        .map(|r| super::super::reason_name(r.into()));
+        assert_eq!(
+            reasons,
+            [
+                "scheduled",
+                "pre-import",
+                "pre-deploy",
+                "manual",
+                "pre-restore"
+            ]
+        );
+        let results = [
+            pb::RunResult::Running,
+            pb::RunResult::Succeeded,
+            pb::RunResult::Degraded,
+            pb::RunResult::Failed,
+        ]
+        .map(|r| super::super::result_name(r.into()));
+        assert_eq!(results, ["running", "succeeded", "degraded", "failed"]);
+        let steps = [pb::StepOutcome::Ok, pb::StepOutcome::Failed]
+            .map(|s| super::super::step_result_name(s.into()));
+        assert_eq!(steps, ["ok", "failed"]);
+    }
+}
