@@ -49,7 +49,7 @@ pub struct RepositoryState {
     pub last_error: String,
 }
 
-/// Everything the triggers share.
+/// The state every operation (runs, drills, maintenance, status) and trigger shares.
 pub struct Agent {
     /// The catalog.
     pub db: Db,
@@ -63,8 +63,8 @@ pub struct Agent {
     pub metrics: BackupMetrics,
     /// Staging, scratch and cache live here (absolute).
     work_dir: PathBuf,
-    /// Runs in progress.
-    pub runs: ActiveRuns,
+    /// Runs in progress, one per plan.
+    pub(crate) runs: ActiveRuns,
     /// One repository user per plan at a time: backups, maintenance and drills of a plan
     /// never race for restic's exclusive locks.
     plan_locks: HashMap<String, Arc<tokio::sync::Mutex<()>>>,
