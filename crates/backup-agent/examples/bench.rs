@@ -17,6 +17,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
+use backup_agent::outcome::RunResult;
 use backup_agent::run::Reason;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, RunQueryDsl};
@@ -137,13 +138,12 @@ async fn main() {
             let agent: Arc<backup_agent::agent::Agent> =
                 backup_agent::local_agent(&config).await.unwrap();
             let t = Instant::now();
-            let run = agent
-                .start_run("bench", Reason::Manual, "bench")
+            let run = backup_agent::run::start(&agent, "bench", Reason::Manual, "bench")
                 .unwrap()
                 .result
                 .await;
             agent_times[i].push(t.elapsed().as_secs_f64());
-            assert_eq!(run.result, "succeeded", "{}", run.error);
+            assert_eq!(run.result, RunResult::Succeeded, "{}", run.error);
             artefacts[i] = run.size_bytes;
             eprintln!(
                 "round {} {label}: baseline {:.1} s, agent {:.1} s ({})",
@@ -160,7 +160,7 @@ async fn main() {
                 let drill = backup_agent::drill::run(&agent, "bench", "bench")
                     .await
                     .unwrap();
-                assert_eq!(drill.result, "succeeded", "{:?}", drill.problems);
+                assert_eq!(drill.result, RunResult::Succeeded, "{:?}", drill.problems);
                 drill_seconds = drill.duration_seconds;
             }
             std::fs::remove_dir_all(&repo).ok();

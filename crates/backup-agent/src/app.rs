@@ -48,17 +48,7 @@ impl Application {
         let host = ServiceHost::bind("backup-agent", &config.grpc, &config.metrics).await?;
         let metrics =
             BackupMetrics::register(host.metrics()).context("registering backup metrics")?;
-        let tools = Tools::discover(config.backup.tool_path.as_deref());
-        let agent = Agent::start(
-            db.clone(),
-            config.plans.clone(),
-            tools,
-            clock,
-            metrics,
-            &config.backup.work_dir,
-            true,
-        )
-        .await?;
+        let agent = start_agent(&config, db.clone(), clock, metrics, true).await?;
         tracing::info!(plans = agent.plans.len(), missing_tools = ?agent.tools.missing(), "backup agent ready");
         Ok(Application {
             host,
@@ -122,14 +112,20 @@ pub async fn local_agent(config: &Config) -> anyhow::Result<Arc<Agent>> {
         .with_context(|| format!("opening the backup-agent database {}", config.database.url))?;
     let registry = ofitec_platform::metrics::Metrics::new();
     let metrics = BackupMetrics::register(&registry).context("registering backup metrics")?;
-    Agent::start(
-        db,
-        config.plans.clone(),
-        Tools::discover(config.backup.tool_path.as_deref()),
-        Arc::new(SystemClock),
-        metrics,
-        &config.backup.work_dir,
-        false,
-    )
-    .await
+    start_agent(config, db, Arc::new(SystemClock), metrics, false).await
+}
+
+/// The agent's state over the configured plans, started (see [`crate::startup`]).
+async fn start_agent(
+    config: &Config,
+    db: Db,
+    clock: SharedClock,
+    metrics: BackupMetrics,
+    recover: bool,
+) -> anyhow::Result<Arc<Agent>> {
+    let tools = Tools::discover(config.backup.tool_path.as_deref());
+    let work_dir = &config.backup.work_dir;
+    let agent = Agent::new(db, config.plans.clone(), tools, clock, metrics, work_dir)
+        .with_context(|| format!("preparing the work directory {}", work_dir.display()))?;
+    crate::startup::start(agent, recover).await
 }

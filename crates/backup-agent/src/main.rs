@@ -4,8 +4,11 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use backup_agent::cli;
+use backup_agent::cli::{self, Maintenance};
+use backup_agent::reason::Reason;
+use backup_agent::restore::target::RestoreRequest;
 use clap::{Parser, Subcommand};
+use ofitec_domain::Secret;
 use ofitec_platform::runner;
 
 /// Backup agent.
@@ -28,9 +31,9 @@ enum Command {
         /// Plan name.
         #[arg(long)]
         plan: String,
-        /// scheduled, pre-import, pre-deploy or manual.
-        #[arg(long, default_value = "manual")]
-        reason: String,
+        /// Why: recorded with the run and as the snapshot tag `reason=<reason>`.
+        #[arg(long, value_enum, default_value_t = Reason::Manual)]
+        reason: Reason,
         /// Run in this process instead of asking the running agent.
         #[arg(long)]
         local: bool,
@@ -82,9 +85,9 @@ enum Command {
         /// Plan name.
         #[arg(long)]
         plan: String,
-        /// `retention` or `check`.
-        #[arg(long)]
-        what: String,
+        /// What to do now.
+        #[arg(long, value_enum)]
+        what: Maintenance,
     },
 }
 
@@ -108,7 +111,7 @@ async fn main() -> ExitCode {
             reason,
             local,
             agent,
-        }) => cli::run(&config, &plan, &reason, local, agent).await,
+        }) => cli::run(&config, &plan, reason, local, agent).await,
         Some(Command::Restore {
             snapshot,
             plan,
@@ -118,21 +121,21 @@ async fn main() -> ExitCode {
             dry_run,
             force,
         }) => {
-            let options = cli::RestoreOptions {
+            let request = RestoreRequest {
                 plan,
                 snapshot,
-                target,
+                target: Secret::new(target),
                 source,
                 repository,
                 dry_run,
                 force,
             };
-            cli::restore_command(&config, options).await
+            cli::restore_command(&config, request).await
         }
         Some(Command::Drill { plan, local, agent }) => {
             cli::drill(&config, &plan, local, agent).await
         }
-        Some(Command::Maintain { plan, what }) => cli::maintain(&config, &plan, &what).await,
+        Some(Command::Maintain { plan, what }) => cli::maintain(&config, &plan, what).await,
         Some(Command::Tools) => cli::tools(&config),
     }
 }

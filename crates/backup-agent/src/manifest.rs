@@ -21,7 +21,7 @@ pub struct Manifest {
     /// Run id.
     pub run_id: String,
     /// Why the run happened.
-    pub reason: String,
+    pub reason: crate::reason::Reason,
     /// When the run started (the agent's clock).
     pub created_at: DateTime<Utc>,
     /// backup-agent version.
@@ -42,8 +42,8 @@ impl Manifest {
 pub struct Artefact {
     /// Source name.
     pub source: String,
-    /// `postgres`, `sqlite` or `directory`.
-    pub kind: String,
+    /// What the source is.
+    pub kind: ArtefactKind,
     /// File name in the staging directory (databases), or the directory backed up as is.
     pub path: String,
     /// Bytes (sum of files for a directory).
@@ -65,6 +65,19 @@ pub struct Artefact {
     /// Files of a directory source.
     #[serde(default)]
     pub files: Vec<FileEntry>,
+}
+
+/// The kinds of artefact, one per kind of source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, strum::Display)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum ArtefactKind {
+    /// A `pg_dump -Fc` archive.
+    Postgres,
+    /// A `VACUUM INTO` copy.
+    Sqlite,
+    /// A directory backed up as it is (its files listed with their hashes).
+    Directory,
 }
 
 /// One file of a directory source.

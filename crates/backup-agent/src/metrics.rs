@@ -136,6 +136,16 @@ impl BackupMetrics {
             .set(seconds(at));
     }
 
+    /// A run of `plan` backed `size_bytes` up, verified (`degraded`: an offsite copy failed).
+    pub fn backed_up(&self, plan: &str, size_bytes: u64, degraded: bool) {
+        self.size
+            .with_label_values(&[plan])
+            .set(i64::try_from(size_bytes).unwrap_or(i64::MAX));
+        self.plan_degraded
+            .with_label_values(&[plan])
+            .set(i64::from(degraded));
+    }
+
     /// A successful check of `repository` at `at`.
     pub fn check_success(&self, plan: &str, repository: &str, at: DateTime<Utc>) {
         self.check_last_success

@@ -3,15 +3,32 @@
 use chrono::{DateTime, Utc};
 
 use crate::agent::{Agent, AgentError};
+use crate::outcome::RunResult;
 use crate::store;
+use crate::store::maintenance::Action;
+
+/// What a plan's last finished run says about it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, strum::Display)]
+#[strum(serialize_all = "snake_case")]
+pub enum PlanState {
+    /// The last run succeeded.
+    Ok,
+    /// The last run made a verified local backup; an offsite copy failed.
+    Degraded,
+    /// The last run failed.
+    Failing,
+    /// No run has finished yet.
+    #[default]
+    NeverRun,
+}
 
 /// One plan's status.
 #[derive(Debug, Clone, Default)]
 pub struct PlanStatus {
     /// Plan.
     pub plan: String,
-    /// `ok`, `degraded`, `failing` or `never_run`.
-    pub state: String,
+    /// What the last finished run says.
+    pub state: PlanState,
     /// Last successful (or degraded) run.
     pub last_success_at: Option<DateTime<Utc>>,
     /// Last failed run.
@@ -57,28 +74,29 @@ pub async fn status(agent: &Agent) -> Result<Vec<PlanStatus>, AgentError> {
     let mut plans = Vec::new();
     for plan in &agent.plans {
         let db = &agent.db;
-        let last_finished = store::runs::last_with_result(
-            db,
-            plan.name.clone(),
-            &["succeeded", "degraded", "failed"],
-        )
-        .await?;
-        let last_ok =
-            store::runs::last_with_result(db, plan.name.clone(), &["succeeded", "degraded"])
-                .await?;
-        let last_failed = store::runs::last_with_result(db, plan.name.clone(), &["failed"]).await?;
-        let state = match last_finished.as_ref().map(|r| r.result.as_str()) {
-            None => "never_run",
-            Some("succeeded") => "ok",
-            Some("degraded") => "degraded",
-            Some(_) => "failing",
+        use RunResult::{Degraded, Failed, Succeeded};
+        let last = |results: &'static [RunResult]| {
+            store::runs::last_with_result(db, plan.name.clone(), results)
+        };
+        let last_finished = last(&[Succeeded, Degraded, Failed]).await?;
+        let last_ok = last(&[Succeeded, Degraded]).await?;
+        let last_failed = last(&[Failed]).await?;
+        let state = match last_finished.map(|r| r.result) {
+            None => PlanState::NeverRun,
+            Some(RunResult::Succeeded) => PlanState::Ok,
+            Some(RunResult::Degraded) => PlanState::Degraded,
+            Some(_) => PlanState::Failing,
         };
         let mut repositories = Vec::new();
         for (index, repo) in plan.repositories().enumerate() {
             let contact = agent.repository_state(&plan.name, &repo.name);
-            let last_check =
-                store::maintenance::last_ok(db, plan.name.clone(), repo.name.clone(), "check")
-                    .await?;
+            let last_check = store::maintenance::last_ok(
+                db,
+                plan.name.clone(),
+                repo.name.clone(),
+                Action::Check,
+            )
+            .await?;
             repositories.push(RepositoryStatus {
                 name: repo.name.clone(),
                 role: if index == 0 { "primary" } else { "offsite" }.to_owned(),
@@ -102,7 +120,7 @@ pub async fn status(agent: &Agent) -> Result<Vec<PlanStatus>, AgentError> {
         let last_drill = store::drills::last(db, plan.name.clone(), false).await?;
         plans.push(PlanStatus {
             plan: plan.name.clone(),
-            state: state.to_owned(),
+            state,
             last_success_at: last_ok.and_then(|r| r.finished_at),
             last_failure_at: last_failed.as_ref().and_then(|r| r.finished_at),
             last_failure_reason: last_failed.map(|r| r.error).unwrap_or_default(),

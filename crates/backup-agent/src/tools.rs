@@ -64,6 +64,28 @@ pub fn install_hint(tool: &str) -> &'static str {
     }
 }
 
+/// The last meaningful lines of a tool's error output, bounded (for messages).
+pub fn tail(text: &str) -> String {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let start = lines.len().saturating_sub(3);
+    let joined = lines[start..].join(" | ");
+    if joined.len() > 600 {
+        let mut end = 600;
+        while !joined.is_char_boundary(end) {
+            end -= 1;
+        }
+        format!("{}…", &joined[..end])
+    } else if joined.is_empty() {
+        "no error output".to_owned()
+    } else {
+        joined
+    }
+}
+
 fn find_in(path: &str, tool: &str) -> Option<PathBuf> {
     std::env::split_paths(path)
         .map(|dir| dir.join(tool))
@@ -73,4 +95,15 @@ fn find_in(path: &str, tool: &str) -> Option<PathBuf> {
 fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt as _;
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tail;
+
+    #[test]
+    fn tail_keeps_the_last_lines() {
+        assert_eq!(tail("a\n\nb\nc\nd\n"), "b | c | d");
+        assert_eq!(tail(""), "no error output");
+    }
 }

@@ -8,7 +8,9 @@ mod support;
 
 use std::time::Duration;
 
+use backup_agent::outcome::RunResult;
 use backup_agent::run::Reason;
+use backup_agent::store::maintenance::Action;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use ofitec_proto::backup::v1 as pb;
@@ -69,7 +71,7 @@ async fn run_holding_the_lock(env: &TestEnv, plan: &str, rows: u32) -> LockedRun
     let started = client
         .run_backup(pb::RunBackupRequest {
             plan: plan.into(),
-            reason: "manual".into(),
+            reason: pb::RunReason::Manual.into(),
             requested_by: "test".into(),
             wait: false,
         })
@@ -102,7 +104,7 @@ async fn a_kill_in_the_middle_of_a_run_leaves_a_clean_catalog_and_the_next_run_s
         sources,
         ..
     } = run_holding_the_lock(&env, "crash", 1500).await;
-    assert_eq!(started.result, "running");
+    assert_eq!(started.result(), pb::RunResult::Running);
 
     let agent_pid = process.pid().as_raw();
     let restic_children = children(agent_pid);
@@ -134,7 +136,7 @@ async fn a_kill_in_the_middle_of_a_run_leaves_a_clean_catalog_and_the_next_run_s
         .unwrap();
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0].id, started.id);
-    assert_eq!(runs[0].result, "failed");
+    assert_eq!(runs[0].result, RunResult::Failed);
     assert!(
         runs[0]
             .error
@@ -144,18 +146,16 @@ async fn a_kill_in_the_middle_of_a_run_leaves_a_clean_catalog_and_the_next_run_s
     );
     assert!(runs[0].finished_at.is_some());
 
-    let next = app
-        .agent
-        .start_run("crash", Reason::Manual, "test")
+    let next = backup_agent::run::start(&app.agent, "crash", Reason::Manual, "test")
         .unwrap()
         .result
         .await;
-    assert_eq!(next.result, "succeeded", "{}", next.error);
+    assert_eq!(next.result, RunResult::Succeeded, "{}", next.error);
     let unlock = backup_agent::store::maintenance::last_ok(
         &app.agent.db,
         "crash".into(),
         "local".into(),
-        "unlock",
+        Action::Unlock,
     )
     .await
     .unwrap()
@@ -211,13 +211,11 @@ async fn only_stale_locks_are_removed_and_a_live_run_keeps_its_lock() {
     let app = env
         .start(env.config(&env.plan_yaml("locks", &sources, "")))
         .await;
-    let first = app
-        .agent
-        .start_run("locks", Reason::Manual, "test")
+    let first = backup_agent::run::start(&app.agent, "locks", Reason::Manual, "test")
         .unwrap()
         .result
         .await;
-    assert_eq!(first.result, "succeeded", "{}", first.error);
+    assert_eq!(first.result, RunResult::Succeeded, "{}", first.error);
 
     // Two other restic processes on this host hold locks; one of them then dies (kill -9 and
     // reaped: its lock is stale), the other is alive (its lock is live).
@@ -250,9 +248,7 @@ async fn only_stale_locks_are_removed_and_a_live_run_keeps_its_lock() {
 
     let plan = app.agent.plan("locks").unwrap().clone();
     let restic = app.agent.restic().unwrap();
-    app.agent
-        .clear_stale_locks(&restic, &plan, &plan.primary)
-        .await;
+    backup_agent::maintain::clear_stale_locks(&app.agent, &restic, &plan, &plan.primary).await;
     assert_eq!(
         restic_locks(&repo, &env.password_file).len(),
         1,
@@ -266,7 +262,7 @@ async fn only_stale_locks_are_removed_and_a_live_run_keeps_its_lock() {
         &app.agent.db,
         "locks".into(),
         "local".into(),
-        "unlock",
+        Action::Unlock,
     )
     .await
     .unwrap()
@@ -277,13 +273,11 @@ async fn only_stale_locks_are_removed_and_a_live_run_keeps_its_lock() {
     );
 
     // A backup alongside the live (non-exclusive) lock works.
-    let next = app
-        .agent
-        .start_run("locks", Reason::Manual, "test")
+    let next = backup_agent::run::start(&app.agent, "locks", Reason::Manual, "test")
         .unwrap()
         .result
         .await;
-    assert_eq!(next.result, "succeeded", "{}", next.error);
+    assert_eq!(next.result, RunResult::Succeeded, "{}", next.error);
     live.kill().unwrap();
     live.wait().unwrap();
     app.stop().await;
@@ -332,25 +326,21 @@ async fn a_stale_exclusive_lock_on_an_offsite_is_removed_before_the_copy() {
         &env.repo_yaml("far", &offsite.display().to_string()),
     );
     let app = env.start(env.config(&yaml)).await;
-    let first = app
-        .agent
-        .start_run("far", Reason::Manual, "test")
+    let first = backup_agent::run::start(&app.agent, "far", Reason::Manual, "test")
         .unwrap()
         .result
         .await;
-    assert_eq!(first.result, "succeeded", "{}", first.error);
+    assert_eq!(first.result, RunResult::Succeeded, "{}", first.error);
 
     // A check of the offsite crashed: its exclusive lock would refuse every copy.
     stale_exclusive_lock(&offsite, &env.password_file);
     assert_eq!(restic_locks(&offsite, &env.password_file).len(), 1);
 
-    let next = app
-        .agent
-        .start_run("far", Reason::Manual, "test")
+    let next = backup_agent::run::start(&app.agent, "far", Reason::Manual, "test")
         .unwrap()
         .result
         .await;
-    assert_eq!(next.result, "succeeded", "{}", next.error);
+    assert_eq!(next.result, RunResult::Succeeded, "{}", next.error);
     assert!(
         next.snapshots.iter().any(|(repo, _)| repo == "far"),
         "{:?}",
@@ -361,7 +351,7 @@ async fn a_stale_exclusive_lock_on_an_offsite_is_removed_before_the_copy() {
         &app.agent.db,
         "far".into(),
         "far".into(),
-        "unlock",
+        Action::Unlock,
     )
     .await
     .unwrap()
@@ -400,7 +390,7 @@ async fn a_sigterm_during_a_run_lets_it_finish_and_be_recorded_before_exit() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(run.result, "succeeded", "{}", run.error);
+    assert_eq!(run.result, RunResult::Succeeded, "{}", run.error);
     assert_eq!(run.snapshots.len(), 1);
     let snapshots =
         support::restic_snapshots(&repo.display().to_string(), &[], &env.password_file, "term");

@@ -9,6 +9,7 @@ mod support;
 
 use std::time::Duration;
 
+use backup_agent::outcome::{Outcome, RunResult};
 use backup_agent::run::Reason;
 use ofitec_proto::backup::v1 as pb;
 use support::{TestEnv, free_port, make_sqlite, metric, real_tool, restic_snapshots};
@@ -148,19 +149,17 @@ async fn a_snapshot_is_copied_to_an_s3_offsite_with_matching_chunker_parameters(
         &s3_repo(&env, &url),
     );
     let app = env.start(env.config(&yaml)).await;
-    let run = app
-        .agent
-        .start_run("cloud", Reason::PreImport, "sii-gateway")
+    let run = backup_agent::run::start(&app.agent, "cloud", Reason::PreImport, "sii-gateway")
         .unwrap()
         .result
         .await;
-    assert_eq!(run.result, "succeeded", "{}", run.error);
+    assert_eq!(run.result, RunResult::Succeeded, "{}", run.error);
     let repos: Vec<&str> = run.snapshots.iter().map(|(r, _)| r.as_str()).collect();
     assert_eq!(repos, ["local", "s3"]);
     assert!(
         run.steps
             .iter()
-            .any(|s| s.step == "copy:s3" && s.result == "ok")
+            .any(|s| s.step == "copy:s3" && s.result == Outcome::Ok)
     );
 
     let aws = [
@@ -177,13 +176,11 @@ async fn a_snapshot_is_copied_to_an_s3_offsite_with_matching_chunker_parameters(
     );
 
     // A second run copies only the new snapshot.
-    let again = app
-        .agent
-        .start_run("cloud", Reason::Manual, "test")
+    let again = backup_agent::run::start(&app.agent, "cloud", Reason::Manual, "test")
         .unwrap()
         .result
         .await;
-    assert_eq!(again.result, "succeeded", "{}", again.error);
+    assert_eq!(again.result, RunResult::Succeeded, "{}", again.error);
     assert_eq!(
         restic_snapshots(&url, &aws, &env.password_file, "cloud").len(),
         2
@@ -231,14 +228,14 @@ async fn an_offsite_that_is_down_leaves_a_verified_local_backup_and_a_degraded_p
     let run = client
         .run_backup(pb::RunBackupRequest {
             plan: "down".into(),
-            reason: "scheduled".into(),
+            reason: pb::RunReason::Scheduled.into(),
             requested_by: String::new(),
             wait: true,
         })
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(run.result, "degraded", "{run:?}");
+    assert_eq!(run.result(), pb::RunResult::Degraded, "{run:?}");
     assert!(
         run.error.contains("copy:far: repository `far`"),
         "{}",
@@ -343,8 +340,7 @@ async fn an_s3_offsite_that_goes_down_degrades_the_plan_and_catches_up_when_back
     let run = |reason| {
         let agent = app.agent.clone();
         async move {
-            agent
-                .start_run("flaky", reason, "test")
+            backup_agent::run::start(&agent, "flaky", reason, "test")
                 .unwrap()
                 .result
                 .await
@@ -352,7 +348,7 @@ async fn an_s3_offsite_that_goes_down_degrades_the_plan_and_catches_up_when_back
     };
 
     let first = run(Reason::Scheduled).await;
-    assert_eq!(first.result, "succeeded", "{}", first.error);
+    assert_eq!(first.result, RunResult::Succeeded, "{}", first.error);
     assert_eq!(
         restic_snapshots(&direct, &aws, &env.password_file, "flaky").len(),
         1
@@ -361,7 +357,7 @@ async fn an_s3_offsite_that_goes_down_degrades_the_plan_and_catches_up_when_back
     // Down: the local backup is made and verified, the plan is degraded everywhere.
     relay.down().await;
     let down = run(Reason::Scheduled).await;
-    assert_eq!(down.result, "degraded", "{down:?}");
+    assert_eq!(down.result, RunResult::Degraded, "{down:?}");
     assert!(
         down.error.starts_with("copy:s3: repository `s3`"),
         "{}",
@@ -374,12 +370,12 @@ async fn an_s3_offsite_that_goes_down_degrades_the_plan_and_catches_up_when_back
     assert!(
         down.steps
             .iter()
-            .any(|s| s.step == "backup" && s.result == "ok")
+            .any(|s| s.step == "backup" && s.result == Outcome::Ok)
     );
     assert!(
         down.steps
             .iter()
-            .any(|s| s.step == "copy:s3" && s.result == "failed")
+            .any(|s| s.step == "copy:s3" && s.result == Outcome::Failed)
     );
     assert_eq!(
         restic_snapshots(&local, &[], &env.password_file, "flaky").len(),
@@ -439,7 +435,7 @@ async fn an_s3_offsite_that_goes_down_degrades_the_plan_and_catches_up_when_back
     // Back: the next run copies its snapshot and the one the offsite missed.
     relay.up().await;
     let back = run(Reason::Manual).await;
-    assert_eq!(back.result, "succeeded", "{}", back.error);
+    assert_eq!(back.result, RunResult::Succeeded, "{}", back.error);
     let offsite = restic_snapshots(&direct, &aws, &env.password_file, "flaky");
     assert_eq!(offsite.len(), 3, "{offsite:?}");
     let down_local = &down.snapshots[0].1;

@@ -8,6 +8,7 @@ mod support;
 use std::collections::BTreeMap;
 
 use backup_agent::manifest::Manifest;
+use backup_agent::outcome::RunResult;
 use backup_agent::restore::target::{RestoreError, RestoreRequest, restore};
 use ofitec_domain::Secret;
 use ofitec_proto::backup::v1 as pb;
@@ -44,22 +45,25 @@ async fn a_full_run_then_a_drill_finds_identical_row_counts() {
     let run = client
         .run_backup(pb::RunBackupRequest {
             plan: "pg".into(),
-            reason: "pre-deploy".into(),
+            reason: pb::RunReason::PreDeploy.into(),
             requested_by: "deploy".into(),
             wait: true,
         })
         .await
         .expect("RunBackup")
         .into_inner();
-    assert_eq!(run.result, "succeeded", "{run:?}");
+    assert_eq!(run.result(), pb::RunResult::Succeeded, "{run:?}");
     assert_eq!(run.requested_by, "deploy");
-    let steps: Vec<(&str, &str)> = run
+    let steps: Vec<(&str, pb::StepOutcome)> = run
         .steps
         .iter()
-        .map(|s| (s.step.as_str(), s.result.as_str()))
+        .map(|s| (s.step.as_str(), s.result()))
         .collect();
     for step in ["dump:db", "verify:db", "manifest", "backup"] {
-        assert!(steps.contains(&(step, "ok")), "{step} missing in {steps:?}");
+        assert!(
+            steps.contains(&(step, pb::StepOutcome::Ok)),
+            "{step} missing in {steps:?}"
+        );
     }
     assert_eq!(run.snapshots.len(), 1);
     assert!(run.size_bytes > 0);
@@ -111,7 +115,12 @@ async fn a_full_run_then_a_drill_finds_identical_row_counts() {
         .await
         .expect("RunDrill")
         .into_inner();
-    assert_eq!(drill.result, "succeeded", "{:?}", drill.problems);
+    assert_eq!(
+        drill.result(),
+        pb::RunResult::Succeeded,
+        "{:?}",
+        drill.problems
+    );
     assert!(drill.problems.is_empty());
     assert!(drill.duration_seconds > 0.0);
     assert!(
@@ -191,12 +200,15 @@ async fn a_truncated_dump_never_reaches_a_repository() {
     let app = env
         .start(env.config(&pg_plan(&env, "trunc", &source.url)))
         .await;
-    let ticket = app
-        .agent
-        .start_run("trunc", backup_agent::run::Reason::Manual, "test")
-        .expect("plan");
+    let ticket = backup_agent::run::start(
+        &app.agent,
+        "trunc",
+        backup_agent::run::Reason::Manual,
+        "test",
+    )
+    .expect("plan");
     let run = ticket.result.await;
-    assert_eq!(run.result, "failed");
+    assert_eq!(run.result, RunResult::Failed);
     assert!(run.error.contains("verify:db"), "{}", run.error);
     assert!(
         run.error
@@ -220,7 +232,7 @@ async fn a_truncated_dump_never_reaches_a_repository() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(listed.runs[0].result, "failed");
+    assert_eq!(listed.runs[0].result(), pb::RunResult::Failed);
     assert_eq!(listed.runs[0].error, run.error);
     app.stop().await;
 }
@@ -288,14 +300,14 @@ async fn a_missing_pg_dump_is_reported_and_fails_runs_clearly() {
     let run = client
         .run_backup(pb::RunBackupRequest {
             plan: "nodump".into(),
-            reason: "manual".into(),
+            reason: pb::RunReason::Manual.into(),
             requested_by: String::new(),
             wait: true,
         })
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(run.result, "failed");
+    assert_eq!(run.result(), pb::RunResult::Failed);
     assert!(
         run.error.contains("`pg_dump` is not installed"),
         "{}",
@@ -343,14 +355,14 @@ async fn a_missing_pg_dump_is_reported_and_fails_runs_clearly() {
     let next = client
         .run_backup(pb::RunBackupRequest {
             plan: "nodump".into(),
-            reason: "manual".into(),
+            reason: pb::RunReason::Manual.into(),
             requested_by: String::new(),
             wait: true,
         })
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(next.result, "succeeded", "{}", next.error);
+    assert_eq!(next.result(), pb::RunResult::Succeeded, "{}", next.error);
     let runs = client
         .list_runs(pb::ListRunsRequest {
             plan: "nodump".into(),
@@ -360,8 +372,8 @@ async fn a_missing_pg_dump_is_reported_and_fails_runs_clearly() {
         .unwrap()
         .into_inner()
         .runs;
-    let results: Vec<&str> = runs.iter().map(|r| r.result.as_str()).collect();
-    assert_eq!(results, ["succeeded", "failed"]);
+    let results: Vec<pb::RunResult> = runs.iter().map(|r| r.result()).collect();
+    assert_eq!(results, [pb::RunResult::Succeeded, pb::RunResult::Failed]);
     assert!(
         runs[1].error.contains("`pg_dump` is not installed"),
         "{}",
@@ -383,13 +395,12 @@ async fn restore_creates_refuses_live_targets_and_forces_after_a_safety_backup()
     let app = env
         .start(env.config(&pg_plan(&env, "rst", &source.url)))
         .await;
-    let run = app
-        .agent
-        .start_run("rst", backup_agent::run::Reason::Manual, "test")
-        .unwrap()
-        .result
-        .await;
-    assert_eq!(run.result, "succeeded", "{}", run.error);
+    let run =
+        backup_agent::run::start(&app.agent, "rst", backup_agent::run::Reason::Manual, "test")
+            .unwrap()
+            .result
+            .await;
+    assert_eq!(run.result, RunResult::Succeeded, "{}", run.error);
     let snapshot = run.snapshots[0].1.clone();
 
     // Into a database that does not exist yet: created, restored, counted.

@@ -8,7 +8,10 @@ mod support;
 
 use backup_agent::clock::ManualClock;
 use backup_agent::manifest::Manifest;
+use backup_agent::outcome::RunResult;
 use backup_agent::run::Reason;
+use backup_agent::status::PlanState;
+use backup_agent::store::maintenance::Action;
 use chrono::{DateTime, TimeZone, Utc};
 use support::{TestEnv, make_sqlite, metric, repo_exists, restic_snapshots};
 
@@ -46,13 +49,11 @@ async fn a_full_run_then_a_drill_finds_identical_row_counts() {
         .start(env.config(&sqlite_plan(&env, "lite", &db, &extra)))
         .await;
 
-    let run = app
-        .agent
-        .start_run("lite", Reason::Manual, "test")
+    let run = backup_agent::run::start(&app.agent, "lite", Reason::Manual, "test")
         .unwrap()
         .result
         .await;
-    assert_eq!(run.result, "succeeded", "{}", run.error);
+    assert_eq!(run.result, RunResult::Succeeded, "{}", run.error);
     let manifest: Manifest = serde_json::from_str(&run.manifest).unwrap();
     let sqlite = &manifest.artefacts[0];
     assert_eq!(sqlite.row_counts.get("documents"), Some(&500));
@@ -65,7 +66,7 @@ async fn a_full_run_then_a_drill_finds_identical_row_counts() {
     let drill = backup_agent::drill::run(&app.agent, "lite", "test")
         .await
         .unwrap();
-    assert_eq!(drill.result, "succeeded", "{:?}", drill.problems);
+    assert_eq!(drill.result, RunResult::Succeeded, "{:?}", drill.problems);
     assert_eq!(drill.snapshot_id, run.snapshots[0].1);
     let text = app.metrics_text().await;
     assert!(
@@ -91,18 +92,16 @@ async fn a_drill_refuses_a_snapshot_older_than_its_limit() {
             clock.clone(),
         )
         .await;
-    let run = app
-        .agent
-        .start_run("old", Reason::Scheduled, "test")
+    let run = backup_agent::run::start(&app.agent, "old", Reason::Scheduled, "test")
         .unwrap()
         .result
         .await;
-    assert_eq!(run.result, "succeeded", "{}", run.error);
+    assert_eq!(run.result, RunResult::Succeeded, "{}", run.error);
     clock.advance(chrono::Duration::hours(30));
     let drill = backup_agent::drill::run(&app.agent, "old", "test")
         .await
         .unwrap();
-    assert_eq!(drill.result, "failed");
+    assert_eq!(drill.result, RunResult::Failed);
     assert!(
         drill.problems[0].contains("30 h old; the limit is 26 h"),
         "{:?}",
@@ -140,13 +139,11 @@ async fn retention_with_an_injected_clock_keeps_exactly_the_expected_snapshots()
     times.extend((1..=10).map(|d| at(2026, 11, d)));
     for time in &times {
         clock.set(*time);
-        let run = app
-            .agent
-            .start_run("keep", Reason::Scheduled, "test")
+        let run = backup_agent::run::start(&app.agent, "keep", Reason::Scheduled, "test")
             .unwrap()
             .result
             .await;
-        assert_eq!(run.result, "succeeded", "{time}: {}", run.error);
+        assert_eq!(run.result, RunResult::Succeeded, "{time}: {}", run.error);
     }
     let results = backup_agent::maintain::retention(&app.agent, "keep")
         .await
@@ -155,7 +152,7 @@ async fn retention_with_an_injected_clock_keeps_exactly_the_expected_snapshots()
     assert!(
         results
             .iter()
-            .any(|r| r.kind == "forget" && r.detail == "8 snapshot(s) removed"),
+            .any(|r| r.kind == Action::Forget && r.detail == "8 snapshot(s) removed"),
         "{results:?}"
     );
 
@@ -206,13 +203,11 @@ async fn the_read_data_rotation_survives_the_structural_check_after_each_prune()
     let app = env
         .start(env.config(&sqlite_plan(&env, "rotate", &db, "")))
         .await;
-    let run = app
-        .agent
-        .start_run("rotate", Reason::Manual, "test")
+    let run = backup_agent::run::start(&app.agent, "rotate", Reason::Manual, "test")
         .unwrap()
         .result
         .await;
-    assert_eq!(run.result, "succeeded", "{}", run.error);
+    assert_eq!(run.result, RunResult::Succeeded, "{}", run.error);
 
     // Weekly prune, daily checks: retention's structural check lands between subset checks.
     let mut subsets = Vec::new();
@@ -222,9 +217,9 @@ async fn the_read_data_rotation_survives_the_structural_check_after_each_prune()
                 .await
                 .unwrap();
             assert!(
-                retention
-                    .iter()
-                    .any(|r| r.kind == "check" && r.detail == "structure" && r.error.is_empty()),
+                retention.iter().any(|r| r.kind == Action::Check
+                    && r.detail == "structure"
+                    && r.error.is_empty()),
                 "{retention:?}"
             );
         }
@@ -252,13 +247,11 @@ async fn a_restore_safety_backup_is_not_a_backup_of_the_plan() {
             clock.clone(),
         )
         .await;
-    let run = app
-        .agent
-        .start_run("safe", Reason::Scheduled, "test")
+    let run = backup_agent::run::start(&app.agent, "safe", Reason::Scheduled, "test")
         .unwrap()
         .result
         .await;
-    assert_eq!(run.result, "succeeded", "{}", run.error);
+    assert_eq!(run.result, RunResult::Succeeded, "{}", run.error);
     let backup = run.snapshots[0].1.clone();
     let success_metric =
         "backup_last_success_timestamp_seconds{plan=\"safe\",repository=\"local\"}";
@@ -293,7 +286,7 @@ async fn a_restore_safety_backup_is_not_a_backup_of_the_plan() {
 
     // The plan's last success, its metric and what a drill restores are unchanged.
     let status = backup_agent::status::status(&app.agent).await.unwrap();
-    assert_eq!(status[0].state, "ok");
+    assert_eq!(status[0].state, PlanState::Ok);
     assert_eq!(status[0].last_success_at, run.finished_at);
     assert_eq!(status[0].repositories[0].last_success_at, run.finished_at);
     assert_eq!(
@@ -303,7 +296,7 @@ async fn a_restore_safety_backup_is_not_a_backup_of_the_plan() {
     let drill = backup_agent::drill::run(&app.agent, "safe", "test")
         .await
         .unwrap();
-    assert_eq!(drill.result, "succeeded", "{:?}", drill.problems);
+    assert_eq!(drill.result, RunResult::Succeeded, "{:?}", drill.problems);
     assert_eq!(drill.snapshot_id, backup);
 
     // forget keeps the plan's snapshot of the day: the safety backup is in its own group.
@@ -328,7 +321,7 @@ async fn a_restore_safety_backup_is_not_a_backup_of_the_plan() {
     let runs = backup_agent::store::runs::list(&app.agent.db, Some("safe".into()), 10)
         .await
         .unwrap();
-    assert_eq!(runs[0].reason, "pre-restore");
+    assert_eq!(runs[0].reason, Reason::PreRestore);
     let undo = restore(&app.agent, &request(&safety, true))
         .await
         .expect("the safety snapshot is found by id");
@@ -348,22 +341,18 @@ async fn a_wrong_repository_password_is_a_clear_failure_and_the_next_run_succeed
     let app = env
         .start(env.config(&sqlite_plan(&env, "pw", &db, "")))
         .await;
-    let first = app
-        .agent
-        .start_run("pw", Reason::Manual, "test")
+    let first = backup_agent::run::start(&app.agent, "pw", Reason::Manual, "test")
         .unwrap()
         .result
         .await;
-    assert_eq!(first.result, "succeeded", "{}", first.error);
+    assert_eq!(first.result, RunResult::Succeeded, "{}", first.error);
 
     std::fs::write(&env.password_file, "not-the-password-xyzzy\n").unwrap();
-    let wrong = app
-        .agent
-        .start_run("pw", Reason::Manual, "test")
+    let wrong = backup_agent::run::start(&app.agent, "pw", Reason::Manual, "test")
         .unwrap()
         .result
         .await;
-    assert_eq!(wrong.result, "failed");
+    assert_eq!(wrong.result, RunResult::Failed);
     assert!(
         wrong
             .error
@@ -377,16 +366,14 @@ async fn a_wrong_repository_password_is_a_clear_failure_and_the_next_run_succeed
         .unwrap()
         .unwrap();
     assert_eq!(stored.error, wrong.error);
-    assert_eq!(stored.result, "failed");
+    assert_eq!(stored.result, RunResult::Failed);
 
     std::fs::write(&env.password_file, format!("{}\n", support::PASSWORD)).unwrap();
-    let fixed = app
-        .agent
-        .start_run("pw", Reason::Manual, "test")
+    let fixed = backup_agent::run::start(&app.agent, "pw", Reason::Manual, "test")
         .unwrap()
         .result
         .await;
-    assert_eq!(fixed.result, "succeeded", "{}", fixed.error);
+    assert_eq!(fixed.result, RunResult::Succeeded, "{}", fixed.error);
     app.stop().await;
 }
 
@@ -438,13 +425,11 @@ async fn a_full_disk_fails_cleanly_and_the_next_run_succeeds() {
     config.backup.work_dir = small.join("work");
     let app = env.start(config).await;
 
-    let full = app
-        .agent
-        .start_run("disk", Reason::Manual, "test")
+    let full = backup_agent::run::start(&app.agent, "disk", Reason::Manual, "test")
         .unwrap()
         .result
         .await;
-    assert_eq!(full.result, "failed");
+    assert_eq!(full.result, RunResult::Failed);
     assert!(full.error.starts_with("dump:app"), "{}", full.error);
     assert!(
         full.error.contains("disk is full") || full.error.contains("No space left"),
@@ -459,16 +444,14 @@ async fn a_full_disk_fails_cleanly_and_the_next_run_succeeds() {
         .await
         .unwrap();
     assert_eq!(runs.len(), 1);
-    assert_eq!(runs[0].result, "failed");
+    assert_eq!(runs[0].result, RunResult::Failed);
 
     fs.resize("64m");
-    let next = app
-        .agent
-        .start_run("disk", Reason::Manual, "test")
+    let next = backup_agent::run::start(&app.agent, "disk", Reason::Manual, "test")
         .unwrap()
         .result
         .await;
-    assert_eq!(next.result, "succeeded", "{}", next.error);
+    assert_eq!(next.result, RunResult::Succeeded, "{}", next.error);
     app.stop().await;
     drop(fs);
 }

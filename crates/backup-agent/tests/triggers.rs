@@ -6,6 +6,7 @@
 
 mod support;
 
+use backup_agent::outcome::RunResult;
 use ofitec_domain::ErrorCode;
 use std::time::Duration;
 
@@ -33,15 +34,15 @@ async fn concurrent_requests_join_the_run_in_progress() {
     let (mut a, mut b) = (app.client().await, app.client().await);
     let request = |by: &str| pb::RunBackupRequest {
         plan: "join".into(),
-        reason: "pre-import".into(),
+        reason: pb::RunReason::PreImport.into(),
         requested_by: by.into(),
         wait: true,
     };
     let (first, second) = tokio::join!(a.run_backup(request("one")), b.run_backup(request("two")));
     let (first, second) = (first.unwrap().into_inner(), second.unwrap().into_inner());
     assert_eq!(first.id, second.id, "both requests got the same run");
-    assert_eq!(first.result, "succeeded", "{}", first.error);
-    assert_eq!(second.result, "succeeded");
+    assert_eq!(first.result(), pb::RunResult::Succeeded, "{}", first.error);
+    assert_eq!(second.result(), pb::RunResult::Succeeded);
     assert!(first.joined != second.joined, "exactly one request joined");
     let runs = a
         .list_runs(pb::ListRunsRequest {
@@ -81,7 +82,7 @@ async fn bad_requests_are_refused_with_stable_codes() {
     let unknown = client
         .run_backup(pb::RunBackupRequest {
             plan: "nope".into(),
-            reason: "manual".into(),
+            reason: pb::RunReason::Manual.into(),
             requested_by: String::new(),
             wait: true,
         })
@@ -89,17 +90,21 @@ async fn bad_requests_are_refused_with_stable_codes() {
         .unwrap_err();
     assert_eq!(unknown.code(), tonic::Code::NotFound);
     assert_eq!(error_code(&unknown), Some(ErrorCode::PlanUnknown));
-    let reason = client
-        .run_backup(pb::RunBackupRequest {
-            plan: "codes".into(),
-            reason: "because".into(),
-            requested_by: String::new(),
-            wait: true,
-        })
-        .await
-        .unwrap_err();
-    assert_eq!(reason.code(), tonic::Code::InvalidArgument);
-    assert_eq!(error_code(&reason), Some(ErrorCode::ReasonInvalid));
+    // A number this version does not know, and the agent's own reason for a restore's safety
+    // backup: no caller may record a run as that.
+    for reason in [99, pb::RunReason::PreRestore.into()] {
+        let refused = client
+            .run_backup(pb::RunBackupRequest {
+                plan: "codes".into(),
+                reason,
+                requested_by: String::new(),
+                wait: true,
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), tonic::Code::InvalidArgument, "{reason}");
+        assert_eq!(error_code(&refused), Some(ErrorCode::ReasonInvalid));
+    }
     let drill = client
         .run_drill(pb::RunDrillRequest {
             plan: "codes".into(),
@@ -108,7 +113,7 @@ async fn bad_requests_are_refused_with_stable_codes() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(drill.result, "failed");
+    assert_eq!(drill.result(), pb::RunResult::Failed);
     assert!(
         drill.problems[0].contains("does not exist"),
         "{:?}",
@@ -139,28 +144,27 @@ async fn an_agent_without_plans_starts_and_reports_nothing_as_success() {
     app.stop().await;
 }
 
+/// `backup-agent --config <config> run --plan deploy <args>`.
+async fn cli_run(config: &std::path::Path, args: &[&str]) -> std::process::Output {
+    tokio::process::Command::new(bin_path("backup-agent"))
+        .arg("--config")
+        .arg(config)
+        .args(["run", "--plan", "deploy"])
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .output()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn the_cli_runs_through_the_agent_or_locally() {
     let env = TestEnv::new();
     let yaml = plan(&env, "deploy");
     let config = env.config_file(&yaml);
     let app = env.start(env.config(&yaml)).await;
-    let out = tokio::process::Command::new(bin_path("backup-agent"))
-        .args([
-            "--config",
-            config.to_str().unwrap(),
-            "run",
-            "--plan",
-            "deploy",
-            "--reason",
-            "pre-deploy",
-        ])
-        .arg("--agent")
-        .arg(format!("http://{}", app.address))
-        .env_remove("DATABASE_URL")
-        .output()
-        .await
-        .unwrap();
+    let agent = format!("http://{}", app.address);
+    let out = cli_run(&config, &["--reason", "pre-deploy", "--agent", &agent]).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
@@ -188,43 +192,21 @@ async fn the_cli_runs_through_the_agent_or_locally() {
     app.stop().await;
 
     // With the agent down: exit 3 and a hint; --local runs in the CLI's own process.
-    let down = tokio::process::Command::new(bin_path("backup-agent"))
-        .args([
-            "--config",
-            config.to_str().unwrap(),
-            "run",
-            "--plan",
-            "deploy",
-            "--agent",
-            "http://127.0.0.1:1",
-        ])
-        .env_remove("DATABASE_URL")
-        .output()
-        .await
-        .unwrap();
+    let down = cli_run(&config, &["--agent", "http://127.0.0.1:1"]).await;
     assert_eq!(down.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&down.stderr).contains("--local"));
-    let local = tokio::process::Command::new(bin_path("backup-agent"))
-        .args([
-            "--config",
-            config.to_str().unwrap(),
-            "run",
-            "--plan",
-            "deploy",
-            "--reason",
-            "pre-deploy",
-            "--local",
-        ])
-        .env_remove("DATABASE_URL")
-        .output()
-        .await
-        .unwrap();
+    let local = cli_run(&config, &["--reason", "pre-deploy", "--local"]).await;
     assert_eq!(
         local.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&local.stderr)
     );
+    // A restore's safety backup is the agent's own reason: a usage error (exit 2), no run.
+    let own = cli_run(&config, &["--reason", "pre-restore", "--local"]).await;
+    let stderr = String::from_utf8_lossy(&own.stderr);
+    assert_eq!(own.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("'pre-restore'"), "{stderr}");
 }
 
 #[tokio::test]
@@ -287,13 +269,16 @@ async fn the_tools_command_names_missing_tools_and_how_to_install_them() {
 async fn a_drill_whose_caller_hangs_up_still_finishes_cleans_up_and_is_recorded() {
     let env = TestEnv::new();
     let app = env.start(env.config(&plan(&env, "hangup"))).await;
-    let run = app
-        .agent
-        .start_run("hangup", backup_agent::run::Reason::Manual, "test")
-        .unwrap()
-        .result
-        .await;
-    assert_eq!(run.result, "succeeded", "{}", run.error);
+    let run = backup_agent::run::start(
+        &app.agent,
+        "hangup",
+        backup_agent::run::Reason::Manual,
+        "test",
+    )
+    .unwrap()
+    .result
+    .await;
+    assert_eq!(run.result, RunResult::Succeeded, "{}", run.error);
 
     // A 1 ms deadline: the server gives up on the call long before the drill can end, as
     // when edge-api's deadline passes or an operator closes the terminal.
@@ -316,7 +301,7 @@ async fn a_drill_whose_caller_hangs_up_still_finishes_cleans_up_and_is_recorded(
             }
         })
         .await;
-    assert_eq!(drill.result, "succeeded", "{:?}", drill.problems);
+    assert_eq!(drill.result, RunResult::Succeeded, "{:?}", drill.problems);
     assert_eq!(drill.requested_by, "impatient");
     let scratch = env.path("work").join("scratch");
     let left: Vec<_> = std::fs::read_dir(&scratch)
@@ -344,12 +329,12 @@ async fn a_stopping_agent_refuses_new_work_and_waits_for_the_run_in_progress() {
     let mut client = app.client().await;
     let run = |plan: &str| pb::RunBackupRequest {
         plan: plan.into(),
-        reason: "manual".into(),
+        reason: pb::RunReason::Manual.into(),
         requested_by: "test".into(),
         wait: false,
     };
     let started = client.run_backup(run("slow")).await.unwrap().into_inner();
-    assert_eq!(started.result, "running");
+    assert_eq!(started.result(), pb::RunResult::Running);
 
     app.agent.begin_shutdown();
     let refused = client.run_backup(run("other")).await.unwrap_err();
@@ -375,7 +360,7 @@ async fn a_stopping_agent_refuses_new_work_and_waits_for_the_run_in_progress() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(recorded.result, "succeeded", "{}", recorded.error);
+    assert_eq!(recorded.result, RunResult::Succeeded, "{}", recorded.error);
     let others = backup_agent::store::runs::list(&agent.db, Some("other".into()), 10)
         .await
         .unwrap();

@@ -42,18 +42,24 @@ pub async fn run(url: &str, plan: &str, requested_by: &str, request_id: &str) ->
     };
     let request = backup::RunBackupRequest {
         plan: plan.to_owned(),
-        reason: "pre-import".to_owned(),
+        reason: backup::RunReason::PreImport.into(),
         requested_by: format!("sii-gateway for {requested_by}"),
         wait: true,
     };
     match client.run_backup(context.request(request)).await {
         Ok(run) => {
             let run = run.into_inner();
-            match run.result.as_str() {
-                "succeeded" | "degraded" => Outcome::Done(run.id),
+            match run.result() {
+                backup::RunResult::Succeeded | backup::RunResult::Degraded => Outcome::Done(run.id),
                 other => Outcome::Failed(format!(
-                    "backup run {} ended {other}: {}",
-                    run.id, run.error
+                    "backup run {} ended {}: {}",
+                    run.id,
+                    // `failed`, as backup-agent's own messages name it.
+                    other
+                        .as_str_name()
+                        .trim_start_matches("RUN_RESULT_")
+                        .to_ascii_lowercase(),
+                    run.error
                 )),
             }
         }

@@ -18,31 +18,32 @@
 mod remote;
 
 use std::process::ExitCode;
-use std::str::FromStr;
 
 use crate::config::Config;
+use crate::outcome::RunResult;
+use crate::reason::Reason;
 use crate::restore::target::{RestoreError, RestoreRequest, restore};
-use crate::run::Reason;
-use ofitec_domain::Secret;
 
 /// Exit code when the running agent cannot be reached.
 pub const EXIT_UNREACHABLE: u8 = 3;
+
+/// What `backup-agent maintain` does now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Maintenance {
+    /// forget + prune + check on every repository.
+    Retention,
+    /// `check --read-data-subset`, the next part of the cycle.
+    Check,
+}
 
 /// `backup-agent run`.
 pub async fn run(
     config: &Config,
     plan: &str,
-    reason: &str,
+    reason: Reason,
     local: bool,
     agent_url: Option<String>,
 ) -> ExitCode {
-    let reason = match Reason::from_str(reason) {
-        Ok(reason) => reason,
-        Err(e) => {
-            eprintln!("backup-agent: {e}");
-            return ExitCode::from(2);
-        }
-    };
     if !local {
         return remote::run(config, agent_url, plan, reason).await;
     }
@@ -53,7 +54,7 @@ pub async fn run(
             return ExitCode::FAILURE;
         }
     };
-    let ticket = match agent.start_run(plan, reason, "cli") {
+    let ticket = match crate::run::start(&agent, plan, reason, "cli") {
         Ok(ticket) => ticket,
         Err(e) => {
             eprintln!("backup-agent: {e}");
@@ -61,65 +62,71 @@ pub async fn run(
         }
     };
     let record = ticket.result.await;
-    print_run(&record.id, &record.result, &record.error, &record.snapshots);
-    exit_for(&record.result)
+    print_run(
+        &record.id,
+        Some(record.result),
+        &record.error,
+        &record.snapshots,
+    )
 }
 
-/// Prints a run's outcome.
-pub fn print_run(id: &str, result: &str, error: &str, snapshots: &[(String, String)]) {
-    println!("run {id}: {result}");
+/// Prints a run's outcome (`None`: a result this version does not know) and gives the
+/// exit code for it.
+fn print_run(
+    id: &str,
+    result: Option<RunResult>,
+    error: &str,
+    snapshots: &[(String, String)],
+) -> ExitCode {
+    println!("run {id}: {}", name(result));
     for (repository, snapshot) in snapshots {
         println!("  snapshot {snapshot} in {repository}");
     }
     if !error.is_empty() {
         println!("  {error}");
     }
+    exit_for(result)
 }
 
-/// Exit code for a run result.
-pub fn exit_for(result: &str) -> ExitCode {
-    match result {
-        "succeeded" | "degraded" => ExitCode::SUCCESS,
-        _ => ExitCode::FAILURE,
+/// Prints a drill's outcome and gives the exit code for it.
+fn print_drill(
+    plan: &str,
+    result: Option<RunResult>,
+    snapshot_id: &str,
+    seconds: f64,
+    problems: &[String],
+) -> ExitCode {
+    println!(
+        "drill of {plan}: {} (snapshot {snapshot_id}, {seconds:.1} s)",
+        name(result)
+    );
+    for problem in problems {
+        println!("  {problem}");
+    }
+    exit_for(result)
+}
+
+fn name(result: Option<RunResult>) -> &'static str {
+    result.map_or("unknown", RunResult::as_str)
+}
+
+/// Exit code for a run or drill result: success when a verified backup exists.
+fn exit_for(result: Option<RunResult>) -> ExitCode {
+    if result.is_some_and(RunResult::is_success) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
 
-/// Options of `backup-agent restore`.
-#[derive(Debug, Clone)]
-pub struct RestoreOptions {
-    /// Plan.
-    pub plan: String,
-    /// Snapshot id.
-    pub snapshot: String,
-    /// Target URL or path (may hold a password: never printed).
-    pub target: String,
-    /// Source inside the snapshot.
-    pub source: Option<String>,
-    /// Repository to read.
-    pub repository: Option<String>,
-    /// Only check.
-    pub dry_run: bool,
-    /// Overwrite a live database.
-    pub force: bool,
-}
-
 /// `backup-agent restore`.
-pub async fn restore_command(config: &Config, options: RestoreOptions) -> ExitCode {
+pub async fn restore_command(config: &Config, request: RestoreRequest) -> ExitCode {
     let agent = match crate::app::local_agent(config).await {
         Ok(agent) => agent,
         Err(e) => {
             eprintln!("backup-agent: cannot start: {e:#}");
             return ExitCode::FAILURE;
         }
-    };
-    let request = RestoreRequest {
-        plan: options.plan,
-        snapshot: options.snapshot,
-        target: Secret::new(options.target),
-        source: options.source,
-        repository: options.repository,
-        dry_run: options.dry_run,
-        force: options.force,
     };
     match restore(&agent, &request).await {
         Ok(report) => {
@@ -157,16 +164,13 @@ pub async fn drill(
         }
     };
     match crate::drill::run(&agent, plan, "cli").await {
-        Ok(record) => {
-            println!(
-                "drill of {plan}: {} (snapshot {}, {:.1} s)",
-                record.result, record.snapshot_id, record.duration_seconds
-            );
-            for problem in &record.problems {
-                println!("  {problem}");
-            }
-            exit_for(&record.result)
-        }
+        Ok(record) => print_drill(
+            plan,
+            Some(record.result),
+            &record.snapshot_id,
+            record.duration_seconds,
+            &record.problems,
+        ),
         Err(e) => {
             eprintln!("backup-agent: {e}");
             ExitCode::FAILURE
@@ -175,7 +179,7 @@ pub async fn drill(
 }
 
 /// `backup-agent maintain`.
-pub async fn maintain(config: &Config, plan: &str, what: &str) -> ExitCode {
+pub async fn maintain(config: &Config, plan: &str, what: Maintenance) -> ExitCode {
     let agent = match crate::app::local_agent(config).await {
         Ok(agent) => agent,
         Err(e) => {
@@ -184,12 +188,8 @@ pub async fn maintain(config: &Config, plan: &str, what: &str) -> ExitCode {
         }
     };
     let results = match what {
-        "retention" => crate::maintain::retention(&agent, plan).await,
-        "check" => crate::maintain::check(&agent, plan).await,
-        other => {
-            eprintln!("backup-agent: unknown maintenance `{other}` (retention or check)");
-            return ExitCode::from(2);
-        }
+        Maintenance::Retention => crate::maintain::retention(&agent, plan).await,
+        Maintenance::Check => crate::maintain::check(&agent, plan).await,
     };
     match results {
         Ok(results) => {

@@ -7,9 +7,10 @@ use ofitec_platform::grpc::{CallContext, RequestId};
 use ofitec_proto::backup::v1 as pb;
 use ofitec_proto::backup::v1::backup_agent_client::BackupAgentClient;
 
-use super::{EXIT_UNREACHABLE, exit_for, print_run};
+use super::{EXIT_UNREACHABLE, print_drill, print_run};
 use crate::config::Config;
-use crate::run::Reason;
+use crate::grpc::convert;
+use crate::reason::Reason;
 
 /// Internal services require a caller identity (normally set by edge-api); the operator CLI
 /// runs on the agent's host with its configuration and identifies itself as an admin.
@@ -33,8 +34,13 @@ fn agent_url(config: &Config, given: Option<String>) -> String {
     })
 }
 
-async fn connect(url: &str) -> Result<BackupAgentClient<tonic::transport::Channel>, ExitCode> {
-    BackupAgentClient::connect(url.to_owned()).await.map_err(|e| {
+/// A client of the agent at `--agent` or the configured address.
+async fn connect(
+    config: &Config,
+    given: Option<String>,
+) -> Result<BackupAgentClient<tonic::transport::Channel>, ExitCode> {
+    let url = agent_url(config, given);
+    BackupAgentClient::connect(url.clone()).await.map_err(|e| {
         eprintln!(
             "backup-agent: cannot reach the agent at {url}: {e} (is it running? use --local to run in this process)"
         );
@@ -44,14 +50,13 @@ async fn connect(url: &str) -> Result<BackupAgentClient<tonic::transport::Channe
 
 /// `run` through the agent.
 pub async fn run(config: &Config, given: Option<String>, plan: &str, reason: Reason) -> ExitCode {
-    let url = agent_url(config, given);
-    let mut client = match connect(&url).await {
+    let mut client = match connect(config, given).await {
         Ok(client) => client,
         Err(code) => return code,
     };
     let request = pb::RunBackupRequest {
         plan: plan.to_owned(),
-        reason: reason.as_str().to_owned(),
+        reason: convert::reason(reason).into(),
         requested_by: "cli".to_owned(),
         wait: true,
     };
@@ -66,8 +71,8 @@ pub async fn run(config: &Config, given: Option<String>, plan: &str, reason: Rea
                 .iter()
                 .map(|s| (s.repository.clone(), s.snapshot_id.clone()))
                 .collect();
-            print_run(&run.id, &run.result, &run.error, &snapshots);
-            exit_for(&run.result)
+            let result = convert::result_from(run.result);
+            print_run(&run.id, result, &run.error, &snapshots)
         }
         Err(status) => {
             eprintln!("backup-agent: {}", status.message());
@@ -82,8 +87,7 @@ pub async fn run(config: &Config, given: Option<String>, plan: &str, reason: Rea
 
 /// `drill` through the agent.
 pub async fn drill(config: &Config, given: Option<String>, plan: &str) -> ExitCode {
-    let url = agent_url(config, given);
-    let mut client = match connect(&url).await {
+    let mut client = match connect(config, given).await {
         Ok(client) => client,
         Err(code) => return code,
     };
@@ -94,14 +98,9 @@ pub async fn drill(config: &Config, given: Option<String>, plan: &str) -> ExitCo
     match client.run_drill(self::request(request)).await {
         Ok(response) => {
             let drill = response.into_inner();
-            println!(
-                "drill of {plan}: {} (snapshot {}, {:.1} s)",
-                drill.result, drill.snapshot_id, drill.duration_seconds
-            );
-            for problem in &drill.problems {
-                println!("  {problem}");
-            }
-            exit_for(&drill.result)
+            let result = convert::result_from(drill.result);
+            let (id, seconds) = (&drill.snapshot_id, drill.duration_seconds);
+            print_drill(plan, result, id, seconds, &drill.problems)
         }
         Err(status) => {
             eprintln!("backup-agent: {}", status.message());

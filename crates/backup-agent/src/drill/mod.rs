@@ -8,15 +8,59 @@
 //! equal the manifest's. Scratch databases and files are always removed. The duration is the
 //! measured RTO.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::agent::{Agent, AgentError};
 use crate::dump::pgurl;
-use crate::manifest::Artefact;
+use crate::manifest::{Artefact, ArtefactKind};
+use crate::outcome::RunResult;
 use crate::plan::{Plan, SourceKind};
-use crate::restore::{fetch, postgres, verify};
+use crate::restore::fetch::{self, FetchError};
+use crate::restore::{postgres, verify};
 use crate::store;
 use crate::store::drills::DrillRecord;
+use crate::tools::MissingTool;
+
+/// A problem that stops a drill before it can compare anything.
+#[derive(Debug, thiserror::Error)]
+enum Stopped {
+    /// restic is missing.
+    #[error(transparent)]
+    Agent(#[from] AgentError),
+    /// pg_restore is missing.
+    #[error(transparent)]
+    Tool(#[from] MissingTool),
+    /// No snapshot, or it could not be restored.
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    /// The newest snapshot is too old: a stopped scheduler must not look healthy.
+    #[error(
+        "the newest snapshot ({id}, {time}) is {age_hours} h old; the limit is {limit_hours} h: backups are not running"
+    )]
+    Stale {
+        /// Its short id.
+        id: String,
+        /// Its time, RFC 3339.
+        time: String,
+        /// Its age.
+        age_hours: i64,
+        /// The plan's limit.
+        limit_hours: i64,
+    },
+}
+
+/// Starts a drill of `plan` in its own (tracked) task: a caller that hangs up does not
+/// cancel it half-way, and shutdown waits for it.
+pub fn start(
+    agent: &Arc<Agent>,
+    plan: &str,
+    requested_by: &str,
+) -> Result<tokio::task::JoinHandle<Result<DrillRecord, AgentError>>, AgentError> {
+    let plan = agent.plan(plan)?.name.clone();
+    let (task_agent, by) = (agent.clone(), requested_by.to_owned());
+    agent.spawn_work(async move { run(&task_agent, &plan, &by).await })
+}
 
 /// Runs a drill of `plan_name` and records it.
 pub async fn run(
@@ -33,18 +77,17 @@ pub async fn run(
     let mut snapshot_id = String::new();
     let problems = match drill(agent, plan, &mut snapshot_id).await {
         Ok(problems) => problems,
-        Err(problem) => vec![problem],
+        Err(problem) => vec![problem.to_string()],
     };
     let record = DrillRecord {
         id: uuid::Uuid::new_v4().to_string(),
         plan: plan.name.clone(),
         snapshot_id,
         result: if problems.is_empty() {
-            "succeeded"
+            RunResult::Succeeded
         } else {
-            "failed"
-        }
-        .to_owned(),
+            RunResult::Failed
+        },
         requested_by: requested_by.to_owned(),
         started_at,
         finished_at: agent.clock.now(),
@@ -56,7 +99,7 @@ pub async fn run(
         .drill_duration
         .with_label_values(&[&plan.name])
         .set(record.duration_seconds);
-    if record.result == "succeeded" {
+    if record.result == RunResult::Succeeded {
         agent.metrics.drill_success(&plan.name, record.finished_at);
         tracing::info!(plan = %plan.name, snapshot = %record.snapshot_id, seconds = record.duration_seconds, "restore drill succeeded");
     } else {
@@ -71,40 +114,32 @@ async fn drill(
     agent: &Agent,
     plan: &Plan,
     snapshot_id: &mut String,
-) -> Result<Vec<String>, String> {
-    let restic = agent.restic().map_err(|e| e.to_string())?;
+) -> Result<Vec<String>, Stopped> {
+    let restic = agent.restic()?;
     let pg_restore = if plan.has_postgres() {
-        Some(
-            agent
-                .tools
-                .get("pg_restore")
-                .map_err(|e| e.to_string())?
-                .to_owned(),
-        )
+        Some(agent.tools.get("pg_restore")?.to_owned())
     } else {
         None
     };
-    let found = fetch::find_snapshot(&restic, &plan.primary, &plan.name, None).await;
-    let snapshot = found?;
+    let snapshot = fetch::find_snapshot(&restic, &plan.primary, &plan.name, None).await?;
     agent.note_contact(plan, &plan.primary, None);
     *snapshot_id = snapshot.short_id.clone();
     let age = agent.clock.now() - snapshot.time;
     if age > plan.drill.max_snapshot_age {
-        return Err(format!(
-            "the newest snapshot ({}, {}) is {} h old; the limit is {} h: backups are not running",
-            snapshot.short_id,
-            snapshot.time.to_rfc3339(),
-            age.num_hours(),
-            plan.drill.max_snapshot_age.num_hours()
-        ));
+        return Err(Stopped::Stale {
+            id: snapshot.short_id.clone(),
+            time: snapshot.time.to_rfc3339(),
+            age_hours: age.num_hours(),
+            limit_hours: plan.drill.max_snapshot_age.num_hours(),
+        });
     }
     let scratch = agent.scratch_dir(&format!("drill-{}", plan.name));
     let result = async {
         let fetched = fetch::fetch(&restic, &plan.primary, &snapshot, &scratch).await?;
         let mut problems = verify::verify_files(&fetched).await;
         for artefact in &fetched.manifest.artefacts {
-            match artefact.kind.as_str() {
-                "postgres" => {
+            match artefact.kind {
+                ArtefactKind::Postgres => {
                     let Some(pg_restore) = &pg_restore else {
                         problems.push(format!("{}: pg_restore is not installed", artefact.source));
                         continue;
@@ -119,7 +154,7 @@ async fn drill(
                         .await,
                     );
                 }
-                "sqlite" => {
+                ArtefactKind::Sqlite => {
                     let path = fetched.stage.join(&artefact.path);
                     let source = artefact.source.clone();
                     let checked = tokio::task::spawn_blocking(move || {
@@ -136,10 +171,10 @@ async fn drill(
                         Err(e) => problems.push(format!("{}: {e}", artefact.source)),
                     }
                 }
-                _ => {}
+                ArtefactKind::Directory => {}
             }
         }
-        Ok::<_, String>(problems)
+        Ok::<_, Stopped>(problems)
     }
     .await;
     if let Err(e) = tokio::fs::remove_dir_all(&scratch).await {

@@ -6,7 +6,8 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use super::DumpError;
-use crate::manifest::{Artefact, FileEntry};
+use crate::file_error::FileError;
+use crate::manifest::{Artefact, ArtefactKind, FileEntry};
 
 /// Hashes every regular file under `path`.
 pub async fn describe(source: &str, path: &Path) -> Result<Artefact, DumpError> {
@@ -21,12 +22,12 @@ pub async fn describe(source: &str, path: &Path) -> Result<Artefact, DumpError> 
             return Err(err(format!("{} is not a directory", root.display())));
         }
         let mut files = Vec::new();
-        walk(&root, &root, &mut files).map_err(err)?;
+        walk(&root, &root, &mut files).map_err(|e| err(e.to_string()))?;
         files.sort_by(|a: &FileEntry, b| a.path.cmp(&b.path));
         let absolute = std::fs::canonicalize(&root).unwrap_or(root.clone());
         Ok(Artefact {
             source: name.clone(),
-            kind: "directory".to_owned(),
+            kind: ArtefactKind::Directory,
             path: absolute.display().to_string(),
             size_bytes: files.iter().map(|f| f.size_bytes).sum(),
             sha256: String::new(),
@@ -45,20 +46,16 @@ pub async fn describe(source: &str, path: &Path) -> Result<Artefact, DumpError> 
 }
 
 /// Hashes every regular file under `dir` (relative paths to `root`).
-pub fn walk(root: &Path, dir: &Path, out: &mut Vec<FileEntry>) -> Result<(), String> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+pub fn walk(root: &Path, dir: &Path, out: &mut Vec<FileEntry>) -> Result<(), FileError> {
+    let unreadable = |path: &Path| FileError::at("cannot read", path);
+    for entry in std::fs::read_dir(dir).map_err(unreadable(dir))? {
+        let entry = entry.map_err(unreadable(dir))?;
         let path = entry.path();
-        let kind = entry
-            .file_type()
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let kind = entry.file_type().map_err(unreadable(&path))?;
         if kind.is_dir() {
             walk(root, &path, out)?;
         } else if kind.is_file() {
-            let bytes =
-                std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let bytes = std::fs::read(&path).map_err(unreadable(&path))?;
             let relative = path
                 .strip_prefix(root)
                 .unwrap_or(&path)

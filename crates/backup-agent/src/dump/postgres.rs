@@ -21,35 +21,15 @@ use std::time::Instant;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::process::Command;
 
 use super::pgurl::{self, PgTarget};
 use super::{DumpError, Timings};
-use crate::manifest::Artefact;
+use crate::manifest::{Artefact, ArtefactKind};
+use crate::sql::{self, SqlError, TextRow};
 use ofitec_domain::Secret;
-
-#[derive(QueryableByName)]
-struct TextRow {
-    #[diesel(sql_type = Text)]
-    value: String,
-}
-
-#[derive(QueryableByName)]
-struct CountRow {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-#[derive(QueryableByName)]
-struct TableRow {
-    #[diesel(sql_type = Text)]
-    quoted: String,
-    #[diesel(sql_type = Text)]
-    name: String,
-}
 
 /// pg_dump and pg_restore.
 #[derive(Debug, Clone, Copy)]
@@ -73,16 +53,16 @@ pub async fn dump(
         source_name: source.to_owned(),
         detail,
     };
-    let (snap_tx, snap_rx) = tokio::sync::oneshot::channel::<Result<(String, String), String>>();
+    let (snap_tx, snap_rx) = tokio::sync::oneshot::channel::<(String, String)>();
     let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
     let conn_url = url.expose().to_owned();
     let counter = tokio::task::spawn_blocking(move || count_rows(&conn_url, snap_tx, done_rx));
     let (snapshot, server_version) = match snap_rx.await {
-        Ok(Ok(pair)) => pair,
-        Ok(Err(e)) => return Err(dump_err(e)),
+        Ok(pair) => pair,
+        // The counting side could not start: its error says why.
         Err(_) => {
             let detail = match counter.await {
-                Ok(Err(e)) => e,
+                Ok(Err(e)) => e.to_string(),
                 _ => "the snapshot transaction ended unexpectedly".to_owned(),
             };
             return Err(dump_err(detail));
@@ -110,7 +90,7 @@ pub async fn dump(
     Ok((
         Artefact {
             source: source.to_owned(),
-            kind: "postgres".to_owned(),
+            kind: ArtefactKind::Postgres,
             path: file_name(dest),
             size_bytes: size,
             sha256,
@@ -127,57 +107,27 @@ pub async fn dump(
 }
 
 /// The counting side: export a snapshot, hand it over, count every table in it, and keep
-/// the transaction open until pg_dump is done (`done` is dropped).
+/// the transaction open until pg_dump is done (`done` is dropped). When it cannot start,
+/// `snapshot_tx` is dropped unsent and the error is returned.
 fn count_rows(
     url: &str,
-    snapshot_tx: tokio::sync::oneshot::Sender<Result<(String, String), String>>,
+    snapshot_tx: tokio::sync::oneshot::Sender<(String, String)>,
     done: std::sync::mpsc::Receiver<()>,
-) -> Result<BTreeMap<String, u64>, String> {
-    let start = || -> Result<(PgConnection, String, String), String> {
-        let mut conn = PgConnection::establish(url)
-            .map_err(|e| format!("cannot connect to the source database: {e}"))?;
-        conn.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .map_err(|e| e.to_string())?;
-        let snapshot = diesel::sql_query("SELECT pg_export_snapshot() AS value")
-            .get_result::<TextRow>(&mut conn)
-            .map_err(|e| format!("cannot export a snapshot: {e}"))?
-            .value;
-        let version = diesel::sql_query("SELECT current_setting('server_version') AS value")
-            .get_result::<TextRow>(&mut conn)
-            .map_err(|e| e.to_string())?
-            .value;
-        Ok((conn, snapshot, version))
-    };
-    let (mut conn, snapshot, version) = match start() {
-        Ok(started) => started,
-        Err(e) => {
-            let _ = snapshot_tx.send(Err(e.clone()));
-            return Err(e);
-        }
-    };
-    let _ = snapshot_tx.send(Ok((snapshot, version)));
-    let counted = (|| -> Result<BTreeMap<String, u64>, String> {
-        let tables: Vec<TableRow> = diesel::sql_query(
-            "SELECT format('%I.%I', n.nspname, c.relname) AS quoted, \
-                    n.nspname || '.' || c.relname AS name \
-             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind = 'r' \
-               AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
-               AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%' \
-             ORDER BY 2",
-        )
-        .load(&mut conn)
-        .map_err(|e| e.to_string())?;
-        let mut counts = BTreeMap::new();
-        for table in tables {
-            let row: CountRow =
-                diesel::sql_query(format!("SELECT count(*) AS n FROM {}", table.quoted))
-                    .get_result(&mut conn)
-                    .map_err(|e| format!("{}: {e}", table.name))?;
-            counts.insert(table.name, u64::try_from(row.n).unwrap_or(0));
-        }
-        Ok(counts)
-    })();
+) -> Result<BTreeMap<String, u64>, SqlError> {
+    let mut conn = PgConnection::establish(url).map_err(|source| SqlError::Connect {
+        target: "the source database".to_owned(),
+        source,
+    })?;
+    conn.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+    let snapshot = diesel::sql_query("SELECT pg_export_snapshot() AS value")
+        .get_result::<TextRow>(&mut conn)
+        .map_err(SqlError::doing("cannot export a snapshot"))?
+        .value;
+    let version = diesel::sql_query("SELECT current_setting('server_version') AS value")
+        .get_result::<TextRow>(&mut conn)?
+        .value;
+    let _ = snapshot_tx.send((snapshot, version));
+    let counted = sql::pg_row_counts(&mut conn);
     // Wait for pg_dump: an exported snapshot can only be imported while its transaction lives.
     let _ = done.recv();
     let _ = conn.batch_execute("COMMIT");
@@ -278,7 +228,7 @@ async fn stream_dump(
         return Err(dump_err(format!(
             "pg_dump exited with {}: {}",
             dump_status,
-            tail(&dump_stderr.await.unwrap_or_default())
+            crate::tools::tail(&dump_stderr.await.unwrap_or_default())
         )));
     }
     if size == 0 {
@@ -288,7 +238,7 @@ async fn stream_dump(
         return Err(verify_err(format!(
             "pg_restore could not read the whole archive ({}): {}",
             verify_status,
-            tail(&verify_stderr.await.unwrap_or_default())
+            crate::tools::tail(&verify_stderr.await.unwrap_or_default())
         )));
     }
     if let Some(e) = verify_broken {
@@ -331,22 +281,6 @@ where
         }
         text
     })
-}
-
-/// The last lines of a tool's error output, bounded.
-pub fn tail(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    let start = lines.len().saturating_sub(3);
-    let joined = lines[start..].join(" | ");
-    let mut end = joined.len().min(600);
-    while !joined.is_char_boundary(end) {
-        end -= 1;
-    }
-    if joined.is_empty() {
-        "no error output".to_owned()
-    } else {
-        joined[..end].to_owned()
-    }
 }
 
 /// `<tool> --version`, or empty.

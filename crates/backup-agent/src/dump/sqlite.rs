@@ -8,22 +8,10 @@ use std::time::Instant;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
 
 use super::{DumpError, Timings};
-use crate::manifest::Artefact;
-
-#[derive(QueryableByName)]
-struct TextRow {
-    #[diesel(sql_type = Text)]
-    value: String,
-}
-
-#[derive(QueryableByName)]
-struct CountRow {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
+use crate::manifest::{Artefact, ArtefactKind};
+use crate::sql::{self, SqlError, TextRow};
 
 /// Copies `path` into `dest` and checks the copy.
 pub async fn dump(
@@ -56,7 +44,7 @@ pub async fn dump(
     Ok((
         Artefact {
             source: source.to_owned(),
-            kind: "sqlite".to_owned(),
+            kind: ArtefactKind::Sqlite,
             path: dest
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -76,13 +64,13 @@ pub async fn dump(
     ))
 }
 
-fn open(path: &Path) -> Result<SqliteConnection, String> {
+/// Opens a SQLite file (for dumps, drills and restores), waiting up to 10 s for a writer.
+pub fn open(path: &Path) -> Result<SqliteConnection, SqlError> {
     let text = path
         .to_str()
-        .ok_or_else(|| format!("{} is not valid UTF-8", path.display()))?;
-    let mut conn = SqliteConnection::establish(text).map_err(|e| e.to_string())?;
-    conn.batch_execute("PRAGMA busy_timeout = 10000;")
-        .map_err(|e| e.to_string())?;
+        .ok_or_else(|| SqlError::NotUtf8(path.to_owned()))?;
+    let mut conn = SqliteConnection::establish(text)?;
+    conn.batch_execute("PRAGMA busy_timeout = 10000;")?;
     Ok(conn)
 }
 
@@ -128,28 +116,5 @@ pub fn check_copy(source: &str, dest: &Path) -> Result<BTreeMap<String, u64>, Du
     if !problems.is_empty() {
         return Err(err(format!("integrity_check: {}", problems.join("; "))));
     }
-    row_counts(&mut conn).map_err(err)
-}
-
-/// Rows per table of an open SQLite database.
-pub fn row_counts(conn: &mut SqliteConnection) -> Result<BTreeMap<String, u64>, String> {
-    let tables: Vec<TextRow> = diesel::sql_query(
-        "SELECT name AS value FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-    )
-    .load(conn)
-    .map_err(|e| e.to_string())?;
-    let mut counts = BTreeMap::new();
-    for table in tables {
-        let quoted = table.value.replace('"', "\"\"");
-        let row: CountRow = diesel::sql_query(format!("SELECT count(*) AS n FROM \"{quoted}\""))
-            .get_result(conn)
-            .map_err(|e| format!("{}: {e}", table.value))?;
-        counts.insert(table.value, u64::try_from(row.n).unwrap_or(0));
-    }
-    Ok(counts)
-}
-
-/// Opens a SQLite file (for drills and restores).
-pub fn open_file(path: &Path) -> Result<SqliteConnection, String> {
-    open(path)
+    sql::sqlite_row_counts(&mut conn).map_err(|e| err(e.to_string()))
 }

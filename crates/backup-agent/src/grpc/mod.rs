@@ -3,7 +3,7 @@
 //! Callers are not yet authorised here (an enforcement layer common to every service will
 //! come); `requested_by` is recorded from the request, else from edge-api's caller metadata.
 
-mod convert;
+pub mod convert;
 
 use ofitec_domain::ErrorCode;
 use std::sync::Arc;
@@ -15,8 +15,8 @@ use ofitec_proto::backup::v1::backup_agent_server::BackupAgent;
 use tonic::{Request, Response, Status};
 
 use crate::agent::{Agent, AgentError};
-use crate::run::Reason;
-use crate::store;
+use crate::reason::Reason;
+use crate::{drill, run, store};
 
 /// Most runs one ListRuns answer carries.
 const MAX_RUNS: u32 = 500;
@@ -46,6 +46,24 @@ fn to_status(error: AgentError) -> Status {
     }
 }
 
+/// A reason a caller may give: any but the agent's own `pre-restore`; not set means manual.
+fn requested_reason(value: i32) -> Result<Reason, Status> {
+    let expected = "expected scheduled, pre-import, pre-deploy or manual";
+    match convert::reason_from(value) {
+        Some(Reason::PreRestore) => Err(grpc_status::error(
+            ErrorCode::ReasonInvalid,
+            format!(
+                "reason `pre-restore` is the agent's own (a restore's safety backup); {expected}"
+            ),
+        )),
+        Some(reason) => Ok(reason),
+        None => Err(grpc_status::error(
+            ErrorCode::ReasonInvalid,
+            format!("unknown reason {value}: {expected}"),
+        )),
+    }
+}
+
 /// `requested_by` from the request, else the authenticated caller, else `grpc`.
 fn requester<T>(request: &Request<T>, given: &str) -> String {
     if !given.trim().is_empty() {
@@ -65,14 +83,8 @@ impl BackupAgent for BackupAgentService {
     ) -> Result<Response<pb::BackupRun>, Status> {
         let by = requester(&request, &request.get_ref().requested_by);
         let message = request.into_inner();
-        let reason: Reason = message
-            .reason
-            .parse()
-            .map_err(|e: String| grpc_status::error(ErrorCode::ReasonInvalid, e))?;
-        let ticket = self
-            .agent
-            .start_run(&message.plan, reason, &by)
-            .map_err(to_status)?;
+        let reason = requested_reason(message.reason)?;
+        let ticket = run::start(&self.agent, &message.plan, reason, &by).map_err(to_status)?;
         let joined = ticket.joined;
         let record = if message.wait {
             ticket.result.await
@@ -181,10 +193,7 @@ impl BackupAgent for BackupAgentService {
         // Spawned: a caller that hangs up (edge-api's deadline, a closed terminal) must not
         // cancel a drill half-way, which would leave its scratch database behind and no
         // record of the drill. Tracked: shutdown waits for it.
-        let drill = self
-            .agent
-            .start_drill(&message.plan, &by)
-            .map_err(to_status)?;
+        let drill = drill::start(&self.agent, &message.plan, &by).map_err(to_status)?;
         let record = drill
             .await
             .map_err(|e| grpc_status::internal("restore drill", &e))?

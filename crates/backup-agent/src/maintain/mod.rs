@@ -7,23 +7,29 @@
 //!   successful subset check, structural checks skipped), so the rotation survives restarts
 //!   and prunes, and a failed part is retried.
 //!
-//! Both clear stale locks first (a crashed run's lock would block `prune` and `check`).
+//! Both clear stale locks first ([`clear_stale_locks`]: a crashed run's lock would block
+//! `prune` and `check`).
+
+mod locks;
 
 use std::time::Instant;
 
+pub use locks::clear_stale_locks;
+
 use crate::agent::{Agent, AgentError};
+use crate::outcome::Outcome;
 use crate::plan::{Plan, Repository};
 use crate::restic::{CheckKind, Restic, ResticError, plan_tag, safety_tag};
 use crate::store;
-use crate::store::maintenance::MaintenanceRecord;
+use crate::store::maintenance::{Action, MaintenanceRecord};
 
 /// What one maintenance action did.
 #[derive(Debug, Clone)]
 pub struct ActionResult {
     /// Repository.
     pub repository: String,
-    /// `forget`, `prune`, `check`.
-    pub kind: String,
+    /// What was done.
+    pub kind: Action,
     /// Detail (`removed 3 snapshots`, `4/28`).
     pub detail: String,
     /// Error, empty when it succeeded.
@@ -38,10 +44,10 @@ pub async fn retention(agent: &Agent, plan_name: &str) -> Result<Vec<ActionResul
     let _guard = lock.lock().await;
     let mut results = Vec::new();
     for repo in plan.repositories() {
-        agent.clear_stale_locks(&restic, plan, repo).await;
+        clear_stale_locks(agent, &restic, plan, repo).await;
         // The plan's backups and the restores' safety backups are separate groups: a safety
         // backup must not stand in for the plan's snapshot of its day.
-        let forgot = act(agent, plan, repo, "forget", async {
+        let forgot = act(agent, plan, repo, Action::Forget, async {
             let mut removed = restic
                 .forget(repo, &plan_tag(&plan.name), &plan.retention)
                 .await?;
@@ -58,7 +64,7 @@ pub async fn retention(agent: &Agent, plan_name: &str) -> Result<Vec<ActionResul
         if failed {
             continue;
         }
-        let pruned = act(agent, plan, repo, "prune", async {
+        let pruned = act(agent, plan, repo, Action::Prune, async {
             restic.prune(repo).await.map(|()| String::new())
         })
         .await;
@@ -80,7 +86,7 @@ pub async fn check(agent: &Agent, plan_name: &str) -> Result<Vec<ActionResult>, 
     let _guard = lock.lock().await;
     let mut results = Vec::new();
     for repo in plan.repositories() {
-        agent.clear_stale_locks(&restic, plan, repo).await;
+        clear_stale_locks(agent, &restic, plan, repo).await;
         let t = plan.maintenance.read_data_cycle;
         let n = next_subset(agent, plan, repo, t).await?;
         results.push(run_check(agent, &restic, plan, repo, CheckKind::Subset { n, t }).await);
@@ -102,7 +108,7 @@ async fn next_subset(
         &agent.db,
         plan.name.clone(),
         repo.name.clone(),
-        "check",
+        Action::Check,
         Some("%/%"),
     )
     .await?
@@ -130,7 +136,7 @@ async fn run_check(
         CheckKind::Structure => "structure".to_owned(),
         CheckKind::Subset { n, t } => format!("{n}/{t}"),
     };
-    let result = act(agent, plan, repo, "check", async {
+    let result = act(agent, plan, repo, Action::Check, async {
         restic.check(repo, kind).await.map(|()| detail.clone())
     })
     .await;
@@ -147,7 +153,7 @@ async fn act(
     agent: &Agent,
     plan: &Plan,
     repo: &Repository,
-    kind: &str,
+    kind: Action,
     work: impl Future<Output = Result<String, ResticError>>,
 ) -> ActionResult {
     let started_at = agent.clock.now();
@@ -161,24 +167,24 @@ async fn act(
     let record = MaintenanceRecord {
         plan: plan.name.clone(),
         repository: repo.name.clone(),
-        kind: kind.to_owned(),
+        kind,
         detail: detail.clone(),
-        result: if error.is_empty() { "ok" } else { "failed" }.to_owned(),
+        result: Outcome::failed_if(!error.is_empty()),
         started_at,
         finished_at: agent.clock.now(),
         error: error.clone(),
     };
     if error.is_empty() {
-        tracing::info!(plan = %plan.name, repository = %repo.name, kind, %detail, seconds = started.elapsed().as_secs_f64(), "maintenance done");
+        tracing::info!(plan = %plan.name, repository = %repo.name, %kind, %detail, seconds = started.elapsed().as_secs_f64(), "maintenance done");
     } else {
-        tracing::error!(plan = %plan.name, repository = %repo.name, kind, %error, "maintenance failed");
+        tracing::error!(plan = %plan.name, repository = %repo.name, %kind, %error, "maintenance failed");
     }
     if let Err(e) = store::maintenance::insert(&agent.db, &record).await {
         tracing::error!(error = %e, "cannot record maintenance");
     }
     ActionResult {
         repository: repo.name.clone(),
-        kind: kind.to_owned(),
+        kind,
         detail,
         error,
     }

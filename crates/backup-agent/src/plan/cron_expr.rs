@@ -9,6 +9,32 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 
+/// Why a cron expression was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CronError {
+    /// Not 5 (or 6) fields.
+    #[error(
+        "cron expression `{text}` has {fields} fields; expected 5 (minute hour day month weekday)"
+    )]
+    FieldCount {
+        /// The expression.
+        text: String,
+        /// How many fields it has.
+        fields: usize,
+    },
+    /// A numeric day of week above 7.
+    #[error("day of week {0} is out of range 0-7")]
+    DayOutOfRange(usize),
+    /// The `cron` crate refused it.
+    #[error("invalid cron expression `{text}`: {detail}")]
+    Invalid {
+        /// The expression.
+        text: String,
+        /// Why.
+        detail: String,
+    },
+}
+
 /// A parsed schedule.
 #[derive(Clone)]
 pub struct CronSchedule {
@@ -24,7 +50,7 @@ impl fmt::Debug for CronSchedule {
 
 impl CronSchedule {
     /// Parses a 5-field (minute first) or 6-field (second first) expression.
-    pub fn parse(text: &str) -> Result<CronSchedule, String> {
+    pub fn parse(text: &str) -> Result<CronSchedule, CronError> {
         let fields: Vec<&str> = text.split_whitespace().collect();
         let six = match fields.len() {
             5 => {
@@ -41,14 +67,15 @@ impl CronSchedule {
                     fields[0], fields[1], fields[2], fields[3], fields[4], dow
                 )
             }
-            n => {
-                return Err(format!(
-                    "cron expression `{text}` has {n} fields; expected 5 (minute hour day month weekday)"
-                ));
+            fields => {
+                let text = text.to_owned();
+                return Err(CronError::FieldCount { text, fields });
             }
         };
-        let schedule = cron::Schedule::from_str(&six)
-            .map_err(|e| format!("invalid cron expression `{text}`: {e}"))?;
+        let schedule = cron::Schedule::from_str(&six).map_err(|e| CronError::Invalid {
+            text: text.to_owned(),
+            detail: e.to_string(),
+        })?;
         Ok(CronSchedule {
             text: text.to_owned(),
             schedule,
@@ -68,13 +95,11 @@ impl CronSchedule {
 
 const DAYS: [&str; 8] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"];
 
-fn translate_days(field: &str) -> Result<String, String> {
-    let day = |token: &str| -> Result<String, String> {
-        match token.parse::<usize>() {
-            Ok(n) if n < DAYS.len() => Ok(DAYS[n].to_owned()),
-            Ok(n) => Err(format!("day of week {n} is out of range 0-7")),
-            Err(_) => Ok(token.to_owned()),
-        }
+fn translate_days(field: &str) -> Result<String, CronError> {
+    let day = |token: &str| match token.parse::<usize>() {
+        Ok(n) if n < DAYS.len() => Ok(DAYS[n].to_owned()),
+        Ok(n) => Err(CronError::DayOutOfRange(n)),
+        Err(_) => Ok(token.to_owned()),
     };
     let mut items = Vec::new();
     for item in field.split(',') {
@@ -96,7 +121,7 @@ fn translate_days(field: &str) -> Result<String, String> {
 }
 
 impl FromStr for CronSchedule {
-    type Err = String;
+    type Err = CronError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         CronSchedule::parse(s)
     }
@@ -116,7 +141,7 @@ mod tests {
     #[test]
     fn five_fields_mean_what_crontab_means() {
         // 2026-11-21 is a Saturday: business days 1-5 skip to Monday.
-        let s = CronSchedule::parse("0 9-18 * * 1-5").map_err(|e| e.to_string());
+        let s = CronSchedule::parse("0 9-18 * * 1-5");
         let next = s.ok().and_then(|s| s.next_after(at(2026, 11, 21, 12, 0)));
         assert_eq!(next.map(|n| n.weekday()), Some(Weekday::Mon));
         assert_eq!(next.map(|n| n.hour()), Some(9));
@@ -136,8 +161,13 @@ mod tests {
 
     #[test]
     fn bad_expressions_are_explained() {
-        assert!(CronSchedule::parse("* * *").is_err_and(|e| e.contains("3 fields")));
-        assert!(CronSchedule::parse("0 25 * * *").is_err());
-        assert!(CronSchedule::parse("0 2 * * 9").is_err_and(|e| e.contains("out of range")));
+        let message = |text| {
+            CronSchedule::parse(text)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        assert!(message("* * *").is_err_and(|e| e.contains("3 fields")));
+        assert!(message("0 25 * * *").is_err());
+        assert!(message("0 2 * * 9").is_err_and(|e| e.contains("out of range")));
     }
 }

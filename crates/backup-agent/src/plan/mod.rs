@@ -11,7 +11,7 @@ mod spec;
 mod validate;
 
 pub use cron_expr::CronSchedule;
-pub use secret::SecretSource;
+pub use secret::{SecretError, SecretSource};
 pub use spec::{
     DrillSpec, MaintenanceSpec, PlanSpec, PlansFile, RepositoriesSpec, RepositorySpec,
     RetentionSpec, SourceSpec,

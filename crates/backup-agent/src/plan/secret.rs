@@ -5,6 +5,27 @@ use std::path::PathBuf;
 use ofitec_domain::Secret;
 use serde::Deserialize;
 
+/// Why a secret could not be read (never its value).
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    /// The file could not be read.
+    #[error("cannot read secret file {}: {source}", path.display())]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The variable is not set (or not UTF-8).
+    #[error("environment variable {0} is not set")]
+    Env(String),
+}
+
+/// A source that names neither or both of `file` and `env`.
+#[derive(Debug, thiserror::Error)]
+#[error("give exactly one of `file` or `env`")]
+pub struct AmbiguousSource;
+
 /// Where a secret comes from: a file or an environment variable, never the YAML itself.
 /// Written `{ file: /path }` or `{ env: VAR }`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -18,14 +39,17 @@ pub enum SecretSource {
 
 impl SecretSource {
     /// Reads the secret now (so a rotated file is picked up at the next run).
-    pub fn read(&self) -> Result<Secret, String> {
+    pub fn read(&self) -> Result<Secret, SecretError> {
         match self {
             SecretSource::File(path) => std::fs::read_to_string(path)
                 .map(|text| Secret::new(text.trim_end_matches(['\n', '\r'])))
-                .map_err(|e| format!("cannot read secret file {}: {e}", path.display())),
+                .map_err(|source| SecretError::File {
+                    path: path.clone(),
+                    source,
+                }),
             SecretSource::Env(var) => std::env::var(var)
                 .map(Secret::new)
-                .map_err(|_| format!("environment variable {var} is not set")),
+                .map_err(|_| SecretError::Env(var.clone())),
         }
     }
 
@@ -49,12 +73,12 @@ struct SecretSourceSpec {
 }
 
 impl TryFrom<SecretSourceSpec> for SecretSource {
-    type Error = String;
+    type Error = AmbiguousSource;
     fn try_from(spec: SecretSourceSpec) -> Result<Self, Self::Error> {
         match (spec.file, spec.env) {
             (Some(file), None) => Ok(SecretSource::File(file)),
             (None, Some(var)) => Ok(SecretSource::Env(var)),
-            _ => Err("give exactly one of `file` or `env`".to_owned()),
+            _ => Err(AmbiguousSource),
         }
     }
 }

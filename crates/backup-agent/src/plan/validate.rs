@@ -51,7 +51,8 @@ fn validate_plan(
     spec: &PlanSpec,
     err: &dyn Fn(&str, String) -> PlanError,
 ) -> Result<Plan, PlanError> {
-    let cron = |key: &str, text: &str| CronSchedule::parse(text).map_err(|m| err(key, m));
+    let cron =
+        |key: &str, text: &str| CronSchedule::parse(text).map_err(|m| err(key, m.to_string()));
     if spec.sources.is_empty() {
         return Err(err(
             "sources",
@@ -122,7 +123,7 @@ fn validate_plan(
         Some(var) => Some(
             SecretSource::Env(var.clone())
                 .read()
-                .map_err(|m| err("drill.scratch_postgres_url_env", m))?,
+                .map_err(|m| err("drill.scratch_postgres_url_env", m.to_string()))?,
         ),
         None => None,
     };
@@ -338,14 +339,14 @@ impl UrlGiven<'_> {
                 let url_key = format!("{key}.url_env");
                 let url = SecretSource::Env(var.to_owned())
                     .read()
-                    .map_err(|m| err(&url_key, m))?;
+                    .map_err(|m| err(&url_key, m.to_string()))?;
                 Ok((url, url_key))
             }
             (None, None, Some(file)) => {
                 let url_key = format!("{key}.url_file");
                 let url = SecretSource::File(file.to_path_buf())
                     .read()
-                    .map_err(|m| err(&url_key, m))?;
+                    .map_err(|m| err(&url_key, m.to_string()))?;
                 Ok((url, url_key))
             }
             _ => Err(err(

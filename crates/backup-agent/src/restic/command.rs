@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use tokio::io::AsyncReadExt as _;
+use tokio::io::{AsyncRead, AsyncReadExt as _};
 use tokio::process::Command;
 
 use ofitec_domain::Secret;
 
-use crate::plan::Repository;
+use crate::plan::{Repository, SecretError, SecretSource};
 
 /// What can go wrong with a restic command. Messages name the repository, never its secrets.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -152,7 +152,7 @@ impl Restic {
         if let Some(from) = from {
             probe_reachable(from).await?;
         }
-        let mut secrets: Vec<Secret> = vec![repo.url.clone()];
+        let mut secrets: Vec<Secret> = Vec::new();
         let mut command = Command::new(&self.binary);
         command
             .args(args)
@@ -168,66 +168,17 @@ impl Restic {
         // `--time` is read in local time: pin it so snapshot times are the agent's UTC clock.
         command.env("TZ", "UTC");
         command.env("RESTIC_CACHE_DIR", &self.cache_dir);
-        command.env("RESTIC_REPOSITORY", repo.url.expose());
-        apply_env(&mut command, repo, &mut secrets)?;
-        match &repo.password {
-            crate::plan::SecretSource::File(path) => {
-                command.env("RESTIC_PASSWORD_FILE", path);
-            }
-            source @ crate::plan::SecretSource::Env(_) => {
-                let password = source.read().map_err(|detail| ResticError::Secret {
-                    repository: repo.name.clone(),
-                    detail: format!("cannot read the repository password: {detail}"),
-                })?;
-                command.env("RESTIC_PASSWORD", password.expose());
-                secrets.push(password);
-            }
-        }
+        open_repository(&mut command, repo, false, &mut secrets)?;
         if let Some(from) = from {
-            secrets.push(from.url.clone());
-            command.env("RESTIC_FROM_REPOSITORY", from.url.expose());
-            apply_env(&mut command, from, &mut secrets)?;
-            match &from.password {
-                crate::plan::SecretSource::File(path) => {
-                    command.env("RESTIC_FROM_PASSWORD_FILE", path);
-                }
-                source @ crate::plan::SecretSource::Env(_) => {
-                    let password = source.read().map_err(|detail| ResticError::Secret {
-                        repository: from.name.clone(),
-                        detail: format!("cannot read the repository password: {detail}"),
-                    })?;
-                    command.env(FROM_PASSWORD_VAR, password.expose());
-                    command.env(
-                        "RESTIC_FROM_PASSWORD_COMMAND",
-                        format!("printenv {FROM_PASSWORD_VAR}"),
-                    );
-                    secrets.push(password);
-                }
-            }
+            open_repository(&mut command, from, true, &mut secrets)?;
         }
         tracing::debug!(repository = %repo.name, command = %subcommand, "running restic");
         let mut child = command
             .spawn()
             .map_err(|e| ResticError::Spawn(format!("{}: {e}", self.binary.display())))?;
-        let mut stdout = child.stdout.take();
-        let mut stderr = child.stderr.take();
-        let read_out = async {
-            let mut text = String::new();
-            if let Some(out) = stdout.as_mut() {
-                let _ = out.read_to_string(&mut text).await;
-            }
-            text
-        };
-        let read_err = async {
-            let mut text = String::new();
-            if let Some(err) = stderr.as_mut() {
-                let _ = err.read_to_string(&mut text).await;
-            }
-            text
-        };
+        let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
         let finished = tokio::time::timeout(repo.timeout, async {
-            let (out, err, status) = tokio::join!(read_out, read_err, child.wait());
-            (out, err, status)
+            tokio::join!(read_all(stdout), read_all(stderr), child.wait())
         })
         .await;
         let (stdout, stderr, status) = match finished {
@@ -251,20 +202,56 @@ impl Restic {
     }
 }
 
-fn apply_env(
+/// Points the command at `repo`, as the repository it works on (`RESTIC_…`) or as the source
+/// of `copy` and `init --copy-chunker-params` (`RESTIC_FROM_…`): location, extra environment
+/// and password, every secret also kept in `secrets` to scrub restic's output.
+fn open_repository(
     command: &mut Command,
     repo: &Repository,
+    source: bool,
     secrets: &mut Vec<Secret>,
 ) -> Result<(), ResticError> {
-    for (name, source) in &repo.env {
-        let value = source.read().map_err(|detail| ResticError::Secret {
-            repository: repo.name.clone(),
-            detail: format!("cannot read {name}: {detail}"),
-        })?;
+    let prefix = if source { "RESTIC_FROM_" } else { "RESTIC_" };
+    let unreadable = |what: &str, detail: SecretError| ResticError::Secret {
+        repository: repo.name.clone(),
+        detail: format!("cannot read {what}: {detail}"),
+    };
+    command.env(format!("{prefix}REPOSITORY"), repo.url.expose());
+    secrets.push(repo.url.clone());
+    for (name, env) in &repo.env {
+        let value = env.read().map_err(|e| unreadable(name, e))?;
         command.env(name, value.expose());
         secrets.push(value);
     }
+    let password = match &repo.password {
+        SecretSource::File(path) => {
+            command.env(format!("{prefix}PASSWORD_FILE"), path);
+            return Ok(());
+        }
+        env @ SecretSource::Env(_) => env
+            .read()
+            .map_err(|e| unreadable("the repository password", e))?,
+    };
+    if source {
+        command.env(FROM_PASSWORD_VAR, password.expose());
+        command.env(
+            "RESTIC_FROM_PASSWORD_COMMAND",
+            format!("printenv {FROM_PASSWORD_VAR}"),
+        );
+    } else {
+        command.env("RESTIC_PASSWORD", password.expose());
+    }
+    secrets.push(password);
     Ok(())
+}
+
+/// A child's output stream, read to the end (empty when absent or unreadable).
+async fn read_all(stream: Option<impl AsyncRead + Unpin>) -> String {
+    let mut text = String::new();
+    if let Some(mut stream) = stream {
+        let _ = stream.read_to_string(&mut text).await;
+    }
+    text
 }
 
 /// restic retries an unreachable backend for minutes; a plain TCP connect answers in
@@ -333,7 +320,7 @@ fn classify(
     if lower.contains("repository is already locked") {
         return ResticError::Locked {
             repository: named.name.clone(),
-            detail: tail(stderr),
+            detail: crate::tools::tail(stderr),
         };
     }
     if lower.contains("connection refused")
@@ -344,36 +331,14 @@ fn classify(
         return ResticError::Unreachable {
             repository: named.name.clone(),
             location: named.redacted_url(),
-            detail: tail(stderr),
+            detail: crate::tools::tail(stderr),
         };
     }
     ResticError::Failed {
         repository: named.name.clone(),
         command: command.to_owned(),
         code,
-        detail: tail(stderr),
-    }
-}
-
-/// The last meaningful lines of an error output, bounded.
-fn tail(text: &str) -> String {
-    let lines: Vec<&str> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
-    let start = lines.len().saturating_sub(3);
-    let joined = lines[start..].join(" | ");
-    if joined.len() > 600 {
-        let mut end = 600;
-        while !joined.is_char_boundary(end) {
-            end -= 1;
-        }
-        format!("{}…", &joined[..end])
-    } else if joined.is_empty() {
-        "no error output".to_owned()
-    } else {
-        joined
+        detail: crate::tools::tail(stderr),
     }
 }
 
@@ -395,11 +360,5 @@ mod tests {
             !text.contains("pa55word") && !text.contains("hunter22"),
             "{text}"
         );
-    }
-
-    #[test]
-    fn tail_keeps_the_last_lines() {
-        assert_eq!(tail("a\n\nb\nc\nd\n"), "b | c | d");
-        assert_eq!(tail(""), "no error output");
     }
 }

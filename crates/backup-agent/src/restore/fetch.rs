@@ -2,9 +2,45 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::file_error::FileError;
 use crate::manifest::{MANIFEST_FILE, Manifest};
 use crate::plan::Repository;
-use crate::restic::{Restic, SnapshotInfo, plan_tag, safety_tag};
+use crate::restic::{Restic, ResticError, SnapshotInfo, plan_tag, safety_tag};
+
+/// Why a snapshot could not be found or brought back.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    /// restic failed.
+    #[error(transparent)]
+    Restic(#[from] ResticError),
+    /// The scratch directory could not be made.
+    #[error(transparent)]
+    Scratch(#[from] FileError),
+    /// The manifest is there but is not one.
+    #[error("the snapshot's manifest is unreadable: {0}")]
+    Manifest(serde_json::Error),
+    /// No manifest: not a backup-agent snapshot.
+    #[error("snapshot {0} has no {MANIFEST_FILE}: it was not made by backup-agent")]
+    NoManifest(String),
+    /// No snapshot of the plan has this id.
+    #[error("snapshot {id} of plan `{plan}` not found in repository `{repository}`")]
+    NotFound {
+        /// The id asked for.
+        id: String,
+        /// The plan.
+        plan: String,
+        /// The repository searched.
+        repository: String,
+    },
+    /// The plan has no snapshot in the repository.
+    #[error("repository `{repository}` has no snapshot of plan `{plan}`")]
+    NoSnapshot {
+        /// The plan.
+        plan: String,
+        /// The repository searched.
+        repository: String,
+    },
+}
 
 /// A restored snapshot.
 #[derive(Debug)]
@@ -30,20 +66,16 @@ pub async fn fetch(
     repo: &Repository,
     snapshot: &SnapshotInfo,
     scratch: &Path,
-) -> Result<Fetched, String> {
+) -> Result<Fetched, FetchError> {
     tokio::fs::create_dir_all(scratch)
         .await
-        .map_err(|e| format!("cannot create {}: {e}", scratch.display()))?;
-    restic
-        .restore(repo, &snapshot.id, scratch)
-        .await
-        .map_err(|e| e.to_string())?;
+        .map_err(FileError::at("cannot create", scratch))?;
+    restic.restore(repo, &snapshot.id, scratch).await?;
     for path in &snapshot.paths {
         let stage = scratch.join(path.trim_start_matches('/'));
         let candidate = stage.join(MANIFEST_FILE);
         if let Ok(text) = tokio::fs::read_to_string(&candidate).await {
-            let manifest: Manifest = serde_json::from_str(&text)
-                .map_err(|e| format!("the snapshot's manifest is unreadable: {e}"))?;
+            let manifest: Manifest = serde_json::from_str(&text).map_err(FetchError::Manifest)?;
             return Ok(Fetched {
                 root: scratch.to_owned(),
                 stage,
@@ -51,10 +83,7 @@ pub async fn fetch(
             });
         }
     }
-    Err(format!(
-        "snapshot {} has no {MANIFEST_FILE}: it was not made by backup-agent",
-        snapshot.short_id
-    ))
+    Err(FetchError::NoManifest(snapshot.short_id.clone()))
 }
 
 /// The snapshot with `id` (full or short) of `plan`, or the newest backup of the plan
@@ -65,15 +94,12 @@ pub async fn find_snapshot(
     repo: &Repository,
     plan: &str,
     id: Option<&str>,
-) -> Result<SnapshotInfo, String> {
+) -> Result<SnapshotInfo, FetchError> {
     let tags = match id {
         Some(_) => vec![plan_tag(plan), safety_tag(plan)],
         None => vec![plan_tag(plan)],
     };
-    let snapshots = restic
-        .snapshots(repo, &tags)
-        .await
-        .map_err(|e| e.to_string())?;
+    let snapshots = restic.snapshots(repo, &tags).await?;
     let found = match id {
         Some(id) => snapshots
             .into_iter()
@@ -81,14 +107,13 @@ pub async fn find_snapshot(
             .find(|s| s.id.starts_with(id) || s.short_id == id),
         None => snapshots.into_iter().next_back(),
     };
+    let (plan, repository) = (plan.to_owned(), repo.name.clone());
     found.ok_or_else(|| match id {
-        Some(id) => format!(
-            "snapshot {id} of plan `{plan}` not found in repository `{}`",
-            repo.name
-        ),
-        None => format!(
-            "repository `{}` has no snapshot of plan `{plan}`",
-            repo.name
-        ),
+        Some(id) => FetchError::NotFound {
+            id: id.to_owned(),
+            plan,
+            repository,
+        },
+        None => FetchError::NoSnapshot { plan, repository },
     })
 }

@@ -2,67 +2,70 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Stdio;
+use std::process::{ExitStatus, Stdio};
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::Text;
 
 use crate::dump::pgurl;
-use crate::dump::postgres::{collect, pg_command, tail};
+use crate::dump::postgres::{collect, pg_command};
+use crate::sql::{self, SqlError};
+use crate::tools::tail;
 use ofitec_domain::Secret;
 
-#[derive(QueryableByName)]
-struct TableRow {
-    #[diesel(sql_type = Text)]
-    quoted: String,
-    #[diesel(sql_type = Text)]
-    name: String,
+/// Why `pg_restore` into a database failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PgRestoreError {
+    /// The program could not be started.
+    #[error("cannot start pg_restore: {0}")]
+    Start(std::io::Error),
+    /// Its exit could not be awaited.
+    #[error("waiting for pg_restore: {0}")]
+    Wait(std::io::Error),
+    /// It ran and failed.
+    #[error("pg_restore into {target} failed ({status}): {stderr}")]
+    Failed {
+        /// The database, without its password.
+        target: String,
+        /// Its exit status.
+        status: ExitStatus,
+        /// The end of its error output.
+        stderr: String,
+    },
 }
 
-#[derive(QueryableByName)]
-struct CountRow {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-const USER_TABLES: &str = "SELECT format('%I.%I', n.nspname, c.relname) AS quoted, \
-        n.nspname || '.' || c.relname AS name \
-     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-     WHERE c.relkind = 'r' \
-       AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
-       AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%' \
-     ORDER BY 2";
-
-fn connect(url: &Secret) -> Result<PgConnection, String> {
-    PgConnection::establish(url.expose())
-        .map_err(|e| format!("cannot connect to {}: {e}", pgurl::redacted(url)))
+fn connect(url: &Secret) -> Result<PgConnection, SqlError> {
+    PgConnection::establish(url.expose()).map_err(|source| SqlError::Connect {
+        target: pgurl::redacted(url),
+        source,
+    })
 }
 
 /// Creates database `name` on the server of `server` (any database URL of that server).
-pub async fn create_database(server: &Secret, name: &str) -> Result<(), String> {
+pub async fn create_database(server: &Secret, name: &str) -> Result<(), SqlError> {
     let (server, name) = (server.clone(), name.to_owned());
     blocking(move || {
-        let mut conn = connect(&server)?;
-        conn.batch_execute(&format!(
-            "CREATE DATABASE \"{}\"",
-            name.replace('"', "\"\"")
-        ))
-        .map_err(|e| format!("cannot create database {name}: {e}"))
+        connect(&server)?
+            .batch_execute(&format!(
+                "CREATE DATABASE \"{}\"",
+                name.replace('"', "\"\"")
+            ))
+            .map_err(SqlError::doing(format!("cannot create database {name}")))
     })
     .await
 }
 
 /// Drops database `name` (closing its connections).
-pub async fn drop_database(server: &Secret, name: &str) -> Result<(), String> {
+pub async fn drop_database(server: &Secret, name: &str) -> Result<(), SqlError> {
     let (server, name) = (with_connect_timeout(server), name.to_owned());
     blocking(move || {
-        let mut conn = connect(&server)?;
-        conn.batch_execute(&format!(
-            "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-            name.replace('"', "\"\"")
-        ))
-        .map_err(|e| format!("cannot drop database {name}: {e}"))
+        connect(&server)?
+            .batch_execute(&format!(
+                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                name.replace('"', "\"\"")
+            ))
+            .map_err(SqlError::doing(format!("cannot drop database {name}")))
     })
     .await
 }
@@ -76,16 +79,15 @@ struct DatabaseRow {
 /// Names of the databases on the server of `server` that start with `prefix`. The
 /// connection gives up after 10 s (`connect_timeout`), so an unreachable server does not
 /// hold the caller for the TCP retry time.
-pub async fn databases_with_prefix(server: &Secret, prefix: &str) -> Result<Vec<String>, String> {
+pub async fn databases_with_prefix(server: &Secret, prefix: &str) -> Result<Vec<String>, SqlError> {
     let (server, prefix) = (with_connect_timeout(server), prefix.to_owned());
     blocking(move || {
-        let mut conn = connect(&server)?;
         let rows: Vec<DatabaseRow> = diesel::sql_query(
             "SELECT datname FROM pg_database WHERE left(datname, length($1)) = $1 ORDER BY 1",
         )
         .bind::<Text, _>(&prefix)
-        .load(&mut conn)
-        .map_err(|e| format!("listing databases: {e}"))?;
+        .load(&mut connect(&server)?)
+        .map_err(SqlError::doing("listing databases"))?;
         Ok(rows.into_iter().map(|r| r.datname).collect())
     })
     .await
@@ -102,24 +104,9 @@ fn with_connect_timeout(url: &Secret) -> Secret {
 }
 
 /// Rows per user table.
-pub async fn row_counts(url: &Secret) -> Result<BTreeMap<String, u64>, String> {
+pub async fn row_counts(url: &Secret) -> Result<BTreeMap<String, u64>, SqlError> {
     let url = url.clone();
-    blocking(move || {
-        let mut conn = connect(&url)?;
-        let tables: Vec<TableRow> = diesel::sql_query(USER_TABLES)
-            .load(&mut conn)
-            .map_err(|e| e.to_string())?;
-        let mut counts = BTreeMap::new();
-        for table in tables {
-            let row: CountRow =
-                diesel::sql_query(format!("SELECT count(*) AS n FROM {}", table.quoted))
-                    .get_result(&mut conn)
-                    .map_err(|e| format!("{}: {e}", table.name))?;
-            counts.insert(table.name, u64::try_from(row.n).unwrap_or(0));
-        }
-        Ok(counts)
-    })
-    .await
+    blocking(move || sql::pg_row_counts(&mut connect(&url)?)).await
 }
 
 /// What a restore target looks like now.
@@ -134,21 +121,18 @@ pub enum TargetState {
 }
 
 /// Inspects a target database.
-pub async fn target_state(url: &Secret) -> Result<TargetState, String> {
+pub async fn target_state(url: &Secret) -> Result<TargetState, SqlError> {
     let url = url.clone();
-    blocking(move || match PgConnection::establish(url.expose()) {
-        Ok(mut conn) => {
-            let tables: Vec<TableRow> = diesel::sql_query(USER_TABLES)
-                .load(&mut conn)
-                .map_err(|e| e.to_string())?;
-            Ok(if tables.is_empty() {
-                TargetState::Empty
-            } else {
-                TargetState::Live
-            })
+    blocking(move || match connect(&url) {
+        Ok(mut conn) => Ok(if sql::pg_has_user_tables(&mut conn)? {
+            TargetState::Live
+        } else {
+            TargetState::Empty
+        }),
+        Err(SqlError::Connect { source, .. }) if source.to_string().contains("does not exist") => {
+            Ok(TargetState::Missing)
         }
-        Err(e) if e.to_string().contains("does not exist") => Ok(TargetState::Missing),
-        Err(e) => Err(format!("cannot connect to {}: {e}", pgurl::redacted(&url))),
+        Err(e) => Err(e),
     })
     .await
 }
@@ -160,7 +144,7 @@ pub async fn pg_restore(
     file: &Path,
     target: &Secret,
     replace: bool,
-) -> Result<(), String> {
+) -> Result<(), PgRestoreError> {
     let split = pgurl::split(target);
     let mut command = pg_command(pg_restore, &split);
     command.args([
@@ -179,29 +163,21 @@ pub async fn pg_restore(
         .arg(file)
         .stdin(Stdio::null())
         .stdout(Stdio::null());
-    let mut child = command
-        .spawn()
-        .map_err(|e| format!("cannot start pg_restore: {e}"))?;
+    let mut child = command.spawn().map_err(PgRestoreError::Start)?;
     let stderr = collect(child.stderr.take());
-    let status = child
-        .wait()
-        .await
-        .map_err(|e| format!("waiting for pg_restore: {e}"))?;
+    let status = child.wait().await.map_err(PgRestoreError::Wait)?;
     if status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "pg_restore into {} failed ({status}): {}",
-            pgurl::redacted(target),
-            tail(&stderr.await.unwrap_or_default())
-        ))
+        return Ok(());
     }
+    Err(PgRestoreError::Failed {
+        target: pgurl::redacted(target),
+        status,
+        stderr: tail(&stderr.await.unwrap_or_default()),
+    })
 }
 
 async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, String> + Send + 'static,
-) -> Result<T, String> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| format!("task failed: {e}"))?
+    work: impl FnOnce() -> Result<T, SqlError> + Send + 'static,
+) -> Result<T, SqlError> {
+    tokio::task::spawn_blocking(work).await?
 }

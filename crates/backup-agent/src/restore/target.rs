@@ -17,14 +17,17 @@ use std::sync::Arc;
 use ofitec_platform::db::DatabaseUrl;
 
 use crate::agent::{Agent, AgentError};
-use crate::dump;
-use crate::manifest::{Artefact, Manifest};
-use ofitec_domain::Secret;
-
+use crate::dump::{self, DumpError};
+use crate::file_error::FileError;
+use crate::manifest::{Artefact, ArtefactKind, Manifest};
+use crate::outcome::RunResult;
 use crate::plan::{Plan, SourceKind};
-use crate::restore::postgres::{self, TargetState};
-use crate::restore::{fetch, verify};
-use crate::run::Reason;
+use crate::reason::Reason;
+use crate::restore::fetch::{self, FetchError};
+use crate::restore::postgres::{self, PgRestoreError, TargetState};
+use crate::restore::verify;
+use crate::sql::{self, SqlError};
+use ofitec_domain::Secret;
 
 /// What to restore where.
 #[derive(Debug, Clone)]
@@ -70,6 +73,21 @@ pub enum RestoreError {
         /// What was found.
         detail: String,
     },
+    /// The snapshot could not be found or brought back.
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    /// The restored SQLite copy does not check.
+    #[error(transparent)]
+    Copy(#[from] DumpError),
+    /// The target database could not be inspected or prepared.
+    #[error(transparent)]
+    Sql(#[from] SqlError),
+    /// `pg_restore` failed.
+    #[error(transparent)]
+    PgRestore(#[from] PgRestoreError),
+    /// A file could not be written.
+    #[error(transparent)]
+    File(#[from] FileError),
     /// Anything else, explained.
     #[error("{0}")]
     Failed(String),
@@ -95,9 +113,8 @@ pub async fn restore(
     let target = DatabaseUrl::parse(request.target.expose())
         .map_err(|e| RestoreError::Failed(format!("target: {e}")))?;
     let mut report = RestoreReport::default();
-    let snapshot = fetch::find_snapshot(&restic, &repo, &plan.name, Some(&request.snapshot))
-        .await
-        .map_err(RestoreError::Failed)?;
+    let snapshot =
+        fetch::find_snapshot(&restic, &repo, &plan.name, Some(&request.snapshot)).await?;
     report.lines.push(format!(
         "snapshot {} of plan `{}` from repository `{}`, taken {}",
         snapshot.short_id,
@@ -107,9 +124,7 @@ pub async fn restore(
     ));
     let scratch = agent.scratch_dir("restore");
     let result = async {
-        let fetched = fetch::fetch(&restic, &repo, &snapshot, &scratch)
-            .await
-            .map_err(RestoreError::Failed)?;
+        let fetched = fetch::fetch(&restic, &repo, &snapshot, &scratch).await?;
         let problems = verify::verify_files(&fetched).await;
         if !problems.is_empty() {
             return Err(RestoreError::Failed(format!(
@@ -123,11 +138,11 @@ pub async fn restore(
             artefact.source, artefact.kind, artefact.size_bytes
         ));
         let file = fetched.stage.join(&artefact.path);
-        match (&target, artefact.kind.as_str()) {
-            (DatabaseUrl::Postgres(_), "postgres") => {
+        match (&target, artefact.kind) {
+            (DatabaseUrl::Postgres(_), ArtefactKind::Postgres) => {
                 restore_postgres(agent, &plan, request, &artefact, &file, &mut report).await
             }
-            (DatabaseUrl::Sqlite(path), "sqlite") => {
+            (DatabaseUrl::Sqlite(path), ArtefactKind::Sqlite) => {
                 restore_sqlite(agent, &plan, request, &artefact, &file, path, &mut report).await
             }
             (_, kind) => Err(RestoreError::Failed(format!(
@@ -146,7 +161,7 @@ fn choose_artefact(manifest: &Manifest, source: Option<&str>) -> Result<Artefact
     let databases: Vec<&Artefact> = manifest
         .artefacts
         .iter()
-        .filter(|a| a.kind != "directory")
+        .filter(|a| a.kind != ArtefactKind::Directory)
         .collect();
     match source {
         Some(name) => databases
@@ -184,9 +199,7 @@ async fn restore_postgres(
         .to_owned();
     let target = &request.target;
     let shown = dump::pgurl::redacted(target);
-    let state = postgres::target_state(target)
-        .await
-        .map_err(RestoreError::Failed)?;
+    let state = postgres::target_state(target).await?;
     if state == TargetState::Live && !request.force {
         return Err(RestoreError::Live {
             target: shown,
@@ -217,16 +230,10 @@ async fn restore_postgres(
         let name = dump::pgurl::database_name(target)
             .ok_or_else(|| RestoreError::Failed(format!("{shown} names no database")))?;
         let server = dump::pgurl::with_database(target, "postgres");
-        postgres::create_database(&server, &name)
-            .await
-            .map_err(RestoreError::Failed)?;
+        postgres::create_database(&server, &name).await?;
     }
-    postgres::pg_restore(&pg_restore, file, target, state == TargetState::Live)
-        .await
-        .map_err(RestoreError::Failed)?;
-    let counts = postgres::row_counts(target)
-        .await
-        .map_err(RestoreError::Failed)?;
+    postgres::pg_restore(&pg_restore, file, target, state == TargetState::Live).await?;
+    let counts = postgres::row_counts(target).await?;
     check_counts(artefact, &counts, report)
 }
 
@@ -242,12 +249,10 @@ async fn restore_sqlite(
     let live = if target.is_file() {
         let path = target.to_owned();
         tokio::task::spawn_blocking(move || {
-            let mut conn = dump::sqlite::open_file(&path)?;
-            dump::sqlite::row_counts(&mut conn).map(|c| !c.is_empty())
+            sql::sqlite_row_counts(&mut dump::sqlite::open(&path)?).map(|c| !c.is_empty())
         })
         .await
-        .map_err(|e| RestoreError::Failed(e.to_string()))?
-        .map_err(RestoreError::Failed)?
+        .map_err(SqlError::from)??
     } else {
         false
     };
@@ -282,24 +287,23 @@ async fn restore_sqlite(
     if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
         tokio::fs::create_dir_all(dir)
             .await
-            .map_err(|e| RestoreError::Failed(format!("creating {}: {e}", dir.display())))?;
+            .map_err(FileError::at("creating", dir))?;
     }
     tokio::fs::copy(file, &incoming)
         .await
-        .map_err(|e| RestoreError::Failed(format!("copying to {}: {e}", incoming.display())))?;
+        .map_err(FileError::at("copying to", &incoming))?;
     let (check_path, source) = (incoming.clone(), artefact.source.clone());
     let counts =
         tokio::task::spawn_blocking(move || dump::sqlite::check_copy(&source, &check_path))
             .await
-            .map_err(|e| RestoreError::Failed(e.to_string()))?
-            .map_err(|e| RestoreError::Failed(e.to_string()))?;
+            .map_err(SqlError::from)??;
     // A WAL left by the old file would be replayed into the new one.
     for suffix in ["-wal", "-shm"] {
         let _ = tokio::fs::remove_file(format!("{}{suffix}", target.display())).await;
     }
     tokio::fs::rename(&incoming, target)
         .await
-        .map_err(|e| RestoreError::Failed(format!("replacing {shown}: {e}")))?;
+        .map_err(FileError::at("replacing", target))?;
     check_counts(artefact, &counts, report)
 }
 
@@ -352,7 +356,7 @@ async fn safety_backup(
         "backup-agent restore",
     );
     let run = crate::run::pipeline::execute(agent, &safety, record).await;
-    if run.result != "succeeded" {
+    if run.result != RunResult::Succeeded {
         return Err(RestoreError::Failed(format!(
             "the safety backup of the target failed, nothing was changed: {}",
             run.error

@@ -3,13 +3,13 @@
 use std::collections::BTreeMap;
 
 use super::fetch::Fetched;
-use crate::manifest::Artefact;
+use crate::manifest::{Artefact, ArtefactKind};
 
 /// Problems with the restored files: missing, wrong size, wrong SHA-256.
 pub async fn verify_files(fetched: &Fetched) -> Vec<String> {
     let mut problems = Vec::new();
     for artefact in &fetched.manifest.artefacts {
-        if artefact.kind == "directory" {
+        if artefact.kind == ArtefactKind::Directory {
             problems.extend(verify_directory(fetched, artefact).await);
             continue;
         }

@@ -3,7 +3,7 @@
 
 pub mod coordinator;
 pub mod pipeline;
-mod reason;
 
-pub use coordinator::RunTicket;
-pub use reason::Reason;
+pub use crate::agent::RunTicket;
+pub use crate::reason::Reason;
+pub use coordinator::start;

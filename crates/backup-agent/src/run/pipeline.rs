@@ -10,11 +10,25 @@ use std::time::Instant;
 
 use crate::agent::Agent;
 use crate::dump::{self, DumpError};
+use crate::file_error::FileError;
+use crate::maintain::clear_stale_locks;
 use crate::manifest::{Artefact, MANIFEST_FILE, Manifest};
+use crate::outcome::{Outcome, RunResult};
 use crate::plan::{Plan, SourceKind};
+use crate::reason::Reason;
 use crate::restic::{Restic, ResticError};
 use crate::store;
 use crate::store::runs::{RunRecord, StepRecord};
+
+/// A step that failed: the run's error reads `<step>: <why>`.
+#[derive(Debug, thiserror::Error)]
+#[error("{step}: {error}")]
+struct StepFailed {
+    /// `dump:<source>`, `backup`, `copy:<repository>`, …
+    step: String,
+    /// Why, as recorded in the step.
+    error: String,
+}
 
 /// What the steps produced when the primary backup succeeded.
 struct Done {
@@ -27,13 +41,13 @@ pub async fn execute(agent: &Agent, plan: &Plan, mut run: RunRecord) -> RunRecor
     let started = Instant::now();
     tracing::info!(plan = %plan.name, run = %run.id, reason = %run.reason, requested_by = %run.requested_by, "backup run started");
     if let Err(e) = store::runs::insert_running(&agent.db, &run).await {
-        run.result = "failed".to_owned();
+        run.result = RunResult::Failed;
         run.error = format!("cannot record the run in the catalog: {e}");
         tracing::error!(plan = %plan.name, run = %run.id, error = %run.error, "backup run failed");
         agent
             .metrics
             .runs
-            .with_label_values(&[&plan.name, "failed"])
+            .with_label_values(&[&plan.name, run.result.as_str()])
             .inc();
         return run;
     }
@@ -41,7 +55,7 @@ pub async fn execute(agent: &Agent, plan: &Plan, mut run: RunRecord) -> RunRecor
     let _guard = lock.lock().await;
     // A restore's safety backup runs in the restore's own process, next to a serving agent
     // that may be running the plan: it must not share (and clear) the plan's staging.
-    let safety = run.reason == store::runs::SAFETY_REASON;
+    let safety = run.reason == Reason::PreRestore;
     let stage = if safety {
         agent.safety_stage_dir(&plan.name, &run.id)
     } else {
@@ -51,16 +65,14 @@ pub async fn execute(agent: &Agent, plan: &Plan, mut run: RunRecord) -> RunRecor
     run.finished_at = Some(agent.clock.now());
     run.duration_seconds = started.elapsed().as_secs_f64();
     match outcome {
-        Ok(done) if done.degraded.is_empty() => {
-            run.result = "succeeded".to_owned();
-        }
+        Ok(done) if done.degraded.is_empty() => run.result = RunResult::Succeeded,
         Ok(done) => {
-            run.result = "degraded".to_owned();
+            run.result = RunResult::Degraded;
             run.error = done.degraded.join("; ");
         }
         Err(error) => {
-            run.result = "failed".to_owned();
-            run.error = error;
+            run.result = RunResult::Failed;
+            run.error = error.to_string();
         }
     }
     if let Err(e) = store::runs::finish(&agent.db, &run).await {
@@ -82,23 +94,21 @@ pub async fn execute(agent: &Agent, plan: &Plan, mut run: RunRecord) -> RunRecor
         return run;
     }
     let m = &agent.metrics;
-    m.runs.with_label_values(&[&plan.name, &run.result]).inc();
+    m.runs
+        .with_label_values(&[&plan.name, run.result.as_str()])
+        .inc();
     m.duration
         .with_label_values(&[&plan.name])
         .observe(run.duration_seconds);
-    match run.result.as_str() {
-        "succeeded" | "degraded" => {
-            m.size
-                .with_label_values(&[&plan.name])
-                .set(i64::try_from(run.size_bytes).unwrap_or(i64::MAX));
-            m.plan_degraded
-                .with_label_values(&[&plan.name])
-                .set(i64::from(run.result == "degraded"));
-            tracing::info!(plan = %plan.name, run = %run.id, result = %run.result, seconds = run.duration_seconds, bytes = run.size_bytes, problems = %run.error, "backup run finished");
-        }
-        _ => {
-            tracing::error!(plan = %plan.name, run = %run.id, seconds = run.duration_seconds, error = %run.error, "backup run failed");
-        }
+    if run.result.is_success() {
+        m.backed_up(
+            &plan.name,
+            run.size_bytes,
+            run.result == RunResult::Degraded,
+        );
+        tracing::info!(plan = %plan.name, run = %run.id, result = %run.result, seconds = run.duration_seconds, bytes = run.size_bytes, problems = %run.error, "backup run finished");
+    } else {
+        tracing::error!(plan = %plan.name, run = %run.id, seconds = run.duration_seconds, error = %run.error, "backup run failed");
     }
     run
 }
@@ -109,29 +119,18 @@ fn record<T, E: std::fmt::Display>(
     step: &str,
     started: Instant,
     result: Result<T, E>,
-) -> Result<T, String> {
-    let duration_seconds = started.elapsed().as_secs_f64();
-    match result {
-        Ok(value) => {
-            run.steps.push(StepRecord {
-                step: step.to_owned(),
-                result: "ok".to_owned(),
-                duration_seconds,
-                error: String::new(),
-            });
-            Ok(value)
-        }
-        Err(e) => {
-            let error = e.to_string();
-            run.steps.push(StepRecord {
-                step: step.to_owned(),
-                result: "failed".to_owned(),
-                duration_seconds,
-                error: error.clone(),
-            });
-            Err(format!("{step}: {error}"))
-        }
-    }
+) -> Result<T, StepFailed> {
+    let error = result.as_ref().err().map(ToString::to_string);
+    run.steps.push(StepRecord {
+        step: step.to_owned(),
+        result: Outcome::failed_if(error.is_some()),
+        duration_seconds: started.elapsed().as_secs_f64(),
+        error: error.clone().unwrap_or_default(),
+    });
+    result.map_err(|_| StepFailed {
+        step: step.to_owned(),
+        error: error.unwrap_or_default(),
+    })
 }
 
 async fn steps(
@@ -139,7 +138,7 @@ async fn steps(
     plan: &Plan,
     run: &mut RunRecord,
     stage: &Path,
-) -> Result<Done, String> {
+) -> Result<Done, StepFailed> {
     let t = Instant::now();
     let tools = record(run, "preflight", t, preflight(agent, plan))?;
     let restic = Restic::new(&tools.restic, &agent.cache_dir());
@@ -155,7 +154,10 @@ async fn steps(
         let produced: Result<(Artefact, dump::Timings), DumpError> = match &source.kind {
             SourceKind::Postgres { url, compression } => {
                 let (Some(pg_dump), Some(pg_restore)) = (&tools.pg_dump, &tools.pg_restore) else {
-                    return Err(format!("{dump_step}: pg_dump/pg_restore missing"));
+                    return Err(StepFailed {
+                        step: dump_step,
+                        error: "pg_dump/pg_restore missing".to_owned(),
+                    });
                 };
                 let dest = stage.join(format!("{}.pgdump", source.name));
                 dump::postgres::dump(
@@ -182,7 +184,7 @@ async fn steps(
             Ok((artefact, timings)) => {
                 if let SourceKind::Directory { .. } = source.kind {
                     extra_paths.push(PathBuf::from(&artefact.path));
-                    record(run, &dump_step, t, Ok::<_, String>(()))?;
+                    record(run, &dump_step, t, Ok::<_, DumpError>(()))?;
                 } else {
                     push_timed(run, &dump_step, timings.dump);
                     push_timed(run, &verify_step, timings.verify);
@@ -206,7 +208,7 @@ async fn steps(
         format: 1,
         plan: plan.name.clone(),
         run_id: run.id.clone(),
-        reason: run.reason.clone(),
+        reason: run.reason,
         created_at: run.started_at,
         agent_version: env!("CARGO_PKG_VERSION").to_owned(),
         artefacts,
@@ -217,8 +219,8 @@ async fn steps(
 
     // Primary: success or failure of the run.
     let t = Instant::now();
-    agent.clear_stale_locks(&restic, plan, &plan.primary).await;
-    let safety = run.reason == store::runs::SAFETY_REASON;
+    clear_stale_locks(agent, &restic, plan, &plan.primary).await;
+    let safety = run.reason == Reason::PreRestore;
     let tags = vec![
         "ofitec".to_owned(),
         if safety {
@@ -257,7 +259,7 @@ async fn steps(
         let step = format!("copy:{}", offsite.name);
         // A crashed copy (or prune) leaves its lock in the offsite too; an exclusive one
         // would make every later copy fail until someone unlocks by hand.
-        agent.clear_stale_locks(&restic, plan, offsite).await;
+        clear_stale_locks(agent, &restic, plan, offsite).await;
         let copy = || async {
             restic
                 .ensure_initialised(offsite, Some(&plan.primary))
@@ -270,7 +272,7 @@ async fn steps(
             // A lock can turn stale between the unlock and the copy (its process just
             // died); live locks stay, so the retry fails the same way if one holds it.
             Err(ResticError::Locked { .. }) => {
-                agent.clear_stale_locks(&restic, plan, offsite).await;
+                clear_stale_locks(agent, &restic, plan, offsite).await;
                 copy().await
             }
             other => other,
@@ -285,7 +287,7 @@ async fn steps(
             }
             Err(e) => {
                 tracing::warn!(plan = %plan.name, repository = %offsite.name, error = %e, "offsite copy failed; the local backup is kept");
-                degraded.push(e);
+                degraded.push(e.to_string());
             }
         }
     }
@@ -295,7 +297,7 @@ async fn steps(
 fn push_timed(run: &mut RunRecord, step: &str, seconds: f64) {
     run.steps.push(StepRecord {
         step: step.to_owned(),
-        result: "ok".to_owned(),
+        result: Outcome::Ok,
         duration_seconds: seconds,
         error: String::new(),
     });
@@ -329,22 +331,24 @@ pub fn preflight(agent: &Agent, plan: &Plan) -> Result<NeededTools, crate::tools
     })
 }
 
-async fn prepare_stage(stage: &Path) -> Result<(), String> {
+async fn prepare_stage(stage: &Path) -> Result<(), FileError> {
     match tokio::fs::remove_dir_all(stage).await {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(format!("cannot clear {}: {e}", stage.display())),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(FileError::at("cannot clear", stage)(e));
+        }
+        _ => {}
     }
     tokio::fs::create_dir_all(stage)
         .await
-        .map_err(|e| format!("cannot create {}: {e}", stage.display()))
+        .map_err(FileError::at("cannot create", stage))
 }
 
-async fn write_manifest(stage: &Path, manifest: &Manifest) -> Result<String, String> {
-    let json = serde_json::to_string_pretty(manifest).map_err(|e| e.to_string())?;
+async fn write_manifest(stage: &Path, manifest: &Manifest) -> Result<String, FileError> {
     let path = stage.join(MANIFEST_FILE);
+    let json = serde_json::to_string_pretty(manifest)
+        .map_err(|e| FileError::at("writing", &path)(e.into()))?;
     tokio::fs::write(&path, &json)
         .await
-        .map_err(|e| format!("writing {}: {e}", path.display()))?;
+        .map_err(FileError::at("writing", &path))?;
     Ok(json)
 }

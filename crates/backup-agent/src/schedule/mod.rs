@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
 use crate::agent::Agent;
-use crate::run::Reason;
+use crate::reason::Reason;
 
 /// Scheduled work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,7 +78,7 @@ pub async fn run(agent: Arc<Agent>, shutdown: CancellationToken) {
 async fn fire(agent: Arc<Agent>, plan: String, job: Job) {
     tracing::info!(plan = %plan, job = ?job, "scheduled work due");
     let outcome = match job {
-        Job::Backup => match agent.start_run(&plan, Reason::Scheduled, "scheduler") {
+        Job::Backup => match crate::run::start(&agent, &plan, Reason::Scheduled, "scheduler") {
             Ok(ticket) => {
                 ticket.result.await;
                 Ok(())

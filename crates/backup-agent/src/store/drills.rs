@@ -5,7 +5,8 @@ use diesel::prelude::*;
 use ofitec_platform::db::{Db, DbError};
 
 use super::schema::backup_drills;
-use super::{naive, utc};
+use super::{naive, parse, utc};
+use crate::outcome::RunResult;
 
 /// A finished drill.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,8 +17,8 @@ pub struct DrillRecord {
     pub plan: String,
     /// Snapshot restored (empty when none could be chosen).
     pub snapshot_id: String,
-    /// `succeeded` or `failed`.
-    pub result: String,
+    /// Succeeded or failed.
+    pub result: RunResult,
     /// Who asked (`scheduler` for scheduled drills).
     pub requested_by: String,
     /// Start.
@@ -39,7 +40,7 @@ pub async fn insert(db: &Db, record: &DrillRecord) -> Result<(), DbError> {
                 backup_drills::id.eq(&r.id),
                 backup_drills::plan.eq(&r.plan),
                 backup_drills::snapshot_id.eq(&r.snapshot_id),
-                backup_drills::result.eq(&r.result),
+                backup_drills::result.eq(r.result.as_str()),
                 backup_drills::requested_by.eq(&r.requested_by),
                 backup_drills::started_at.eq(naive(r.started_at)),
                 backup_drills::finished_at.eq(Some(naive(r.finished_at))),
@@ -52,6 +53,20 @@ pub async fn insert(db: &Db, record: &DrillRecord) -> Result<(), DbError> {
     .await
 }
 
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = backup_drills)]
+struct Row {
+    id: String,
+    plan: String,
+    snapshot_id: String,
+    result: String,
+    requested_by: String,
+    started_at: chrono::NaiveDateTime,
+    finished_at: Option<chrono::NaiveDateTime>,
+    duration_seconds: f64,
+    problems: String,
+}
+
 /// The newest drill of `plan`, optionally only successful ones.
 pub async fn last(
     db: &Db,
@@ -61,60 +76,27 @@ pub async fn last(
     db.run(move |conn| {
         let mut query = backup_drills::table
             .filter(backup_drills::plan.eq(plan))
-            .filter(backup_drills::result.ne("running"))
+            .filter(backup_drills::result.ne(RunResult::Running.as_str()))
             .order(backup_drills::started_at.desc())
-            .select((
-                backup_drills::id,
-                backup_drills::plan,
-                backup_drills::snapshot_id,
-                backup_drills::result,
-                backup_drills::requested_by,
-                backup_drills::started_at,
-                backup_drills::finished_at,
-                backup_drills::duration_seconds,
-                backup_drills::problems,
-            ))
+            .select(Row::as_select())
             .into_boxed();
         if only_succeeded {
-            query = query.filter(backup_drills::result.eq("succeeded"));
+            query = query.filter(backup_drills::result.eq(RunResult::Succeeded.as_str()));
         }
-        #[allow(clippy::type_complexity)]
-        let row: Option<(
-            String,
-            String,
-            String,
-            String,
-            String,
-            chrono::NaiveDateTime,
-            Option<chrono::NaiveDateTime>,
-            f64,
-            String,
-        )> = query.first(conn).optional()?;
-        Ok(row.map(
-            |(
-                id,
-                plan,
-                snapshot_id,
-                result,
-                requested_by,
-                started,
-                finished,
-                duration,
-                problems,
-            )| {
-                DrillRecord {
-                    id,
-                    plan,
-                    snapshot_id,
-                    result,
-                    requested_by,
-                    started_at: utc(started),
-                    finished_at: utc(finished.unwrap_or(started)),
-                    duration_seconds: duration,
-                    problems: serde_json::from_str(&problems).unwrap_or_default(),
-                }
-            },
-        ))
+        let Some(r) = query.first::<Row>(conn).optional()? else {
+            return Ok(None);
+        };
+        Ok(Some(DrillRecord {
+            result: parse("result", &r.result)?,
+            id: r.id,
+            plan: r.plan,
+            snapshot_id: r.snapshot_id,
+            requested_by: r.requested_by,
+            started_at: utc(r.started_at),
+            finished_at: utc(r.finished_at.unwrap_or(r.started_at)),
+            duration_seconds: r.duration_seconds,
+            problems: serde_json::from_str(&r.problems).unwrap_or_default(),
+        }))
     })
     .await
 }

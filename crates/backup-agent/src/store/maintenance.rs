@@ -5,7 +5,31 @@ use diesel::prelude::*;
 use ofitec_platform::db::{Db, DbError};
 
 use super::schema::backup_maintenance;
-use super::{naive, utc};
+use super::{naive, parse, utc};
+use crate::outcome::Outcome;
+use strum::{Display, EnumString, IntoStaticStr};
+
+/// The maintenance actions the catalog records (`forget`, `prune`, `check`, `unlock`: the
+/// strings stored since the first release).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, EnumString, IntoStaticStr, Display)]
+#[strum(serialize_all = "snake_case")]
+pub enum Action {
+    /// `restic forget` (the plan's keep policy).
+    Forget,
+    /// `restic prune`.
+    Prune,
+    /// `restic check`, structural or of a data subset.
+    Check,
+    /// Stale-lock removal.
+    Unlock,
+}
+
+impl Action {
+    /// The column value.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
 
 /// One maintenance action as recorded.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,12 +38,12 @@ pub struct MaintenanceRecord {
     pub plan: String,
     /// Repository.
     pub repository: String,
-    /// `forget`, `prune`, `check` or `unlock`.
-    pub kind: String,
+    /// What was done.
+    pub kind: Action,
     /// E.g. `3/28` for a read-data subset, or how many snapshots/locks were removed.
     pub detail: String,
-    /// `ok` or `failed`.
-    pub result: String,
+    /// How it ended.
+    pub result: Outcome,
     /// Start.
     pub started_at: DateTime<Utc>,
     /// End.
@@ -36,9 +60,9 @@ pub async fn insert(db: &Db, record: &MaintenanceRecord) -> Result<(), DbError> 
             .values((
                 backup_maintenance::plan.eq(&r.plan),
                 backup_maintenance::repository.eq(&r.repository),
-                backup_maintenance::kind.eq(&r.kind),
+                backup_maintenance::kind.eq(r.kind.as_str()),
                 backup_maintenance::detail.eq(&r.detail),
-                backup_maintenance::result.eq(&r.result),
+                backup_maintenance::result.eq(r.result.as_str()),
                 backup_maintenance::started_at.eq(naive(r.started_at)),
                 backup_maintenance::finished_at.eq(Some(naive(r.finished_at))),
                 backup_maintenance::error.eq(&r.error),
@@ -67,7 +91,7 @@ pub async fn last_ok(
     db: &Db,
     plan: String,
     repository: String,
-    kind: &'static str,
+    kind: Action,
 ) -> Result<Option<MaintenanceRecord>, DbError> {
     last_ok_like(db, plan, repository, kind, None).await
 }
@@ -79,32 +103,53 @@ pub async fn last_ok_like(
     db: &Db,
     plan: String,
     repository: String,
-    kind: &'static str,
+    kind: Action,
     detail: Option<&'static str>,
 ) -> Result<Option<MaintenanceRecord>, DbError> {
     db.run(move |conn| {
         let mut query = backup_maintenance::table
             .filter(backup_maintenance::plan.eq(plan))
             .filter(backup_maintenance::repository.eq(repository))
-            .filter(backup_maintenance::kind.eq(kind))
-            .filter(backup_maintenance::result.eq("ok"))
+            .filter(backup_maintenance::kind.eq(kind.as_str()))
+            .filter(backup_maintenance::result.eq(Outcome::Ok.as_str()))
             .order(backup_maintenance::id.desc())
             .select(Row::as_select())
             .into_boxed();
         if let Some(pattern) = detail {
             query = query.filter(backup_maintenance::detail.like(pattern));
         }
-        let row: Option<Row> = query.first(conn).optional()?;
-        Ok(row.map(|r| MaintenanceRecord {
+        let Some(r) = query.first::<Row>(conn).optional()? else {
+            return Ok(None);
+        };
+        Ok(Some(MaintenanceRecord {
+            kind: parse("kind", &r.kind)?,
+            result: parse("result", &r.result)?,
             plan: r.plan,
             repository: r.repository,
-            kind: r.kind,
             detail: r.detail,
-            result: r.result,
             started_at: utc(r.started_at),
             finished_at: utc(r.finished_at.unwrap_or(r.started_at)),
             error: r.error,
         }))
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Action;
+
+    #[test]
+    fn actions_keep_their_stored_strings() {
+        let stored = [
+            (Action::Forget, "forget"),
+            (Action::Prune, "prune"),
+            (Action::Check, "check"),
+            (Action::Unlock, "unlock"),
+        ];
+        for (action, text) in stored {
+            assert_eq!(action.as_str(), text);
+            assert_eq!(text.parse::<Action>().ok(), Some(action));
+        }
+    }
 }

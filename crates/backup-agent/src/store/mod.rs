@@ -31,3 +31,17 @@ pub(crate) fn naive(at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime 
 pub(crate) fn utc(at: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_naive_utc_and_offset(at, chrono::Utc)
 }
+
+/// An enum stored as its stable string, read back; a string no version of the agent wrote
+/// is a corrupt row, reported as a query error rather than guessed.
+pub(crate) fn parse<T: std::str::FromStr>(
+    column: &str,
+    text: &str,
+) -> Result<T, diesel::result::Error>
+where
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    text.parse().map_err(|e: T::Err| {
+        diesel::result::Error::DeserializationError(format!("{column} `{text}`: {e}").into())
+    })
+}

@@ -6,15 +6,17 @@ use ofitec_platform::db::{Db, DbError};
 use serde::{Deserialize, Serialize};
 
 use super::schema::{backup_runs, backup_snapshots};
-use super::{naive, utc};
+use super::{naive, parse, utc};
+use crate::outcome::{Outcome, RunResult};
+use crate::reason::Reason;
 
 /// Result of one step of a run (also the JSON stored in `steps`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StepRecord {
     /// `dump:<source>`, `verify:<source>`, `manifest`, `backup`, `copy:<repository>`.
     pub step: String,
-    /// `ok`, `failed` or `skipped`.
-    pub result: String,
+    /// How it ended.
+    pub result: Outcome,
     /// Seconds.
     pub duration_seconds: f64,
     /// Error when failed (secrets removed).
@@ -29,10 +31,10 @@ pub struct RunRecord {
     pub id: String,
     /// Plan.
     pub plan: String,
-    /// `scheduled`, `pre-import`, `pre-deploy`, `manual` or `pre-restore`.
-    pub reason: String,
-    /// `running`, `succeeded`, `degraded` or `failed`.
-    pub result: String,
+    /// Why it ran.
+    pub reason: Reason,
+    /// Where it stands.
+    pub result: RunResult,
     /// Who asked.
     pub requested_by: String,
     /// Start.
@@ -71,12 +73,15 @@ struct Row {
 }
 
 impl Row {
-    fn into_record(self, snapshots: Vec<(String, String)>) -> RunRecord {
-        RunRecord {
+    fn into_record(
+        self,
+        snapshots: Vec<(String, String)>,
+    ) -> Result<RunRecord, diesel::result::Error> {
+        Ok(RunRecord {
+            reason: parse("reason", &self.reason)?,
+            result: parse("result", &self.result)?,
             id: self.id,
             plan: self.plan,
-            reason: self.reason,
-            result: self.result,
             requested_by: self.requested_by,
             started_at: utc(self.started_at),
             finished_at: self.finished_at.map(utc),
@@ -86,13 +91,9 @@ impl Row {
             manifest: self.manifest,
             error: self.error,
             snapshots,
-        }
+        })
     }
 }
-
-/// The reason of a restore's safety backup: recorded as a run of the plan (so `ListRuns`
-/// shows it) but not a backup of the plan's sources, so never its last success or failure.
-pub const SAFETY_REASON: &str = "pre-restore";
 
 /// Records the start of a run.
 pub async fn insert_running(db: &Db, run: &RunRecord) -> Result<(), DbError> {
@@ -102,8 +103,8 @@ pub async fn insert_running(db: &Db, run: &RunRecord) -> Result<(), DbError> {
             .values((
                 backup_runs::id.eq(&run.id),
                 backup_runs::plan.eq(&run.plan),
-                backup_runs::reason.eq(&run.reason),
-                backup_runs::result.eq("running"),
+                backup_runs::reason.eq(run.reason.as_str()),
+                backup_runs::result.eq(RunResult::Running.as_str()),
                 backup_runs::requested_by.eq(&run.requested_by),
                 backup_runs::started_at.eq(naive(run.started_at)),
             ))
@@ -120,7 +121,7 @@ pub async fn finish(db: &Db, run: &RunRecord) -> Result<(), DbError> {
         conn.transaction(|conn| {
             diesel::update(backup_runs::table.find(&run.id))
                 .set((
-                    backup_runs::result.eq(&run.result),
+                    backup_runs::result.eq(run.result.as_str()),
                     backup_runs::finished_at.eq(run.finished_at.map(naive)),
                     backup_runs::duration_seconds.eq(run.duration_seconds),
                     backup_runs::size_bytes.eq(i64::try_from(run.size_bytes).unwrap_or(i64::MAX)),
@@ -152,13 +153,13 @@ pub async fn finish(db: &Db, run: &RunRecord) -> Result<(), DbError> {
 pub async fn close_interrupted(db: &Db, now: DateTime<Utc>) -> Result<Vec<String>, DbError> {
     db.run(move |conn| {
         let ids: Vec<String> = backup_runs::table
-            .filter(backup_runs::result.eq("running"))
+            .filter(backup_runs::result.eq(RunResult::Running.as_str()))
             .select(backup_runs::id)
             .load(conn)?;
         if !ids.is_empty() {
             diesel::update(backup_runs::table.filter(backup_runs::id.eq_any(&ids)))
                 .set((
-                    backup_runs::result.eq("failed"),
+                    backup_runs::result.eq(RunResult::Failed.as_str()),
                     backup_runs::finished_at.eq(Some(naive(now))),
                     backup_runs::error.eq(
                         "interrupted: the agent stopped during this run (crash, kill or power loss); nothing of it was recorded as a backup",
@@ -193,17 +194,15 @@ pub async fn list(db: &Db, plan: Option<String>, limit: i64) -> Result<Vec<RunRe
                 backup_snapshots::snapshot_id,
             ))
             .load(conn)?;
-        Ok(rows
-            .into_iter()
-            .map(|row| {
-                let mine = snaps
-                    .iter()
-                    .filter(|(run, _, _)| *run == row.id)
-                    .map(|(_, repo, snap)| (repo.clone(), snap.clone()))
-                    .collect();
-                row.into_record(mine)
-            })
-            .collect())
+        let records = rows.into_iter().map(|row| {
+            let mine = snaps
+                .iter()
+                .filter(|(run, _, _)| *run == row.id)
+                .map(|(_, repo, snap)| (repo.clone(), snap.clone()))
+                .collect();
+            row.into_record(mine)
+        });
+        Ok(records.collect::<Result<_, _>>()?)
     })
     .await
 }
@@ -221,12 +220,13 @@ pub async fn get(db: &Db, id: String) -> Result<Option<RunRecord>, DbError> {
             .filter(backup_snapshots::run_id.eq(&id))
             .select((backup_snapshots::repository, backup_snapshots::snapshot_id))
             .load(conn)?;
-        Ok(Some(row.into_record(snaps)))
+        Ok(Some(row.into_record(snaps)?))
     })
     .await
 }
 
-/// Newest time a backup of `plan` reached `repository` (safety backups excluded).
+/// Newest time a backup of `plan` reached `repository` (safety backups, [`Reason::PreRestore`],
+/// excluded).
 pub async fn last_snapshot_at(
     db: &Db,
     plan: String,
@@ -235,7 +235,7 @@ pub async fn last_snapshot_at(
     db.run(move |conn| {
         let safety_runs = backup_runs::table
             .filter(backup_runs::plan.eq(plan.clone()))
-            .filter(backup_runs::reason.eq(SAFETY_REASON))
+            .filter(backup_runs::reason.eq(Reason::PreRestore.as_str()))
             .select(backup_runs::id);
         let at: Option<chrono::NaiveDateTime> = backup_snapshots::table
             .filter(backup_snapshots::plan.eq(plan))
@@ -252,19 +252,20 @@ pub async fn last_snapshot_at(
 pub async fn last_with_result(
     db: &Db,
     plan: String,
-    results: &'static [&'static str],
+    results: &[RunResult],
 ) -> Result<Option<RunRecord>, DbError> {
+    let results: Vec<&'static str> = results.iter().map(|r| r.as_str()).collect();
     db.run(move |conn| {
         let row: Option<Row> = backup_runs::table
             .filter(backup_runs::plan.eq(plan))
             .filter(backup_runs::result.eq_any(results))
-            .filter(backup_runs::reason.ne(SAFETY_REASON))
+            .filter(backup_runs::reason.ne(Reason::PreRestore.as_str()))
             .order(backup_runs::started_at.desc())
             .then_order_by(backup_runs::id.desc())
             .select(Row::as_select())
             .first(conn)
             .optional()?;
-        Ok(row.map(|r| r.into_record(Vec::new())))
+        Ok(row.map(|r| r.into_record(Vec::new())).transpose()?)
     })
     .await
 }

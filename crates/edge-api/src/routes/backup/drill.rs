@@ -5,7 +5,7 @@ use ofitec_proto::backup::v1 as pb;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{plan, some};
+use super::{plan, result_name, some};
 use crate::auth::{Admin, Authorized};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -80,7 +80,7 @@ pub async fn post(
     Ok(HttpResponse::Ok().json(DrillAnswer {
         plan: drill.plan,
         snapshot_id: some(drill.snapshot_id),
-        result: drill.result,
+        result: result_name(drill.result).to_owned(),
         duration_seconds: drill.duration_seconds,
         problems: drill.problems,
         started_at: drill.started_at,

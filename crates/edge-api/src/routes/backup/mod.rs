@@ -16,10 +16,43 @@ pub mod status;
 
 use crate::error::ApiError;
 use ofitec_domain::ErrorCode;
+use ofitec_proto::backup::v1 as pb;
 
 /// Empty text (the wire's "not set") as `None`.
 fn some(text: String) -> Option<String> {
     (!text.is_empty()).then_some(text)
+}
+
+/// A run's reason as the API names it.
+fn reason_name(value: i32) -> &'static str {
+    match pb::RunReason::try_from(value) {
+        Ok(pb::RunReason::Scheduled) => "scheduled",
+        Ok(pb::RunReason::PreImport) => "pre-import",
+        Ok(pb::RunReason::PreDeploy) => "pre-deploy",
+        Ok(pb::RunReason::Manual) => "manual",
+        Ok(pb::RunReason::PreRestore) => "pre-restore",
+        Ok(pb::RunReason::Unspecified) | Err(_) => "unknown",
+    }
+}
+
+/// A run's or a drill's result as the API names it.
+fn result_name(value: i32) -> &'static str {
+    match pb::RunResult::try_from(value) {
+        Ok(pb::RunResult::Running) => "running",
+        Ok(pb::RunResult::Succeeded) => "succeeded",
+        Ok(pb::RunResult::Degraded) => "degraded",
+        Ok(pb::RunResult::Failed) => "failed",
+        Ok(pb::RunResult::Unspecified) | Err(_) => "unknown",
+    }
+}
+
+/// A step's result as the API names it.
+fn step_result_name(value: i32) -> &'static str {
+    match pb::StepOutcome::try_from(value) {
+        Ok(pb::StepOutcome::Ok) => "ok",
+        Ok(pb::StepOutcome::Failed) => "failed",
+        Ok(pb::StepOutcome::Unspecified) | Err(_) => "unknown",
+    }
 }
 
 /// A plan name from a body: present and not blank.

@@ -6,7 +6,7 @@ use ofitec_proto::backup::v1 as pb;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{plan, some};
+use super::{plan, reason_name, result_name, some, step_result_name};
 use crate::auth::{Admin, Authorized};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
@@ -27,7 +27,7 @@ pub struct RunBody {
 pub struct StepBody {
     /// `preflight`, `dump:<source>`, `verify:<source>`, `manifest`, `backup`, `copy:<repository>`, …
     pub step: String,
-    /// `ok`, `failed` or `skipped`.
+    /// `ok` or `failed`.
     pub result: String,
     /// Seconds.
     pub duration_seconds: f64,
@@ -81,8 +81,8 @@ impl From<pb::BackupRun> for RunAnswer {
         RunAnswer {
             id: r.id,
             plan: r.plan,
-            reason: r.reason,
-            result: r.result,
+            reason: reason_name(r.reason).to_owned(),
+            result: result_name(r.result).to_owned(),
             joined: r.joined,
             requested_by: r.requested_by,
             started_at: r.started_at,
@@ -93,7 +93,7 @@ impl From<pb::BackupRun> for RunAnswer {
                 .into_iter()
                 .map(|s| StepBody {
                     step: s.step,
-                    result: s.result,
+                    result: step_result_name(s.result).to_owned(),
                     duration_seconds: s.duration_seconds,
                     error: some(s.error),
                 })
@@ -139,21 +139,13 @@ pub async fn post(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let plan = plan(&body.plan)?;
-    let reason = body.reason.unwrap_or_default().trim().to_ascii_lowercase();
-    // Snapshot tags are evidence: a person's run is never recorded as the scheduler's.
-    if reason == "scheduled" {
-        return Err(ApiError::new(
-            ErrorCode::ReasonInvalid,
-            "reason: `scheduled` is the scheduler's; use manual, pre-deploy or pre-import",
-        )
-        .with_field("reason"));
-    }
+    let reason = requested_reason(body.reason.as_deref())?;
     let run = state
         .upstreams
         .backup()
         .run_backup(auth.context().request(pb::RunBackupRequest {
             plan,
-            reason,
+            reason: reason.into(),
             requested_by: auth.principal().sub().to_owned(),
             wait: false,
         }))
@@ -161,4 +153,79 @@ pub async fn post(
         .map_err(|s| ApiError::from_grpc("backup-agent", &s))?
         .into_inner();
     Ok(HttpResponse::Accepted().json(RunAnswer::from(run)))
+}
+
+/// A reason a person may give: `manual` (also when absent), `pre-deploy` or `pre-import`.
+fn requested_reason(text: Option<&str>) -> Result<pb::RunReason, ApiError> {
+    let text = text.unwrap_or_default().trim().to_ascii_lowercase();
+    let refused = |message: String| {
+        Err(ApiError::new(ErrorCode::ReasonInvalid, message).with_field("reason"))
+    };
+    match text.as_str() {
+        "" | "manual" => Ok(pb::RunReason::Manual),
+        "pre-deploy" => Ok(pb::RunReason::PreDeploy),
+        "pre-import" => Ok(pb::RunReason::PreImport),
+        // Snapshot tags are evidence: a person's run is never recorded as the scheduler's.
+        "scheduled" => refused(
+            "reason: `scheduled` is the scheduler's; use manual, pre-deploy or pre-import"
+                .to_owned(),
+        ),
+        other => refused(format!(
+            "reason: unknown reason `{other}`; use manual, pre-deploy or pre-import"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_reasons_a_person_may_give_are_accepted() {
+        for (given, reason) in [
+            (None, pb::RunReason::Manual),
+            (Some(""), pb::RunReason::Manual),
+            (Some(" Pre-Deploy "), pb::RunReason::PreDeploy),
+            (Some("pre-import"), pb::RunReason::PreImport),
+        ] {
+            assert_eq!(requested_reason(given).ok(), Some(reason), "{given:?}");
+        }
+        for refused in ["scheduled", "pre-restore", "whim"] {
+            let code = requested_reason(Some(refused)).map_err(|e| e.code());
+            assert_eq!(code, Err(ErrorCode::ReasonInvalid), "{refused}");
+        }
+    }
+
+    #[test]
+    fn the_wire_enums_answer_the_documented_strings() {
+        let reasons = [
+            pb::RunReason::Scheduled,
+            pb::RunReason::PreImport,
+            pb::RunReason::PreDeploy,
+            pb::RunReason::Manual,
+            pb::RunReason::PreRestore,
+        ]
+        .map(|r| super::super::reason_name(r.into()));
+        assert_eq!(
+            reasons,
+            [
+                "scheduled",
+                "pre-import",
+                "pre-deploy",
+                "manual",
+                "pre-restore"
+            ]
+        );
+        let results = [
+            pb::RunResult::Running,
+            pb::RunResult::Succeeded,
+            pb::RunResult::Degraded,
+            pb::RunResult::Failed,
+        ]
+        .map(|r| super::super::result_name(r.into()));
+        assert_eq!(results, ["running", "succeeded", "degraded", "failed"]);
+        let steps = [pb::StepOutcome::Ok, pb::StepOutcome::Failed]
+            .map(|s| super::super::step_result_name(s.into()));
+        assert_eq!(steps, ["ok", "failed"]);
+    }
 }
