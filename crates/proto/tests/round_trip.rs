@@ -6,7 +6,8 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, Utc};
 use ofitec_domain::rcv::{
-    DocumentReference, Operation, OtherTax, PurchaseState, RcvDocument, TransactionType,
+    DocumentReference, DocumentWarning, Operation, OtherReference, OtherTax, PurchaseState,
+    RcvDocument, TransactionType,
 };
 use ofitec_domain::{ErrorCode, Period, Rut};
 use ofitec_proto::convert::{self, Problem};
@@ -123,6 +124,8 @@ prop_compose! {
         other_taxes in proptest::collection::vec(other_tax(), 0..4),
         references in proptest::collection::vec(reference(), 0..4),
         extra in proptest::collection::btree_map("[a-z_]{1,24}", any::<i64>(), 0..5),
+        other_references in proptest::collection::vec(("\\PC{0,8}", "\\PC{0,18}"), 0..3),
+        warnings in proptest::collection::vec(("\\PC{0,20}", "\\PC{0,60}"), 0..3),
     ) -> RcvDocument {
         let mut doc = doc;
         let [exento, neto, iva, iva_no_recuperable, total, activo_fijo_neto, activo_fijo_iva,
@@ -143,6 +146,14 @@ prop_compose! {
         doc.other_taxes = other_taxes;
         doc.references = references;
         doc.extra = extra;
+        doc.other_references = other_references
+            .into_iter()
+            .map(|(tipo, folio)| OtherReference { tipo, folio })
+            .collect();
+        doc.warnings = warnings
+            .into_iter()
+            .map(|(field, message)| DocumentWarning { field, message })
+            .collect();
         doc
     }
 }

@@ -4,7 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail by panicking
 
 use ofitec_domain::rcv::{
-    DocumentReference, Operation, OtherTax, PurchaseState, RcvDocument, TransactionType,
+    DocumentReference, DocumentWarning, Operation, OtherReference, OtherTax, PurchaseState,
+    RcvDocument, TransactionType,
 };
 use ofitec_domain::{Period, Rut};
 use ofitec_platform::db::{DatabaseConfig, Db, DbError};
@@ -114,6 +115,14 @@ async fn documents_round_trip_with_every_field() {
     doc.references = vec![DocumentReference {
         tipo_dte: 33,
         folio: 77,
+    }];
+    doc.other_references = vec![OtherReference {
+        tipo: "HES".to_owned(),
+        folio: "OC-2024-118".to_owned(),
+    }];
+    doc.warnings = vec![DocumentWarning {
+        field: "TpoDocRef".to_owned(),
+        message: "a reference type without its folio: 801".to_owned(),
     }];
     doc.receiver_event = Some("A".to_owned());
     doc.anulado = true;

@@ -8,7 +8,8 @@
 //! them and refuse numbers the contract does not define.
 
 use ofitec_domain::rcv::{
-    DocumentReference, Operation, OtherTax, PurchaseState, RcvDocument, TransactionType,
+    DocumentReference, DocumentWarning, Operation, OtherReference, OtherTax, PurchaseState,
+    RcvDocument, TransactionType,
 };
 
 use super::time::{date, date_from_pb, local_time, local_time_from_pb};
@@ -216,6 +217,22 @@ impl From<&RcvDocument> for pb::RcvDocument {
             iva_no_retenido: doc.iva_no_retenido,
             document_count: doc.document_count,
             extra: doc.extra.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+            other_references: doc
+                .other_references
+                .iter()
+                .map(|r| pb::OtherReference {
+                    tipo: r.tipo.clone(),
+                    folio: r.folio.clone(),
+                })
+                .collect(),
+            warnings: doc
+                .warnings
+                .iter()
+                .map(|w| pb::DocumentWarning {
+                    field: w.field.clone(),
+                    message: w.message.clone(),
+                })
+                .collect(),
         }
     }
 }
@@ -277,6 +294,23 @@ impl TryFrom<pb::RcvDocument> for RcvDocument {
         // A sender that does not fill the count means one document.
         doc.document_count = d.document_count.max(1);
         doc.extra = d.extra.into_iter().collect();
+        // Free text both: nothing to check.
+        doc.other_references = d
+            .other_references
+            .into_iter()
+            .map(|r| OtherReference {
+                tipo: r.tipo,
+                folio: r.folio,
+            })
+            .collect();
+        doc.warnings = d
+            .warnings
+            .into_iter()
+            .map(|w| DocumentWarning {
+                field: w.field,
+                message: w.message,
+            })
+            .collect();
         Ok(doc)
     }
 }

@@ -22,7 +22,7 @@ use super::schema::rcv_documents;
 use super::totals::{self, TotalRow};
 use crate::clock::now;
 
-/// Rows per multi-row INSERT on SQLite: 37 columns × 400 rows stays below SQLite's 32,766
+/// Rows per multi-row INSERT on SQLite: 39 columns × 400 rows stays below SQLite's 32,766
 /// bound parameters.
 const INSERT_CHUNK: usize = 400;
 /// Rows per PostgreSQL `COPY … FROM STDIN (FORMAT binary)`: COPY is several times faster
@@ -68,6 +68,8 @@ struct NewRow<'a> {
     tasa_iva: Option<f64>,
     other_taxes: String,
     doc_references: String,
+    other_references: String,
+    warnings: String,
     receiver_event: &'a str,
     anulado: i16,
     vanished: i16,
@@ -111,6 +113,8 @@ pub struct StoredRow {
     tasa_iva: Option<f64>,
     other_taxes: String,
     doc_references: String,
+    other_references: String,
+    warnings: String,
     receiver_event: String,
     anulado: i16,
     vanished: i16,
@@ -209,6 +213,8 @@ fn to_row<'a>(
         tasa_iva: doc.tasa_iva,
         other_taxes: json(&doc.other_taxes)?,
         doc_references: json(&doc.references)?,
+        other_references: json(&doc.other_references)?,
+        warnings: json(&doc.warnings)?,
         receiver_event: doc.receiver_event.as_deref().unwrap_or_default(),
         anulado: i16::from(doc.anulado),
         vanished: 0,
@@ -341,6 +347,9 @@ impl StoredRow {
             .map_err(|e| corrupt("other_taxes", &e))?;
         doc.references = serde_json::from_str::<Vec<DocumentReference>>(&self.doc_references)
             .map_err(|e| corrupt("references", &e))?;
+        doc.other_references = serde_json::from_str(&self.other_references)
+            .map_err(|e| corrupt("other_references", &e))?;
+        doc.warnings = serde_json::from_str(&self.warnings).map_err(|e| corrupt("warnings", &e))?;
         doc.receiver_event = (!self.receiver_event.is_empty()).then_some(self.receiver_event);
         doc.anulado = self.anulado != 0;
         Ok(StoredDocument {

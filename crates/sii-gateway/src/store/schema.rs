@@ -41,6 +41,8 @@ diesel::table! {
         content_hash -> Text,
         last_job_id -> Text,
         updated_at -> Timestamp,
+        other_references -> Text,
+        warnings -> Text,
     }
 }
 

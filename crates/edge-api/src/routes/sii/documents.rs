@@ -202,6 +202,28 @@ pub struct DocumentBody {
     pub anulado: bool,
     /// Every other amount SII gives, by name.
     pub extra: BTreeMap<String, i64>,
+    /// References that cannot name a DTE (alphanumeric folios), as SII gave them.
+    pub other_references: Vec<OtherReferenceBody>,
+    /// What was odd in SII's line but kept (a reference type without its folio, …).
+    pub warnings: Vec<WarningBody>,
+}
+
+/// A reference kept as SII gave it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OtherReferenceBody {
+    /// The referenced document's type, as given.
+    pub tipo: String,
+    /// Its folio, as given.
+    pub folio: String,
+}
+
+/// Something odd in SII's line that does not make the document wrong.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WarningBody {
+    /// The CSV column or JSON field it is about.
+    pub field: String,
+    /// What is odd.
+    pub message: String,
 }
 
 impl From<pb::RcvDocument> for DocumentBody {
@@ -224,6 +246,22 @@ impl From<pb::RcvDocument> for DocumentBody {
             vanished: d.vanished,
             anulado: d.anulado,
             extra: d.extra.into_iter().collect(),
+            other_references: d
+                .other_references
+                .into_iter()
+                .map(|r| OtherReferenceBody {
+                    tipo: r.tipo,
+                    folio: r.folio,
+                })
+                .collect(),
+            warnings: d
+                .warnings
+                .into_iter()
+                .map(|w| WarningBody {
+                    field: w.field,
+                    message: w.message,
+                })
+                .collect(),
         }
     }
 }

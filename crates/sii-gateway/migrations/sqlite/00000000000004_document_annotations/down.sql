@@ -1,0 +1,2 @@
+ALTER TABLE rcv_documents DROP COLUMN warnings;
+ALTER TABLE rcv_documents DROP COLUMN other_references;
